@@ -1,0 +1,125 @@
+# infra-monitor build. Everything generated lands under build/; `make help` lists targets.
+
+VERSION    ?= 0.1.0
+REVISION   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+CC         ?= cc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+OUT        := build
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_DIR := vmlinux/$(shell uname -m)
+
+ifeq ($(V),1)
+Q   :=
+msg  =
+else
+Q   := @
+msg  = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread -Iinclude -I$(OUT) \
+            -DIM_VERSION='"$(VERSION)"' -DIM_REVISION='"$(REVISION)"' $(EXTRA_CFLAGS)
+LDLIBS   += -lbpf -lelf -lz -lmicrohttpd -ljansson -lyaml -lcrypt -lpthread -lm
+LDFLAGS  += $(EXTRA_LDFLAGS)
+
+ifeq ($(SANITIZE),1)
+OUT      := build/sanitize
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+BIN      := $(OUT)/infra-monitor
+SRCS     := $(sort $(wildcard src/*.c src/*/*.c))
+OBJS     := $(patsubst src/%.c,$(OUT)/obj/%.o,$(SRCS))
+LIB_OBJS := $(filter-out $(OUT)/obj/main.o,$(OBJS))
+LIB      := $(OUT)/libinfra.a
+
+BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.skel.h,$(BPF_SRCS))
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf -Wall -Werror
+
+TEST_SRCS := $(sort $(wildcard tests/test_*.c))
+TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))
+
+RUN_ARGS ?= --output.dir=$(OUT)/run/jsonl
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all run once test test-unit test-e2e test-integration deps vmlinux install clean help
+
+all: $(BIN) ## build the daemon (build/infra-monitor)
+
+deps: ## install build and test dependencies (apt-get, idempotent)
+	$(Q)scripts/install-deps.sh
+
+run: deps ## install deps, build and run the daemon in the foreground with defaults
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)mkdir -p $(OUT)/run/jsonl
+	./$(BIN) $(RUN_ARGS)
+
+once: $(BIN) ## collect once and print Prometheus text
+	./$(BIN) once --format=prom
+
+test: deps ## install deps, then run every test (unit, golden, integration)
+	$(Q)$(MAKE) --no-print-directory test-unit test-e2e test-integration
+
+test-unit: $(TEST_BINS) ## cmocka unit tests
+	$(Q)tests/run-unit.sh $(TEST_BINS)
+
+test-e2e: $(BIN) ## golden-file test: `once --format=prom` over tests/fixtures
+	$(Q)tests/e2e.sh $(BIN)
+
+test-integration: $(BIN) ## real daemon: HTTP, promtool, JSONL schema, rotation, modes, BPF
+	$(Q)tests/integration/run.sh $(BIN)
+
+vmlinux: ## regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
+	$(Q)mkdir -p $(VMLINUX_DIR)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX_DIR)/vmlinux.h
+
+$(BIN): $(OUT)/obj/main.o $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Loaders include their skeleton; a conservative dependency keeps the rule simple.
+$(OUT)/obj/%.o: src/%.c $(BPF_SKELS) | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(VMLINUX_DIR)/vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUT)/tests/%: tests/%.c $(LIB) tests/fixture.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(LIB) $(LDLIBS) -lcmocka -o $@
+
+$(OUT):
+	$(Q)mkdir -p $@
+
+install: $(BIN) ## install binary, unit, config and man page (PREFIX, DESTDIR)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/infra-monitor
+
+clean: ## remove build/
+	rm -rf build
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' | expand -t 20
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,74 @@
+/* Configuration: defaults, then the YAML file (--config.file), then flags.
+ * Every flag is also a config key of the same name without the dashes
+ * ("web.listen-address: ..."); flags win. Errors name the flag, or the file,
+ * line and key, and make main() exit with status 2.
+ */
+#ifndef IM_CONFIG_H
+#define IM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "log.h"
+
+#define DEFAULT_LISTEN_ADDRESS ":9479"
+#define DEFAULT_OUTPUT_DIR "/var/lib/infra-monitor"
+#define MAX_COLLECTORS 32
+
+enum run_mode { MODE_ALL, MODE_COLLECT, MODE_EXPORT };
+enum bpf_hook_pref { BPF_HOOK_AUTO, BPF_HOOK_TP_BTF, BPF_HOOK_RAW_TP, BPF_HOOK_TRACEPOINT };
+enum bpf_stats_mode { BPF_STATS_OFF, BPF_STATS_SAMPLED, BPF_STATS_ON };
+enum command { CMD_DAEMON, CMD_ONCE, CMD_LATENCY };
+enum once_format { ONCE_PROM, ONCE_JSON };
+
+struct config {
+	enum command command;
+	char *config_file;
+
+	char *listen_address;           /* "[host]:port" */
+	char *telemetry_path;           /* "/metrics" */
+	char *web_config_file;          /* exporter-toolkit web config, or NULL */
+
+	uint64_t interval_ms;
+	char *output_dir;
+	uint64_t output_max_bytes;
+	uint32_t output_max_files;
+	bool output_fsync;
+	uint64_t export_stale_ms;       /* --mode=export: data older than this is stale */
+
+	char *procfs, *sysfs, *rootfs;
+	/* Indexed like collectors[] in collector.h. */
+	bool collector_enabled[MAX_COLLECTORS];
+	uint64_t filesystem_timeout_ms;
+	char *filesystem_fs_types_exclude;      /* regex, node_exporter's flag */
+	char *filesystem_mount_points_exclude;  /* regex */
+
+	enum log_level log_level;
+	enum log_format log_format;
+	char *log_file;
+
+	enum run_mode mode;
+
+	enum bpf_hook_pref bpf_hook;
+	enum bpf_stats_mode bpf_stats;
+	uint64_t bpf_stats_window_ms;
+	uint64_t bpf_stats_period_ms;
+
+	/* `once` */
+	enum once_format once_format;
+	/* `latency` */
+	char *latency_what;             /* disk|tcp|runq|drops or NULL for all */
+	uint64_t latency_interval_ms;
+	uint64_t latency_count;         /* 0: until interrupted */
+};
+
+/* Fills defaults, reads the config file if one is named, applies flags.
+ * Returns 0, 1 when --help or --version was printed (exit 0), or -EINVAL
+ * after printing the error to stderr (exit 2). */
+int config_load(struct config *cfg, int argc, char **argv);
+void config_free(struct config *cfg);
+void config_usage(FILE *out);
+
+#endif

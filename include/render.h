@@ -1,0 +1,28 @@
+/* Renderers: a snapshot's families to bytes. Prometheus text (0.0.4), and the
+ * JSONL line with its derived per-interval values; the JSONL parser that
+ * --mode=export uses to rebuild a snapshot from a line another process wrote.
+ */
+#ifndef IM_RENDER_H
+#define IM_RENDER_H
+
+#include "buf.h"
+#include "metrics.h"
+#include "snapshot.h"
+
+/* render_prom.c */
+/* Appends families (sorted by the caller) in text format 0.0.4. */
+void render_prom(struct buf *out, const struct family *const *fams, size_t n);
+/* Label value escaping of the text format: backslash, double quote, newline. */
+void render_prom_label_value(struct buf *out, const char *v);
+
+/* render_json.c */
+#define JSONL_SCHEMA_VERSION 1
+/* Appends the snapshot as one JSON object and a newline. */
+void render_jsonl(struct buf *out, const struct snapshot *s, const struct family *const *fams,
+		  size_t n, const struct snapshot *prev);
+/* Rebuilds a snapshot (sets and results, not renderings) from one line.
+ * On error returns NULL with *err set and a message in errbuf. */
+struct snapshot *parse_jsonl(const char *line, size_t len, int *err, char *errbuf,
+			     size_t errsz);
+
+#endif

@@ -1,0 +1,47 @@
+/* Small helpers shared by collectors and sinks: reading whole /proc files,
+ * joining paths under a configurable root, parsing numbers and durations. */
+#ifndef IM_UTIL_H
+#define IM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Reads all of root/rel (root may be NULL) into b, replacing its content and
+ * NUL-terminating it. 0 or -errno (-ENOENT for a missing file). /proc files
+ * report size 0, so this reads until EOF rather than trusting st_size. */
+int read_file_at(const char *root, const char *rel, struct buf *b);
+int read_file(const char *path, struct buf *b);
+
+/* root "/" + rel into out, checking truncation: 0 or -ENAMETOOLONG. */
+int path_join(char *out, size_t outsz, const char *root, const char *rel);
+
+/* Strict number parsing: the whole string must be consumed. 0 or -EINVAL/-ERANGE. */
+int parse_u64(const char *s, uint64_t *out);
+int parse_i64(const char *s, int64_t *out);
+int parse_double(const char *s, double *out);
+/* Prometheus durations: 1y 1w 1d 1h 1m 1s 1ms and combinations such as 1m30s. */
+int parse_duration_ms(const char *s, uint64_t *out_ms);
+/* Sizes: a byte count, or with a suffix KiB MiB GiB (and KB MB GB, powers of 1000). */
+int parse_bytes(const char *s, uint64_t *out);
+int parse_bool(const char *s, int *out);
+
+/* Splits line in place at runs of blanks; returns the number of fields stored
+ * (at most max). */
+size_t split_fields(char *line, char **fields, size_t max);
+
+/* Next line of a NUL-terminated text in place: returns the line (its '\n'
+ * replaced by NUL) and advances *cursor, or NULL at the end. */
+char *next_line(char **cursor);
+
+double timespec_seconds(const struct timespec *ts);
+double now_realtime(void);
+double now_monotonic(void);
+/* RFC 3339 UTC with milliseconds: 2026-11-26T05:20:14.123Z. out >= 32 bytes. */
+void format_rfc3339_ms(double unix_seconds, char *out, size_t outsz);
+
+#endif

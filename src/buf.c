@@ -1,0 +1,234 @@
+/* Growable buffers and the number/string formatters the renderers share.
+ *
+ * Rendering runs once per snapshot over a few thousand samples, so the common
+ * case (an integer-valued counter) avoids snprintf entirely.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "buf.h"
+
+void buf_init(struct buf *b)
+{
+	*b = (struct buf){ 0 };
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	buf_init(b);
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	b->oom = 0;
+}
+
+int buf_reserve(struct buf *b, size_t extra)
+{
+	if (b->oom)
+		return -ENOMEM;
+	/* +1 keeps room for buf_cstr()'s terminator. */
+	if (b->len + extra + 1 <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 256;
+
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	char *p = realloc(b->data, cap);
+
+	if (!p) {
+		b->oom = 1;
+		return -ENOMEM;
+	}
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+void buf_put(struct buf *b, const void *p, size_t n)
+{
+	if (buf_reserve(b, n))
+		return;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+void buf_putc(struct buf *b, char c)
+{
+	if (buf_reserve(b, 1))
+		return;
+	b->data[b->len++] = c;
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || buf_reserve(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void buf_put_u64(struct buf *b, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	buf_put(b, tmp + i, sizeof(tmp) - i);
+}
+
+void buf_put_double(struct buf *b, double v)
+{
+	char tmp[32];
+
+	if (isnan(v)) {
+		buf_puts(b, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		buf_puts(b, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	/* Exact integers up to 2^53 print as integers: the common case. */
+	if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+		if (v < 0) {
+			buf_putc(b, '-');
+			v = -v;
+		}
+		buf_put_u64(b, (uint64_t)v);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		snprintf(tmp, sizeof(tmp), "%.17g", v);
+	buf_puts(b, tmp);
+}
+
+void buf_put_json_double(struct buf *b, double v)
+{
+	if (isnan(v) || isinf(v))
+		buf_puts(b, "null");
+	else
+		buf_put_double(b, v);
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	else if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and out-of-range code points are invalid. */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+void buf_put_json_str(struct buf *b, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	buf_putc(b, '"');
+	while (*s) {
+		const unsigned char *run = s;
+
+		while (*s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\')
+			s++;
+		buf_put(b, run, (size_t)(s - run));
+		if (!*s)
+			break;
+		if (*s == '"' || *s == '\\') {
+			buf_putc(b, '\\');
+			buf_putc(b, (char)*s++);
+		} else if (*s == '\n') {
+			buf_puts(b, "\\n");
+			s++;
+		} else if (*s == '\t') {
+			buf_puts(b, "\\t");
+			s++;
+		} else if (*s < 0x20) {
+			buf_printf(b, "\\u%04x", *s++);
+		} else {
+			size_t n = utf8_len(s);
+
+			if (n) {
+				buf_put(b, s, n);
+				s += n;
+			} else {
+				buf_puts(b, "\\ufffd");
+				s++;
+			}
+		}
+	}
+	buf_putc(b, '"');
+}
+
+const char *buf_cstr(struct buf *b)
+{
+	if (buf_reserve(b, 0))
+		return "";
+	b->data[b->len] = '\0';
+	return b->data;
+}
+
+int buf_gzip(struct buf *dst, const void *src, size_t n, int level)
+{
+	z_stream zs = { 0 };
+	int rc;
+
+	buf_reset(dst);
+	/* 16 + MAX_WBITS asks zlib for a gzip header and trailer. */
+	if (deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	if (buf_reserve(dst, deflateBound(&zs, n) + 32)) {
+		deflateEnd(&zs);
+		return -ENOMEM;
+	}
+	zs.next_in = (Bytef *)src;
+	zs.avail_in = (uInt)n;
+	zs.next_out = (Bytef *)dst->data;
+	zs.avail_out = (uInt)(dst->cap - 1);
+	rc = deflate(&zs, Z_FINISH);
+	dst->len = zs.total_out;
+	deflateEnd(&zs);
+	return rc == Z_STREAM_END ? 0 : -EIO;
+}

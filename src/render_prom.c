@@ -1,0 +1,122 @@
+/* Prometheus text exposition format 0.0.4, rendered once per snapshot.
+ *
+ * Histograms arrive as log2 slots (see metrics.h) and leave as cumulative
+ * buckets in base units: bucket i has le = 2^i * unit, +Inf equals _count.
+ */
+#include <math.h>
+
+#include "render.h"
+
+void render_prom_label_value(struct buf *out, const char *v)
+{
+	for (const char *run = v;; v++) {
+		if (*v && *v != '\\' && *v != '"' && *v != '\n')
+			continue;
+		buf_put(out, run, (size_t)(v - run));
+		if (!*v)
+			return;
+		buf_puts(out, *v == '\n' ? "\\n" : *v == '"' ? "\\\"" : "\\\\");
+		run = v + 1;
+	}
+}
+
+/* HELP text escapes only backslash and newline. */
+static void put_help(struct buf *out, const char *h)
+{
+	for (const char *run = h;; h++) {
+		if (*h && *h != '\\' && *h != '\n')
+			continue;
+		buf_put(out, run, (size_t)(h - run));
+		if (!*h)
+			return;
+		buf_puts(out, *h == '\n' ? "\\n" : "\\\\");
+		run = h + 1;
+	}
+}
+
+/* name{labels,extra="v"} with extra optional. */
+static void put_series(struct buf *out, const char *name, const char *suffix,
+		       const struct sample *s, const char *extra_name, double extra_value)
+{
+	int any = 0;
+
+	buf_puts(out, name);
+	buf_puts(out, suffix);
+	if (!s->nlabels && !extra_name)
+		return;
+	buf_putc(out, '{');
+	for (uint32_t i = 0; i < s->nlabels; i++, any = 1) {
+		if (any)
+			buf_putc(out, ',');
+		buf_puts(out, s->labels[i].name);
+		buf_puts(out, "=\"");
+		render_prom_label_value(out, s->labels[i].value);
+		buf_putc(out, '"');
+	}
+	if (extra_name) {
+		if (any)
+			buf_putc(out, ',');
+		buf_puts(out, extra_name);
+		buf_puts(out, "=\"");
+		buf_put_double(out, extra_value);
+		buf_putc(out, '"');
+	}
+	buf_putc(out, '}');
+}
+
+static void put_hist(struct buf *out, const char *name, const struct sample *s)
+{
+	const struct log2_hist *h = s->hist;
+	uint64_t cum = 0;
+
+	for (uint32_t i = 0; i < h->nslots; i++) {
+		cum += h->slots[i];
+		put_series(out, name, "_bucket", s, "le", ldexp(1.0, (int)i) * h->unit);
+		buf_putc(out, ' ');
+		buf_put_u64(out, cum);
+		buf_putc(out, '\n');
+	}
+	put_series(out, name, "_bucket", s, "le", INFINITY);
+	buf_putc(out, ' ');
+	buf_put_u64(out, h->count);
+	buf_putc(out, '\n');
+	put_series(out, name, "_sum", s, NULL, 0);
+	buf_putc(out, ' ');
+	buf_put_double(out, h->sum);
+	buf_putc(out, '\n');
+	put_series(out, name, "_count", s, NULL, 0);
+	buf_putc(out, ' ');
+	buf_put_u64(out, h->count);
+	buf_putc(out, '\n');
+}
+
+void render_prom(struct buf *out, const struct family *const *fams, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct family *f = fams[i];
+
+		if (!f->nsamples)
+			continue;
+		buf_puts(out, "# HELP ");
+		buf_puts(out, f->name);
+		buf_putc(out, ' ');
+		put_help(out, f->help);
+		buf_puts(out, "\n# TYPE ");
+		buf_puts(out, f->name);
+		buf_putc(out, ' ');
+		buf_puts(out, metric_type_name(f->type));
+		buf_putc(out, '\n');
+		for (size_t j = 0; j < f->nsamples; j++) {
+			const struct sample *s = &f->samples[j];
+
+			if (f->type == METRIC_HISTOGRAM && s->hist) {
+				put_hist(out, f->name, s);
+				continue;
+			}
+			put_series(out, f->name, "", s, NULL, 0);
+			buf_putc(out, ' ');
+			buf_put_double(out, s->value);
+			buf_putc(out, '\n');
+		}
+	}
+}

@@ -1,0 +1,274 @@
+/* Helpers every collector and sink leans on: whole-file reads, rooted paths,
+ * strict number and duration parsing, time formatting. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int path_join(char *out, size_t outsz, const char *root, const char *rel)
+{
+	int n;
+
+	if (!root || !*root)
+		n = snprintf(out, outsz, "%s", rel);
+	else
+		n = snprintf(out, outsz, "%s%s%s", root,
+			     root[strlen(root) - 1] == '/' || rel[0] == '/' ? "" : "/", rel);
+	return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : 0;
+}
+
+int read_file(const char *path, struct buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err = 0;
+
+	buf_reset(b);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (buf_reserve(b, 4096)) {
+			err = -ENOMEM;
+			break;
+		}
+		ssize_t n = read(fd, b->data + b->len, b->cap - b->len - 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+	}
+	close(fd);
+	if (!err)
+		buf_cstr(b);
+	return err;
+}
+
+int read_file_at(const char *root, const char *rel, struct buf *b)
+{
+	char path[4096];
+	int err = path_join(path, sizeof(path), root, rel);
+
+	return err ? err : read_file(path, b);
+}
+
+int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!*s || *s == '-' || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (*end)
+		return -EINVAL;
+	if (errno)
+		return -errno;
+	*out = v;
+	return 0;
+}
+
+int parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+
+	if (!*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+
+	if (*end)
+		return -EINVAL;
+	if (errno)
+		return -errno;
+	*out = v;
+	return 0;
+}
+
+int parse_double(const char *s, double *out)
+{
+	char *end;
+
+	if (!*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	double v = strtod(s, &end);
+
+	if (*end)
+		return -EINVAL;
+	if (errno)
+		return -errno;
+	*out = v;
+	return 0;
+}
+
+int parse_duration_ms(const char *s, uint64_t *out_ms)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ms;
+	} units[] = {
+		/* "ms" before "m" so the longer unit wins. */
+		{ "ms", 1 },           { "s", 1000 },           { "m", 60000 },
+		{ "h", 3600000 },      { "d", 86400000 },       { "w", 604800000 },
+		{ "y", 31536000000ULL },
+	};
+	uint64_t total = 0;
+
+	if (!*s)
+		return -EINVAL;
+	if (strcmp(s, "0") == 0) {
+		*out_ms = 0;
+		return 0;
+	}
+	while (*s) {
+		uint64_t n = 0;
+		size_t i, len;
+
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		for (; isdigit((unsigned char)*s); s++) {
+			if (n > UINT64_MAX / 10)
+				return -ERANGE;
+			n = n * 10 + (uint64_t)(*s - '0');
+		}
+		for (i = 0; i < ARRAY_SIZE(units); i++) {
+			len = strlen(units[i].unit);
+			if (strncmp(s, units[i].unit, len) == 0 &&
+			    !(len == 1 && units[i].unit[0] == 'm' && s[1] == 's'))
+				break;
+		}
+		if (i == ARRAY_SIZE(units))
+			return -EINVAL;
+		if (n && units[i].ms > UINT64_MAX / n)
+			return -ERANGE;
+		total += n * units[i].ms;
+		s += len;
+	}
+	*out_ms = total;
+	return 0;
+}
+
+int parse_bytes(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t mult;
+	} suffixes[] = {
+		{ "KiB", 1ULL << 10 }, { "MiB", 1ULL << 20 }, { "GiB", 1ULL << 30 },
+		{ "KB", 1000 },        { "MB", 1000000 },      { "GB", 1000000000 },
+		{ "B", 1 },            { "", 1 },
+	};
+	char num[32];
+	size_t n = strspn(s, "0123456789");
+	uint64_t v;
+
+	if (!n || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (parse_u64(num, &v))
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		if (strcmp(s + n, suffixes[i].suffix) == 0) {
+			if (v > UINT64_MAX / suffixes[i].mult)
+				return -ERANGE;
+			*out = v * suffixes[i].mult;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int parse_bool(const char *s, int *out)
+{
+	if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes"))
+		*out = 1;
+	else if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "no"))
+		*out = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+size_t split_fields(char *line, char **fields, size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+
+	while (n < max) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '\n')
+			break;
+		fields[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+			p++;
+		if (!*p)
+			break;
+		*p++ = '\0';
+	}
+	return n;
+}
+
+char *next_line(char **cursor)
+{
+	char *line = *cursor, *nl;
+
+	if (!line || !*line)
+		return NULL;
+	nl = strchr(line, '\n');
+	if (nl) {
+		*nl = '\0';
+		*cursor = nl + 1;
+	} else {
+		*cursor = line + strlen(line);
+	}
+	return line;
+}
+
+double timespec_seconds(const struct timespec *ts)
+{
+	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
+}
+
+double now_realtime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return timespec_seconds(&ts);
+}
+
+double now_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return timespec_seconds(&ts);
+}
+
+void format_rfc3339_ms(double unix_seconds, char *out, size_t outsz)
+{
+	time_t sec = (time_t)floor(unix_seconds);
+	int ms = (int)((unix_seconds - (double)sec) * 1000.0);
+	struct tm tm;
+
+	if (ms > 999)
+		ms = 999;
+	gmtime_r(&sec, &tm);
+	snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}

@@ -1,0 +1,102 @@
+#include <errno.h>
+
+#include "fixture.h"
+#include "util.h"
+
+static void test_durations(void **state)
+{
+	static const struct {
+		const char *in;
+		int err;
+		uint64_t ms;
+	} cases[] = {
+		{ "15s", 0, 15000 },   { "10ms", 0, 10 },     { "1m", 0, 60000 },
+		{ "1m30s", 0, 90000 }, { "2h", 0, 7200000 },  { "1d", 0, 86400000 },
+		{ "0", 0, 0 },         { "", -EINVAL, 0 },    { "15", -EINVAL, 0 },
+		{ "s", -EINVAL, 0 },   { "1x", -EINVAL, 0 },  { "-1s", -EINVAL, 0 },
+		{ "1.5s", -EINVAL, 0 }, { "99999999999999999999y", -ERANGE, 0 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint64_t ms = 0;
+		int err = parse_duration_ms(cases[i].in, &ms);
+
+		if (err != cases[i].err || (!err && ms != cases[i].ms))
+			fail_msg("%s: err %d ms %lu", cases[i].in, err, (unsigned long)ms);
+	}
+}
+
+static void test_bytes(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(parse_bytes("1024", &v), 0);
+	assert_int_equal(v, 1024);
+	assert_int_equal(parse_bytes("64MiB", &v), 0);
+	assert_int_equal(v, 64 << 20);
+	assert_int_equal(parse_bytes("2KB", &v), 0);
+	assert_int_equal(v, 2000);
+	assert_int_equal(parse_bytes("12 MiB", &v), -EINVAL);
+	assert_int_equal(parse_bytes("MiB", &v), -EINVAL);
+	assert_int_equal(parse_bytes("-5", &v), -EINVAL);
+}
+
+static void test_numbers_strict(void **state)
+{
+	uint64_t u;
+	int64_t i;
+	double d;
+
+	assert_int_equal(parse_u64("18446744073709551615", &u), 0);
+	assert_int_equal(parse_u64("18446744073709551616", &u), -ERANGE);
+	assert_int_equal(parse_u64("-1", &u), -EINVAL);
+	assert_int_equal(parse_u64("12x", &u), -EINVAL);
+	assert_int_equal(parse_u64(" 1", &u), -EINVAL);
+	assert_int_equal(parse_i64("-42", &i), 0);
+	assert_int_equal(i, -42);
+	assert_int_equal(parse_double("0.25", &d), 0);
+	assert_int_equal(parse_double("", &d), -EINVAL);
+}
+
+static void test_split_and_lines(void **state)
+{
+	char text[] = "a  b\tc\n\nd e\n";
+	char *cur = text, *line, *f[4];
+
+	line = next_line(&cur);
+	assert_int_equal(split_fields(line, f, 4), 3);
+	assert_string_equal(f[2], "c");
+	line = next_line(&cur);
+	assert_int_equal(split_fields(line, f, 4), 0);
+	line = next_line(&cur);
+	assert_int_equal(split_fields(line, f, 1), 1);
+	assert_null(next_line(&cur));
+}
+
+static void test_path_join(void **state)
+{
+	char out[16];
+
+	assert_int_equal(path_join(out, sizeof(out), "/proc", "stat"), 0);
+	assert_string_equal(out, "/proc/stat");
+	assert_int_equal(path_join(out, sizeof(out), "/", "x"), 0);
+	assert_string_equal(out, "/x");
+	assert_int_equal(path_join(out, sizeof(out), "/very/long/root", "file"), -ENAMETOOLONG);
+}
+
+static void test_rfc3339(void **state)
+{
+	char out[40];
+
+	format_rfc3339_ms(1764134414.1239, out, sizeof(out));
+	assert_string_equal(out, "2025-11-26T05:20:14.123Z");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_durations),   cmocka_unit_test(test_bytes),
+		cmocka_unit_test(test_numbers_strict), cmocka_unit_test(test_split_and_lines),
+		cmocka_unit_test(test_path_join),   cmocka_unit_test(test_rfc3339),
+	};
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}
