@@ -14,7 +14,10 @@
 
 #include "metrics.h"
 
+struct config;
+
 struct collect_ctx {
+	const struct config *cfg;       /* read-only; NULL in unit tests */
 	const char *procfs;     /* "/proc" or --path.procfs */
 	const char *sysfs;      /* "/sys" or --path.sysfs */
 	const char *rootfs;     /* "/" or --path.rootfs */
