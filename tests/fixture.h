@@ -82,4 +82,22 @@ static inline const struct sample *fixture_find(const struct metric_set *ms, con
 
 #define assert_no_sample(ms, ...) assert_null(fixture_find(ms, __VA_ARGS__, NULL))
 
+/* Any sample of family `name` carrying label `label` = `value`, whatever its
+ * other labels, or NULL: for checking that a device or mount is present or
+ * excluded without spelling out every label. */
+static inline const struct sample *fixture_find_labeled(const struct metric_set *ms,
+							const char *name, const char *label,
+							const char *value)
+{
+	const struct family *f = ms_find(ms, name);
+
+	for (size_t i = 0; f && i < f->nsamples; i++) {
+		const char *v = sample_label(&f->samples[i], label);
+
+		if (v && strcmp(v, value) == 0)
+			return &f->samples[i];
+	}
+	return NULL;
+}
+
 #endif

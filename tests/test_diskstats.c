@@ -1,0 +1,155 @@
+#include "fixture.h"
+#include "util.h"
+
+static struct metric_set *collect_tree(const char *tree, int want)
+{
+	struct fixture_paths p;
+	struct collect_ctx ctx = fixture_ctx(&p, tree);
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(collector_diskstats.collect(&ctx, ms), want);
+	return ms;
+}
+
+/* Values as node_exporter 1.5 prints them for the same fixture tree. */
+static void test_diskstats_default(void **state)
+{
+	struct metric_set *ms = collect_tree("default", 0);
+
+	assert_sample(ms, 25354637, "node_disk_reads_completed_total", "device", "sda");
+	assert_sample(ms, 34367663, "node_disk_reads_merged_total", "device", "sda");
+	assert_sample(ms, 513713216512.0, "node_disk_read_bytes_total", "device", "sda");
+	assert_sample(ms, 18492.372, "node_disk_read_time_seconds_total", "device", "sda");
+	assert_sample(ms, 28444756, "node_disk_writes_completed_total", "device", "sda");
+	assert_sample(ms, 11134226, "node_disk_writes_merged_total", "device", "sda");
+	assert_sample(ms, 258916880384.0, "node_disk_written_bytes_total", "device", "sda");
+	assert_sample(ms, 63877.96, "node_disk_write_time_seconds_total", "device", "sda");
+	assert_sample(ms, 0, "node_disk_io_now", "device", "sda");
+	assert_sample(ms, 9653.88, "node_disk_io_time_seconds_total", "device", "sda");
+	assert_sample(ms, 82621.804, "node_disk_io_time_weighted_seconds_total", "device", "sda");
+	assert_sample(ms, 68851, "node_disk_discards_completed_total", "device", "sda");
+	assert_sample(ms, 0, "node_disk_discards_merged_total", "device", "sda");
+	assert_sample(ms, 1925173784, "node_disk_discarded_sectors_total", "device", "sda");
+	assert_sample(ms, 11.13, "node_disk_discard_time_seconds_total", "device", "sda");
+	assert_sample(ms, 1555, "node_disk_flush_requests_total", "device", "sda");
+	assert_sample(ms, 1.944, "node_disk_flush_requests_time_seconds_total", "device", "sda");
+	assert_sample(ms, 0.003, "node_disk_flush_requests_time_seconds_total", "device",
+		      "nvme0n1");
+	assert_sample(ms, 16727491584.0, "node_disk_read_bytes_total", "device", "vda");
+
+	const struct family *f = ms_find(ms, "node_disk_read_time_seconds_total");
+
+	assert_non_null(f);
+	assert_int_equal(f->type, METRIC_COUNTER);
+	assert_string_equal(f->help, "The total number of seconds spent by all reads.");
+	f = ms_find(ms, "node_disk_io_now");
+	assert_int_equal(f->type, METRIC_GAUGE);
+	f = ms_find(ms, "node_disk_flush_requests_total");
+	assert_string_equal(f->help, "The total number of flush requests completed successfully");
+	ms_free(ms);
+}
+
+/* The default exclude regex drops partitions and pseudo devices only. */
+static void test_diskstats_exclude(void **state)
+{
+	static const char *const dropped[] = { "sda1", "sda2", "nvme0n1p1", "loop0", "loop1",
+					       "ram0", "vda1" };
+	static const char *const kept[] = { "sda", "nvme0n1", "dm-0", "sr0", "vda", "mmcblk0",
+					    "mmcblk0p1" };
+	struct metric_set *ms = collect_tree("default", 0);
+
+	for (size_t i = 0; i < ARRAY_SIZE(dropped); i++) {
+		assert_no_sample(ms, "node_disk_reads_completed_total", "device", dropped[i]);
+		assert_null(fixture_find_labeled(ms, "node_disk_info", "device", dropped[i]));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
+		assert_non_null(fixture_find(ms, "node_disk_reads_completed_total", "device",
+					     kept[i], NULL));
+	assert_int_equal(ms_find(ms, "node_disk_io_now")->nsamples, ARRAY_SIZE(kept));
+	ms_free(ms);
+}
+
+static void test_diskstats_udev(void **state)
+{
+	struct metric_set *ms = collect_tree("default", 0);
+
+	assert_sample(ms, 1, "node_disk_info", "device", "sda", "major", "8", "minor", "0",
+		      "model", "TOSHIBA_KSDB4U86", "path", "pci-0000:3b:00.0-sas-phy7-lun-0",
+		      "revision", "0102", "serial", "2160A0D5FVGG", "wwn", "0x7c72382b8de36a64");
+	assert_sample(ms, 1, "node_disk_info", "device", "nvme0n1", "major", "259", "minor", "0",
+		      "model", "SAMSUNG EHFTF55LURSY-000Y9", "path", "pci-0000:02:00.0-nvme-1",
+		      "revision", "4NBTUY95", "serial", "S252B6CU1HG3M1", "wwn",
+		      "eui.p3vbbiejx5aae2r3");
+	/* No udev file: the info sample is still there, with empty labels. */
+	assert_sample(ms, 1, "node_disk_info", "device", "sr0", "major", "11", "minor", "0",
+		      "model", "", "path", "", "revision", "", "serial", "", "wwn", "");
+	assert_sample(ms, 7200, "node_disk_ata_rotation_rate_rpm", "device", "sda");
+	assert_sample(ms, 1, "node_disk_ata_write_cache", "device", "sda");
+	assert_sample(ms, 0, "node_disk_ata_write_cache_enabled", "device", "sda");
+	assert_int_equal(ms_find(ms, "node_disk_ata_write_cache")->nsamples, 1);
+	assert_sample(ms, 1, "node_disk_device_mapper_info", "device", "dm-0", "lv_layer", "",
+		      "lv_name", "root", "name", "system-root", "uuid",
+		      "LVM-NWEDo8q5ABDyJuC3F8veKNyWfYmeIBfFMS4MF3HakzUhkk7ekDm6fJTHkl2fYHe7",
+		      "vg_name", "system");
+	assert_int_equal(ms_find(ms, "node_disk_device_mapper_info")->nsamples, 1);
+	assert_sample(ms, 1, "node_disk_filesystem_info", "device", "sda", "type", "LVM2_member",
+		      "usage", "raid", "uuid", "cVVv6j-HSA2-IY33-1Jmj-dO2H-YL7w-b4Oxqw", "version",
+		      "LVM2 001");
+	assert_sample(ms, 1, "node_disk_filesystem_info", "device", "dm-0", "type", "ext4",
+		      "usage", "filesystem", "uuid", "3deafd0d-faff-4695-8d15-51061ae1f51b",
+		      "version", "1.0");
+	assert_int_equal(ms_find(ms, "node_disk_filesystem_info")->nsamples, 2);
+	ms_free(ms);
+}
+
+/* 14 columns (before 4.18): no discard or flush series; 18: discards only; longer lines
+ * from newer kernels are read as far as we know the columns. */
+static void test_diskstats_old_kernels(void **state)
+{
+	struct metric_set *ms = collect_tree("oldkernel", 0);
+
+	assert_sample(ms, 4521, "node_disk_reads_completed_total", "device", "sda");
+	assert_sample(ms, 13.888, "node_disk_io_time_weighted_seconds_total", "device", "sda");
+	assert_no_sample(ms, "node_disk_discards_completed_total", "device", "sda");
+	assert_no_sample(ms, "node_disk_flush_requests_total", "device", "sda");
+	assert_no_sample(ms, "node_disk_reads_completed_total", "device", "sda1");
+
+	assert_sample(ms, 2, "node_disk_io_now", "device", "vda");
+	assert_sample(ms, 15, "node_disk_discards_completed_total", "device", "vda");
+	assert_sample(ms, 4096, "node_disk_discarded_sectors_total", "device", "vda");
+	assert_sample(ms, 0.008, "node_disk_discard_time_seconds_total", "device", "vda");
+	assert_no_sample(ms, "node_disk_flush_requests_total", "device", "vda");
+
+	assert_sample(ms, 0, "node_disk_flush_requests_total", "device", "vdb");
+	assert_int_equal(ms_find(ms, "node_disk_flush_requests_total")->nsamples, 1);
+	ms_free(ms);
+}
+
+static void test_diskstats_garbled(void **state)
+{
+	struct metric_set *ms = collect_tree("garbled", -EINVAL);
+
+	ms_free(ms);
+	ms = collect_tree("truncated", -EINVAL);
+	ms_free(ms);
+}
+
+static void test_diskstats_missing(void **state)
+{
+	struct metric_set *ms = collect_tree("does-not-exist", -ENOENT);
+
+	ms_free(ms);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_diskstats_default),
+		cmocka_unit_test(test_diskstats_exclude),
+		cmocka_unit_test(test_diskstats_udev),
+		cmocka_unit_test(test_diskstats_old_kernels),
+		cmocka_unit_test(test_diskstats_garbled),
+		cmocka_unit_test(test_diskstats_missing),
+	};
+	return cmocka_run_group_tests_name("diskstats", tests, NULL, NULL);
+}
