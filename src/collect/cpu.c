@@ -1,0 +1,366 @@
+/* cpu: per-CPU time from /proc/stat → node_cpu_seconds_total{cpu,mode} and
+ * node_cpu_guest_seconds_total{cpu,mode}, plus node_cpu_isolated{cpu} from
+ * sysfs, under node_exporter 1.5's names, labels and help texts.
+ *
+ * Like node_exporter, the collector keeps the last value it published per CPU
+ * and never lets a counter go down: the kernel's iowait (and on some
+ * hypervisors idle and steal) can step backwards by a few ticks, and a
+ * Prometheus rate() reads any decrease as a counter reset, i.e. a huge spike.
+ * A large drop of idle means the CPU went offline and came back; then the
+ * CPU starts afresh. The aggregate "cpu " line is ignored, as node_exporter
+ * does; sum the per-CPU series instead.
+ *
+ * Thermal throttle counters (node_cpu_*_throttles_total), which node_exporter
+ * reads from sysfs where the hardware exposes them, are not collected here.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "util.h"
+#include "parse.h"
+
+/* /proc/stat counts in USER_HZ ticks, which the kernel fixes at 100 for user
+ * space on every architecture we build for, whatever CONFIG_HZ is (it
+ * converts with jiffies_64_to_clock_t()). sysconf(_SC_CLK_TCK) only echoes the
+ * same constant, and reading the tree of another host (--path.procfs) must not
+ * depend on this process's view of it. */
+#define USER_HZ 100.0
+
+/* An idle counter that drops by this much is not jitter but a CPU that was
+ * unplugged and came back with fresh counters (node_exporter's threshold). */
+#define JUMP_BACK_TICKS (3 * 100)
+
+/* CPU numbers above this are garbage, not hardware: the kernel's NR_CPUS
+ * tops out at 8192; this bounds what a hostile file can make us allocate. */
+#define MAX_CPU_ID 65535
+
+/* Columns of a cpuN line, in the kernel's order. Kernels before 2.6.33 lack
+ * the later columns; like node_exporter we report those as 0. */
+enum {
+	COL_USER,
+	COL_NICE,
+	COL_SYSTEM,
+	COL_IDLE,
+	COL_IOWAIT,
+	COL_IRQ,
+	COL_SOFTIRQ,
+	COL_STEAL,
+	COL_GUEST,
+	COL_GUEST_NICE,
+	NCOLS,
+	MIN_COLS = COL_IDLE + 1,        /* every kernel since 2.4 has these */
+};
+
+static const char *const mode_names[NCOLS] = {
+	[COL_USER] = "user",   [COL_NICE] = "nice",       [COL_SYSTEM] = "system",
+	[COL_IDLE] = "idle",   [COL_IOWAIT] = "iowait",   [COL_IRQ] = "irq",
+	[COL_SOFTIRQ] = "softirq", [COL_STEAL] = "steal", [COL_GUEST] = "user",
+	[COL_GUEST_NICE] = "nice",
+};
+
+struct cpu_line {
+	uint32_t id;
+	uint64_t ticks[NCOLS];
+};
+
+/* What was last published for one CPU number. */
+struct cpu_prev {
+	uint64_t ticks[NCOLS];
+	uint64_t seen;          /* generation that last published it; 0 never */
+	uint64_t mark;          /* markgen of the read that last listed it */
+};
+
+struct cpu_state {
+	struct cpu_prev *prev;  /* indexed by CPU number */
+	size_t nprev;
+	uint64_t gen;           /* successful reads so far */
+	uint64_t markgen;       /* reads attempted, failed ones included */
+	struct cpu_line *lines; /* scratch reused every interval */
+	size_t cap;
+	uint32_t *isolated;     /* read once: isolcpus= is fixed at boot */
+	size_t nisolated;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Parsing                                                                  */
+
+/* "cpuN v v v ..." → *out; 1 for a per-CPU line, 0 for any other line
+ * (including the aggregate "cpu "), -EINVAL for a malformed cpuN line. */
+static int parse_cpu_line(const char *line, struct cpu_line *out)
+{
+	const char *p = line + 3;
+	uint64_t id;
+	size_t n = 0;
+
+	if (strncmp(line, "cpu", 3) != 0 || !(*p >= '0' && *p <= '9'))
+		return 0;
+	p = pp_u64(p, &id);
+	if (!p || !pp_blank(*p) || id > MAX_CPU_ID)
+		return -EINVAL;
+	out->id = (uint32_t)id;
+	for (;;) {
+		p = pp_skip_blanks(p);
+		if (!*p)
+			break;
+		/* Later kernels may add columns; take the ones we know. */
+		if (n == NCOLS)
+			break;
+		p = pp_u64_field(p, &out->ticks[n]);
+		if (!p)
+			return -EINVAL;
+		n++;
+	}
+	if (n < MIN_COLS)
+		return -EINVAL;
+	for (; n < NCOLS; n++)
+		out->ticks[n] = 0;
+	return 1;
+}
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t n = *cap ? *cap : 8;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	p = realloc(*arr, n * elem);
+	if (!p)
+		return -ENOMEM;
+	memset((char *)p + *cap * elem, 0, (n - *cap) * elem);
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
+/* All cpuN lines of /proc/stat into st->lines; nothing is published yet, so a
+ * bad line anywhere leaves the state as it was. */
+static int parse_stat(struct cpu_state *st, char *text, size_t *nlines)
+{
+	char *cursor = text, *line;
+	size_t n = 0;
+	int r;
+
+	while ((line = next_line(&cursor))) {
+		if (line[0] != 'c')
+			continue;
+		if (n == st->cap) {
+			r = grow((void **)&st->lines, &st->cap, n + 1, sizeof(*st->lines));
+			if (r)
+				return r;
+		}
+		r = parse_cpu_line(line, &st->lines[n]);
+		if (r < 0)
+			return r;
+		n += (size_t)r;
+	}
+	if (!n)
+		return -EINVAL;
+	*nlines = n;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Counters that never go backwards                                        */
+
+/* Rejects a CPU listed twice (two series with the same labels) before any
+ * state changes. */
+static int check_and_size(struct cpu_state *st, size_t nlines)
+{
+	uint32_t max = 0;
+	uint64_t mark = ++st->markgen;
+	int err;
+
+	for (size_t i = 0; i < nlines; i++)
+		if (st->lines[i].id > max)
+			max = st->lines[i].id;
+	err = grow((void **)&st->prev, &st->nprev, (size_t)max + 1, sizeof(*st->prev));
+	if (err)
+		return err;
+	for (size_t i = 0; i < nlines; i++) {
+		struct cpu_prev *e = &st->prev[st->lines[i].id];
+
+		if (e->mark == mark)
+			return -EINVAL;
+		e->mark = mark;
+	}
+	return 0;
+}
+
+static void clamp(struct cpu_state *st, struct cpu_line *l)
+{
+	struct cpu_prev *e = &st->prev[l->id];
+	/* A CPU missing from the last interval was offline: start afresh. */
+	bool fresh = e->seen != st->gen || e->seen == 0;
+
+	if (!fresh && e->ticks[COL_IDLE] > l->ticks[COL_IDLE] &&
+	    e->ticks[COL_IDLE] - l->ticks[COL_IDLE] >= JUMP_BACK_TICKS)
+		fresh = true;
+	for (size_t c = 0; c < NCOLS; c++) {
+		if (!fresh && l->ticks[c] < e->ticks[c])
+			l->ticks[c] = e->ticks[c];
+		e->ticks[c] = l->ticks[c];
+	}
+	e->seen = st->gen + 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Isolated CPUs                                                            */
+
+/* A kernel cpulist ("0-3,8,10-11", empty when none) into st->isolated. */
+static int parse_cpulist(struct cpu_state *st, const char *p)
+{
+	size_t cap = 0;
+
+	while (*p) {
+		uint64_t lo, hi;
+
+		p = pp_u64(p, &lo);
+		if (!p)
+			return -EINVAL;
+		hi = lo;
+		if (*p == '-') {
+			p = pp_u64(p + 1, &hi);
+			if (!p)
+				return -EINVAL;
+		}
+		if (lo > hi || hi > MAX_CPU_ID)
+			return -EINVAL;
+		for (uint64_t c = lo; c <= hi; c++) {
+			if (grow((void **)&st->isolated, &cap, st->nisolated + 1,
+				 sizeof(*st->isolated)))
+				return -ENOMEM;
+			st->isolated[st->nisolated++] = (uint32_t)c;
+		}
+		if (*p == ',')
+			p++;
+		else if (*p)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void read_isolated(struct collect_ctx *ctx, struct cpu_state *st)
+{
+	struct buf b;
+
+	buf_init(&b);
+	/* A missing file (kernels before 4.2) or a garbled one means no
+	 * isolated CPUs to report, not a broken collector. */
+	if (read_file_at(ctx->sysfs, "devices/system/cpu/isolated", &b) == 0 &&
+	    pp_one_line(&b) == 0 && parse_cpulist(st, b.data) != 0) {
+		free(st->isolated);
+		st->isolated = NULL;
+		st->nisolated = 0;
+	}
+	buf_free(&b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Collector                                                                */
+
+static void cpu_state_free(struct cpu_state *st)
+{
+	if (!st)
+		return;
+	free(st->prev);
+	free(st->lines);
+	free(st->isolated);
+	free(st);
+}
+
+static int cpu_init(struct collect_ctx *ctx)
+{
+	struct cpu_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return -ENOMEM;
+	read_isolated(ctx, st);
+	ctx->state = st;
+	return 0;
+}
+
+static void cpu_fini(struct collect_ctx *ctx)
+{
+	cpu_state_free(ctx->state);
+	ctx->state = NULL;
+}
+
+static void emit(struct cpu_state *st, size_t nlines, struct metric_set *ms)
+{
+	struct family *fs = ms_family(ms, "node_cpu_seconds_total", METRIC_COUNTER,
+				      "Seconds the CPUs spent in each mode.");
+	struct family *fg = ms_family(ms, "node_cpu_guest_seconds_total", METRIC_COUNTER,
+				      "Seconds the CPUs spent in guests (VMs) for each mode.");
+	char id[24];
+	struct label l[2] = { { "cpu", id }, { "mode", NULL } };
+
+	for (size_t i = 0; i < nlines; i++) {
+		const struct cpu_line *c = &st->lines[i];
+
+		pp_fmt_u64(id, c->id);
+		for (size_t m = 0; m < NCOLS; m++) {
+			l[1].value = mode_names[m];
+			ms_add_labels(ms, m < COL_GUEST ? fs : fg, (double)c->ticks[m] / USER_HZ,
+				      l, 2);
+		}
+	}
+	if (st->nisolated) {
+		struct family *fi = ms_family(ms, "node_cpu_isolated", METRIC_GAUGE,
+			"Whether each core is isolated, information from /sys/devices/system/cpu/isolated.");
+
+		for (size_t i = 0; i < st->nisolated; i++) {
+			pp_fmt_u64(id, st->isolated[i]);
+			ms_add_labels(ms, fi, 1, l, 1);
+		}
+	}
+}
+
+static int cpu_collect(struct collect_ctx *ctx, struct metric_set *ms)
+{
+	/* Without init() (a one-shot caller) there is no history to clamp
+	 * against; a throw-away state gives the same output for one read. */
+	struct cpu_state local = { 0 };
+	struct cpu_state *st = ctx->state ? ctx->state : &local;
+	size_t nlines = 0;
+	struct buf b;
+	int err;
+
+	buf_init(&b);
+	err = read_file_at(ctx->procfs, "stat", &b);
+	if (!err)
+		err = pp_check_text(&b);
+	if (!err)
+		err = parse_stat(st, b.data, &nlines);
+	if (!err)
+		err = check_and_size(st, nlines);
+	if (err)
+		goto out;
+	for (size_t i = 0; i < nlines; i++)
+		clamp(st, &st->lines[i]);
+	st->gen++;
+	emit(st, nlines, ms);
+	err = ms_error(ms);
+out:
+	buf_free(&b);
+	if (st == &local) {
+		free(local.prev);
+		free(local.lines);
+		free(local.isolated);
+	}
+	return err;
+}
+
+const struct collector collector_cpu = {
+	.name = "cpu",
+	.help = "CPU time per CPU and mode from /proc/stat",
+	.default_enabled = true,
+	.init = cpu_init,
+	.collect = cpu_collect,
+	.fini = cpu_fini,
+};

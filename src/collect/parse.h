@@ -1,0 +1,111 @@
+/* Private helpers shared by the /proc and /sys collectors in this directory.
+ *
+ * The collectors run every interval over text the kernel generates, so these
+ * scan in place without allocating and without strtoull's locale and errno
+ * overhead. Each stops at the first byte it does not expect and reports that
+ * plainly, because the input is treated as hostile: a truncated or garbled
+ * file must end in -EINVAL, never in a read past the buffer or a silent zero.
+ */
+#ifndef IM_COLLECT_PARSE_H
+#define IM_COLLECT_PARSE_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "buf.h"
+
+static inline bool pp_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline const char *pp_skip_blanks(const char *p)
+{
+	while (pp_blank(*p))
+		p++;
+	return p;
+}
+
+/* Decimal digits at p into *out; returns the byte after them, or NULL when
+ * there is no digit or the number does not fit in 64 bits. */
+static inline const char *pp_u64(const char *p, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *start = p;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return NULL;
+		v = v * 10 + d;
+	}
+	if (p == start)
+		return NULL;
+	*out = v;
+	return p;
+}
+
+/* A number that must be the whole field: followed by a blank, a newline or
+ * the end of the text. */
+static inline const char *pp_u64_field(const char *p, uint64_t *out)
+{
+	p = pp_u64(p, out);
+	if (!p || !(pp_blank(*p) || *p == '\n' || *p == '\0'))
+		return NULL;
+	return p;
+}
+
+/* Decimal text of v into out (at least 21 bytes); returns its length. Label
+ * values such as cpu="12" are built per sample, where snprintf would cost more
+ * than the rest of the line's parsing. */
+static inline size_t pp_fmt_u64(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
+/* A multi-line /proc file is whole when it is text (no NUL inside) and its
+ * last line ends in '\n': the kernel always terminates lines, so a missing
+ * newline means the read was cut short and the last number may be cut too. */
+static inline int pp_check_text(const struct buf *b)
+{
+	if (!b->len)
+		return -EINVAL;
+	if (memchr(b->data, '\0', b->len) || b->data[b->len - 1] != '\n')
+		return -EINVAL;
+	return 0;
+}
+
+/* A one-line sysfs or /proc/sys value: drops one trailing newline and
+ * rejects embedded NULs and further lines. */
+static inline int pp_one_line(struct buf *b)
+{
+	if (memchr(b->data, '\0', b->len))
+		return -EINVAL;
+	if (b->len && b->data[b->len - 1] == '\n')
+		b->data[--b->len] = '\0';
+	if (memchr(b->data, '\n', b->len))
+		return -EINVAL;
+	return 0;
+}
+
+/* True when the line starts with the word w followed by a blank. */
+static inline bool pp_word(const char *line, const char *w, size_t wlen)
+{
+	return strncmp(line, w, wlen) == 0 && pp_blank(line[wlen]);
+}
+
+#endif

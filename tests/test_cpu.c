@@ -1,0 +1,162 @@
+#include <stdlib.h>
+
+#include "collect_assert.h"
+#include "util.h"
+
+static const char *const modes[] = { "user", "nice", "system", "idle",
+				     "iowait", "irq", "softirq", "steal" };
+
+static void assert_cpu(struct metric_set *ms, const char *cpu, const double want[10])
+{
+	for (size_t m = 0; m < 8; m++)
+		assert_sample(ms, want[m], "node_cpu_seconds_total", "cpu", cpu, "mode", modes[m]);
+	assert_sample(ms, want[8], "node_cpu_guest_seconds_total", "cpu", cpu, "mode", "user");
+	assert_sample(ms, want[9], "node_cpu_guest_seconds_total", "cpu", cpu, "mode", "nice");
+}
+
+static void test_cpu_default(void **state)
+{
+	static const double cpu0[10] = { 1087, 5, 757, 26337, 12, 0, 28, 6, 0, 0 };
+	static const double cpu1[10] = { 1925.34, 7, 1288, 24438, 463, 0, 55, 8, 0, 0 };
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect(&collector_cpu, "default", ms), 0);
+	assert_family(ms, "node_cpu_seconds_total", METRIC_COUNTER,
+		      "Seconds the CPUs spent in each mode.", 16);
+	assert_family(ms, "node_cpu_guest_seconds_total", METRIC_COUNTER,
+		      "Seconds the CPUs spent in guests (VMs) for each mode.", 4);
+	assert_cpu(ms, "0", cpu0);
+	assert_cpu(ms, "1", cpu1);
+	/* The aggregate line is not a CPU; an empty isolated list adds nothing. */
+	assert_null(ms_find(ms, "node_cpu_isolated"));
+	assert_int_equal(ms_nfamilies(ms), 2);
+	/* node_exporter's label order. */
+	const struct family *f = ms_find(ms, "node_cpu_seconds_total");
+	assert_string_equal(f->samples[0].labels[0].name, "cpu");
+	assert_string_equal(f->samples[0].labels[1].name, "mode");
+	ms_free(ms);
+}
+
+static void test_cpu_many(void **state)
+{
+	struct metric_set *ms = ms_new();
+	char cpu[8];
+
+	assert_int_equal(ca_collect(&collector_cpu, "many-cpus", ms), 0);
+	assert_int_equal(ca_nsamples(ms, "node_cpu_seconds_total"), 64 * 8);
+	assert_int_equal(ca_nsamples(ms, "node_cpu_guest_seconds_total"), 64 * 2);
+	for (int i = 0; i < 64; i++) {
+		double want[10] = { (1000 + i) / 100.0, i / 100.0, (500 + i) / 100.0,
+				    (100000 + i) / 100.0, (10 + i) / 100.0, 0, (20 + i) / 100.0,
+				    (i % 3) / 100.0, (i * 2) / 100.0, (i % 2) / 100.0 };
+
+		snprintf(cpu, sizeof(cpu), "%d", i);
+		assert_cpu(ms, cpu, want);
+	}
+	/* isolated "2-3,8" */
+	assert_family(ms, "node_cpu_isolated", METRIC_GAUGE,
+		      "Whether each core is isolated, information from "
+		      "/sys/devices/system/cpu/isolated.", 3);
+	assert_sample(ms, 1, "node_cpu_isolated", "cpu", "2");
+	assert_sample(ms, 1, "node_cpu_isolated", "cpu", "3");
+	assert_sample(ms, 1, "node_cpu_isolated", "cpu", "8");
+	ms_free(ms);
+}
+
+/* Kernels before 2.6.11 / 2.6.24 have no steal or guest columns: reported as
+ * 0, as node_exporter does, not as an error. */
+static void test_cpu_old_kernel(void **state)
+{
+	static const double cpu0[10] = { 10, 0.05, 5, 450, 1.5, 0.1, 0.2, 0, 0, 0 };
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect(&collector_cpu, "oldkernel", ms), 0);
+	assert_cpu(ms, "0", cpu0);
+	assert_cpu(ms, "1", cpu0);
+	ms_free(ms);
+}
+
+/* Counters never go back; an unplugged CPU that returns starts afresh. */
+static void test_cpu_jump_back(void **state)
+{
+	struct fixture_paths p1, p2;
+	struct collect_ctx ctx = fixture_ctx(&p1, "default");
+	struct collect_ctx ctx2 = fixture_ctx(&p2, "cpu-jumpback");
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(collector_cpu.init(&ctx), 0);
+	assert_int_equal(collector_cpu.collect(&ctx, ms), 0);
+	ms_free(ms);
+
+	ctx2.state = ctx.state;
+	ms = ms_new();
+	assert_int_equal(collector_cpu.collect(&ctx2, ms), 0);
+	/* cpu0: idle fell by ~26000 s → fresh values, lower than before. */
+	assert_sample(ms, 20, "node_cpu_seconds_total", "cpu", "0", "mode", "idle");
+	assert_sample(ms, 1, "node_cpu_seconds_total", "cpu", "0", "mode", "user");
+	/* cpu1: iowait stepped back 5 ticks → held at 463; user moved on. */
+	assert_sample(ms, 463, "node_cpu_seconds_total", "cpu", "1", "mode", "iowait");
+	assert_sample(ms, 1926, "node_cpu_seconds_total", "cpu", "1", "mode", "user");
+	assert_sample(ms, 24439, "node_cpu_seconds_total", "cpu", "1", "mode", "idle");
+	ms_free(ms);
+
+	/* A failed read leaves the history alone... */
+	ms = ms_new();
+	ctx2.procfs = "tests/fixtures/garbled/proc";
+	assert_int_equal(collector_cpu.collect(&ctx2, ms), -EINVAL);
+	ms_free(ms);
+	/* ...so the next read still compares with the values above: cpu1's
+	 * idle now falls by far more than 3 s, a CPU that went away and came
+	 * back, so it reports the file's values as they are. */
+	ms = ms_new();
+	ctx2.procfs = "tests/fixtures/oldkernel/proc";
+	assert_int_equal(collector_cpu.collect(&ctx2, ms), 0);
+	assert_sample(ms, 1.5, "node_cpu_seconds_total", "cpu", "1", "mode", "iowait");
+	ms_free(ms);
+
+	collector_cpu.fini(&ctx2);
+}
+
+/* Without init() the collector still reads one interval correctly. */
+static void test_cpu_no_state(void **state)
+{
+	struct fixture_paths p;
+	struct collect_ctx ctx = fixture_ctx(&p, "default");
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(collector_cpu.collect(&ctx, ms), 0);
+	assert_sample(ms, 24438, "node_cpu_seconds_total", "cpu", "1", "mode", "idle");
+	ms_free(ms);
+}
+
+static void test_cpu_errors(void **state)
+{
+	static const struct {
+		const char *tree;
+		int err;
+	} cases[] = {
+		{ "truncated", -EINVAL },       /* last line cut mid-number */
+		{ "garbled", -EINVAL },         /* "-1" */
+		{ "cpu-dup", -EINVAL },         /* cpu0 twice */
+		{ "does-not-exist", -ENOENT },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct metric_set *ms = ms_new();
+
+		if (ca_collect(&collector_cpu, cases[i].tree, ms) != cases[i].err)
+			fail_msg("%s: want %d", cases[i].tree, cases[i].err);
+		assert_int_equal(ms_nfamilies(ms), 0);
+		ms_free(ms);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cpu_default),    cmocka_unit_test(test_cpu_many),
+		cmocka_unit_test(test_cpu_old_kernel), cmocka_unit_test(test_cpu_jump_back),
+		cmocka_unit_test(test_cpu_no_state),   cmocka_unit_test(test_cpu_errors),
+	};
+	return cmocka_run_group_tests_name("cpu", tests, NULL, NULL);
+}
