@@ -1,0 +1,127 @@
+#include "collect_assert.h"
+#include "util.h"
+
+static void test_stat_default(void **state)
+{
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect(&collector_stat, "default", ms), 0);
+	assert_int_equal(ms_nfamilies(ms), 6);
+	assert_family(ms, "node_intr_total", METRIC_COUNTER,
+		      "Total number of interrupts serviced.", 1);
+	assert_family(ms, "node_context_switches_total", METRIC_COUNTER,
+		      "Total number of context switches.", 1);
+	assert_family(ms, "node_forks_total", METRIC_COUNTER, "Total number of forks.", 1);
+	assert_family(ms, "node_boot_time_seconds", METRIC_GAUGE, "Node boot time, in unixtime.",
+		      1);
+	assert_family(ms, "node_procs_running", METRIC_GAUGE,
+		      "Number of processes in runnable state.", 1);
+	assert_family(ms, "node_procs_blocked", METRIC_GAUGE,
+		      "Number of processes blocked waiting for I/O to complete.", 1);
+	assert_sample(ms, 1456990, "node_intr_total");
+	assert_sample(ms, 2962090, "node_context_switches_total");
+	assert_sample(ms, 62840, "node_forks_total");
+	assert_sample(ms, 1795670382, "node_boot_time_seconds");
+	assert_sample(ms, 3, "node_procs_running");
+	assert_sample(ms, 1, "node_procs_blocked");
+	ms_free(ms);
+}
+
+static void test_stat_trees(void **state)
+{
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect(&collector_stat, "oldkernel", ms), 0);
+	assert_sample(ms, 123456, "node_intr_total");
+	assert_sample(ms, 1262304000, "node_boot_time_seconds");
+	ms_free(ms);
+	ms = ms_new();
+	assert_int_equal(ca_collect(&collector_stat, "many-cpus", ms), 0);
+	assert_sample(ms, 64, "node_procs_running");
+	ms_free(ms);
+}
+
+#define ALL "intr 5 1 2\nctxt 6\nprocesses 7\nbtime 8\nprocs_running 9\nprocs_blocked 10\n"
+
+static void test_stat_inputs(void **state)
+{
+	static const struct {
+		const char *text;
+		int err;
+	} cases[] = {
+		{ ALL, 0 },
+		{ "cpu  1 2 3 4\ncpu0 1 2 3 4\n" ALL "softirq 1 2 3\n", 0 },
+		{ "intr 5\nctxt 6\nprocesses 7\nbtime 8\nprocs_running 9\nprocs_blocked 10\n", 0 },
+		/* largest u64 is fine, one more overflows */
+		{ "intr 18446744073709551615\nctxt 6\nprocesses 7\nbtime 8\n"
+		  "procs_running 9\nprocs_blocked 10\n", 0 },
+		{ "intr 18446744073709551616\nctxt 6\nprocesses 7\nbtime 8\n"
+		  "procs_running 9\nprocs_blocked 10\n", -EINVAL },
+		{ "intr 5 1 2\nctxt 6\nprocesses 7\nbtime 8\nprocs_running 9\n", -EINVAL },
+		{ ALL "ctxt 7\n", -EINVAL },                            /* twice */
+		{ "intr 5\nctxt 6x\nprocesses 7\nbtime 8\nprocs_running 9\nprocs_blocked 10\n",
+		  -EINVAL },
+		{ "intr 5\nctxt 6 7\nprocesses 7\nbtime 8\nprocs_running 9\nprocs_blocked 10\n",
+		  -EINVAL },
+		{ "intr\nctxt 6\nprocesses 7\nbtime 8\nprocs_running 9\nprocs_blocked 10\n",
+		  -EINVAL },
+		{ "intr 5\nctxt -6\nprocesses 7\nbtime 8\nprocs_running 9\nprocs_blocked 10\n",
+		  -EINVAL },
+		{ ALL "procs_blocked 1", -EINVAL },                     /* no final newline */
+		{ "intr 5 1 2\nctxt 6\nprocesses 7\nbtime 8\nprocs_running 9\nprocs_blocked 1",
+		  -EINVAL },
+		{ "", -EINVAL },
+		{ "\n\n\n", -EINVAL },
+		{ "ctxtt 6\n", -EINVAL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct metric_set *ms = ms_new();
+		int err = ca_collect_text(&collector_stat, "proc/stat", cases[i].text, ms);
+
+		if (err != cases[i].err)
+			fail_msg("case %zu: got %d, want %d", i, err, cases[i].err);
+		assert_int_equal(ms_nfamilies(ms), err ? 0 : 6);
+		if (!err)
+			assert_sample(ms, 6, "node_context_switches_total");
+		ms_free(ms);
+	}
+	/* A NUL in the middle is garbage, not the end of the file. */
+	struct ca_file nul = { "proc/stat", ALL "\0intr 1\n", sizeof(ALL "\0intr 1\n") - 1 };
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect_files(&collector_stat, &nul, 1, ms), -EINVAL);
+	ms_free(ms);
+}
+
+static void test_stat_errors(void **state)
+{
+	static const struct {
+		const char *tree;
+		int err;
+	} cases[] = {
+		{ "truncated", -EINVAL },
+		{ "cpu-dup", -EINVAL },         /* cpu lines only */
+		{ "does-not-exist", -ENOENT },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct metric_set *ms = ms_new();
+
+		if (ca_collect(&collector_stat, cases[i].tree, ms) != cases[i].err)
+			fail_msg("%s: want %d", cases[i].tree, cases[i].err);
+		assert_int_equal(ms_nfamilies(ms), 0);
+		ms_free(ms);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stat_default),
+		cmocka_unit_test(test_stat_trees),
+		cmocka_unit_test(test_stat_inputs),
+		cmocka_unit_test(test_stat_errors),
+	};
+	return cmocka_run_group_tests_name("stat", tests, NULL, NULL);
+}
