@@ -1,0 +1,988 @@
+/* JSONL: one snapshot as one JSON object on one line, and back.
+ *
+ * render_jsonl() runs on the collector thread once per interval, right after
+ * the Prometheus text, over every sample of the snapshot (a few thousand), so
+ * it writes straight into a struct buf with the shared formatters and builds
+ * no JSON tree. Besides the raw families the line carries "derived" values, the
+ * per-interval rates and ratios a reader without PromQL needs (CPU busy, disk
+ * and network throughput, histogram quantiles), computed against the previous
+ * snapshot.
+ *
+ * parse_jsonl() is the other end: --mode=export reads the newest line another
+ * process wrote and rebuilds the snapshot from it (results and one metric set,
+ * never the derived part, which is a rendering). Its input is a file anyone
+ * may have damaged, so it uses jansson, checks every type and bound, and names
+ * the exact field that is wrong. docs/jsonl.md describes the format.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+#include "util.h"
+
+/* ------------------------------------------------------------------------ */
+/* Rendering                                                                */
+/* ------------------------------------------------------------------------ */
+
+static void put_key(struct buf *b, const char *k)
+{
+	buf_put_json_str(b, k);
+	buf_putc(b, ':');
+}
+
+/* Sample values keep NaN and ±Inf (Prometheus has them, JSON does not) as the
+ * strings the text format uses, so export mode serves exactly what was
+ * collected; derived values, which a reader computes with, use null instead. */
+static void put_value(struct buf *b, double v)
+{
+	if (isfinite(v)) {
+		buf_put_double(b, v);
+		return;
+	}
+	buf_putc(b, '"');
+	buf_put_double(b, v);
+	buf_putc(b, '"');
+}
+
+/* Labels as an object. A repeated label name (a collector bug) would make a
+ * duplicate key that strict readers reject, so only its first value is kept. */
+static void put_labels(struct buf *b, const struct sample *s)
+{
+	buf_puts(b, "\"labels\":{");
+	for (uint32_t i = 0; i < s->nlabels; i++) {
+		uint32_t k;
+
+		for (k = 0; k < i && strcmp(s->labels[k].name, s->labels[i].name); k++)
+			;
+		if (k < i)
+			continue;
+		if (i)
+			buf_putc(b, ',');
+		put_key(b, s->labels[i].name);
+		buf_put_json_str(b, s->labels[i].value);
+	}
+	buf_putc(b, '}');
+}
+
+static uint32_t hist_nslots(const struct log2_hist *h)
+{
+	return h->nslots > HIST_MAX_SLOTS ? HIST_MAX_SLOTS : h->nslots;
+}
+
+/* A histogram sample stays in its log2 form: the line is written every
+ * interval and most slots are empty, so only non-zero slots are listed. */
+static void put_hist_sample(struct buf *b, const struct sample *s)
+{
+	const struct log2_hist *h = s->hist;
+	uint32_t nslots = hist_nslots(h);
+	int any = 0;
+
+	buf_putc(b, '{');
+	put_labels(b, s);
+	buf_puts(b, ",\"count\":");
+	buf_put_u64(b, h->count);
+	buf_puts(b, ",\"sum\":");
+	put_value(b, h->sum);
+	buf_puts(b, ",\"unit\":");
+	put_value(b, h->unit);
+	buf_puts(b, ",\"nslots\":");
+	buf_put_u64(b, nslots);
+	buf_puts(b, ",\"slots\":{");
+	for (uint32_t i = 0; i < nslots; i++) {
+		if (!h->slots[i])
+			continue;
+		if (any++)
+			buf_putc(b, ',');
+		buf_putc(b, '"');
+		buf_put_u64(b, i);
+		buf_puts(b, "\":");
+		buf_put_u64(b, h->slots[i]);
+	}
+	buf_puts(b, "}}");
+}
+
+/* Families arrive sorted by name; two sets may hold a family of the same name
+ * (fams[0..n) here). JSON object keys must be unique, so they become one entry
+ * with the samples of every part of the first part's type; parts of another
+ * type are dropped rather than mislabelled. */
+static void put_family_group(struct buf *b, const struct family *const *fams, size_t n, int *first)
+{
+	const struct family *head = NULL;
+	int any = 0;
+
+	for (size_t i = 0; i < n && !head; i++)
+		if (fams[i]->nsamples)
+			head = fams[i];
+	if (!head)
+		return;
+	if (!*first)
+		buf_putc(b, ',');
+	*first = 0;
+	put_key(b, head->name);
+	buf_puts(b, "{\"type\":");
+	buf_put_json_str(b, metric_type_name(head->type));
+	buf_puts(b, ",\"help\":");
+	buf_put_json_str(b, head->help);
+	buf_puts(b, ",\"samples\":[");
+	for (size_t i = 0; i < n; i++) {
+		const struct family *f = fams[i];
+
+		if (f->type != head->type)
+			continue;
+		for (size_t j = 0; j < f->nsamples; j++) {
+			const struct sample *s = &f->samples[j];
+
+			/* A histogram family's sample without slots is a
+			 * collector bug; it has no form a reader could parse. */
+			if (f->type == METRIC_HISTOGRAM && !s->hist)
+				continue;
+			if (any++)
+				buf_putc(b, ',');
+			if (f->type == METRIC_HISTOGRAM) {
+				put_hist_sample(b, s);
+				continue;
+			}
+			buf_putc(b, '{');
+			put_labels(b, s);
+			buf_puts(b, ",\"value\":");
+			put_value(b, s->value);
+			buf_putc(b, '}');
+		}
+	}
+	buf_puts(b, "]}");
+}
+
+static const char *const status_names[] = {
+	[COLLECTOR_OK] = "ok",
+	[COLLECTOR_FAILED] = "failed",
+	[COLLECTOR_NODATA] = "nodata",
+};
+
+static void put_collectors(struct buf *b, const struct snapshot *s)
+{
+	int any = 0;
+
+	buf_puts(b, "\"collectors\":{");
+	for (size_t i = 0; i < s->nresults; i++) {
+		const struct collector_result *r = &s->results[i];
+		size_t k;
+
+		/* Keys must be unique; the runner never repeats a name, but keep
+		 * the line valid if it ever does. */
+		for (k = 0; k < i && strcmp(s->results[k].name, r->name); k++)
+			;
+		if (k < i || r->status > COLLECTOR_NODATA)
+			continue;
+		if (any++)
+			buf_putc(b, ',');
+		put_key(b, r->name);
+		buf_puts(b, "{\"status\":\"");
+		buf_puts(b, status_names[r->status]);
+		buf_puts(b, "\",\"duration_seconds\":");
+		buf_put_json_double(b, r->duration_seconds);
+		if (r->err) {
+			buf_puts(b, ",\"errno\":");
+			buf_put_u64(b, (uint64_t)(r->err < 0 ? -(int64_t)r->err : r->err));
+		}
+		if (r->detail[0]) {
+			buf_puts(b, ",\"error\":");
+			buf_put_json_str(b, r->detail);
+		} else if (r->status == COLLECTOR_FAILED && r->err) {
+			buf_puts(b, ",\"error\":");
+			buf_put_json_str(b, strerror(r->err < 0 ? -r->err : r->err));
+		}
+		buf_putc(b, '}');
+	}
+	buf_putc(b, '}');
+}
+
+/* ---- derived values ----------------------------------------------------- */
+
+static const struct family *find_family(const struct snapshot *s, const char *name)
+{
+	for (size_t i = 0; i < s->nsets; i++) {
+		const struct family *f = ms_find(s->sets[i], name);
+
+		if (f && f->nsamples)
+			return f;
+	}
+	return NULL;
+}
+
+static int labels_equal(const struct sample *a, const struct sample *b)
+{
+	if (a->nlabels != b->nlabels)
+		return 0;
+	for (uint32_t i = 0; i < a->nlabels; i++)
+		if (strcmp(a->labels[i].name, b->labels[i].name) ||
+		    strcmp(a->labels[i].value, b->labels[i].value))
+			return 0;
+	return 1;
+}
+
+/* The sample of f with the same labels as want. Collectors emit series in a
+ * stable order, so *hint (the index after the last match) almost always hits
+ * at once and a whole family matches in linear time. */
+static const struct sample *match_sample(const struct family *f, const struct sample *want,
+					 size_t *hint)
+{
+	if (!f)
+		return NULL;
+	for (size_t k = 0; k < f->nsamples; k++) {
+		size_t j = (*hint + k) % f->nsamples;
+
+		if (labels_equal(&f->samples[j], want)) {
+			*hint = j + 1;
+			return &f->samples[j];
+		}
+	}
+	return NULL;
+}
+
+/* The sample of f whose label `name` is `value`, with the same hint scheme. */
+static const struct sample *match_label(const struct family *f, const char *name,
+					const char *value, size_t *hint)
+{
+	if (!f)
+		return NULL;
+	for (size_t k = 0; k < f->nsamples; k++) {
+		size_t j = (*hint + k) % f->nsamples;
+		const char *v = sample_label(&f->samples[j], name);
+
+		if (v && strcmp(v, value) == 0) {
+			*hint = j + 1;
+			return &f->samples[j];
+		}
+	}
+	return NULL;
+}
+
+/* A counter's per-device matching state in the current and previous snapshot. */
+struct counter_ref {
+	const struct family *cur, *prev;
+	size_t cur_hint, prev_hint;
+};
+
+static void counter_ref_init(struct counter_ref *c, const struct snapshot *s,
+			     const struct snapshot *prev, const char *name)
+{
+	c->cur = find_family(s, name);
+	c->prev = find_family(prev, name);
+	c->cur_hint = c->prev_hint = 0;
+}
+
+/* Delta of the counter's series for `device` between prev and cur. A series
+ * missing on either side, non-finite, or gone down (a counter reset: the
+ * device was re-added or the counter wrapped) yields -1 so its value is
+ * skipped instead of becoming a negative rate. */
+static int device_delta(struct counter_ref *c, const char *device, double *out)
+{
+	const struct sample *a = match_label(c->cur, "device", device, &c->cur_hint);
+	const struct sample *p = match_label(c->prev, "device", device, &c->prev_hint);
+
+	if (!a || !p || !isfinite(a->value) || !isfinite(p->value) || a->value < p->value)
+		return -1;
+	*out = a->value - p->value;
+	return 0;
+}
+
+static void put_rate(struct buf *b, const char *key, struct counter_ref *c, const char *device,
+		     double dt)
+{
+	double d;
+
+	put_key(b, key);
+	if (device_delta(c, device, &d))
+		buf_puts(b, "null");
+	else
+		buf_put_json_double(b, d / dt);
+}
+
+/* 1 - (idle + iowait) / all, summed over every CPU whose counters all moved
+ * forward; a CPU that appeared, vanished or reset is left out entirely so the
+ * ratio stays between 0 and 1. */
+static void put_cpu_busy(struct buf *b, const struct snapshot *s, const struct snapshot *prev)
+{
+	const struct family *cf = find_family(s, "node_cpu_seconds_total");
+	const struct family *pf = find_family(prev, "node_cpu_seconds_total");
+	struct cpu_acc {
+		const char *cpu;
+		double total, idle;
+		int bad;
+	} *acc = NULL;
+	size_t nacc = 0, last = 0, hint = 0;
+	double total = 0, idle = 0;
+
+	buf_puts(b, "\"cpu_busy_ratio\":");
+	if (!cf || !pf || !(acc = calloc(cf->nsamples, sizeof(*acc)))) {
+		buf_puts(b, "null");
+		return;
+	}
+	for (size_t i = 0; i < cf->nsamples; i++) {
+		const struct sample *cs = &cf->samples[i];
+		const struct sample *ps = match_sample(pf, cs, &hint);
+		const char *cpu = sample_label(cs, "cpu");
+		const char *mode = sample_label(cs, "mode");
+		struct cpu_acc *a = NULL;
+
+		if (!cpu || !mode)
+			continue;
+		/* A CPU's modes are consecutive: try the last one first. */
+		if (nacc && strcmp(acc[last].cpu, cpu) == 0)
+			a = &acc[last];
+		for (size_t k = 0; !a && k < nacc; k++)
+			if (strcmp(acc[k].cpu, cpu) == 0)
+				a = &acc[last = k];
+		if (!a) {
+			last = nacc;
+			a = &acc[nacc++];
+			a->cpu = cpu;
+		}
+		if (!ps || !isfinite(cs->value) || !isfinite(ps->value) || cs->value < ps->value) {
+			a->bad = 1;
+			continue;
+		}
+		a->total += cs->value - ps->value;
+		if (strcmp(mode, "idle") == 0 || strcmp(mode, "iowait") == 0)
+			a->idle += cs->value - ps->value;
+	}
+	for (size_t k = 0; k < nacc; k++) {
+		if (acc[k].bad)
+			continue;
+		total += acc[k].total;
+		idle += acc[k].idle;
+	}
+	free(acc);
+	if (total > 0)
+		buf_put_json_double(b, 1.0 - idle / total);
+	else
+		buf_puts(b, "null");
+}
+
+static void put_memory_used(struct buf *b, const struct snapshot *s)
+{
+	const struct family *avail = find_family(s, "node_memory_MemAvailable_bytes");
+	const struct family *total = find_family(s, "node_memory_MemTotal_bytes");
+
+	buf_puts(b, "\"memory_used_ratio\":");
+	if (avail && total && total->samples[0].value > 0 && isfinite(avail->samples[0].value) &&
+	    isfinite(total->samples[0].value))
+		buf_put_json_double(b, 1.0 - avail->samples[0].value / total->samples[0].value);
+	else
+		buf_puts(b, "null");
+}
+
+/* Whether device was already emitted from f's samples before index i (object
+ * keys must be unique; a disk family has one series per device). */
+static int device_seen(const struct family *f, size_t i, const char *device)
+{
+	for (size_t k = 0; k < i; k++) {
+		const char *v = sample_label(&f->samples[k], "device");
+
+		if (v && strcmp(v, device) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+enum { DISK_RBYTES, DISK_WBYTES, DISK_RTIME, DISK_WTIME, DISK_READS, DISK_WRITES, DISK_NCTR };
+
+static void put_disks(struct buf *b, const struct snapshot *s, const struct snapshot *prev,
+		      double dt)
+{
+	static const char *const names[DISK_NCTR] = {
+		[DISK_RBYTES] = "node_disk_read_bytes_total",
+		[DISK_WBYTES] = "node_disk_written_bytes_total",
+		[DISK_RTIME] = "node_disk_read_time_seconds_total",
+		[DISK_WTIME] = "node_disk_write_time_seconds_total",
+		[DISK_READS] = "node_disk_reads_completed_total",
+		[DISK_WRITES] = "node_disk_writes_completed_total",
+	};
+	struct counter_ref c[DISK_NCTR];
+	const struct family *list;
+	int any = 0;
+
+	for (int i = 0; i < DISK_NCTR; i++)
+		counter_ref_init(&c[i], s, prev, names[i]);
+	/* Every diskstats device has completed-I/O counters; the byte
+	 * counters are the fallback should a collector leave those out. */
+	list = c[DISK_READS].cur ? c[DISK_READS].cur : c[DISK_RBYTES].cur;
+	buf_puts(b, "\"disks\":{");
+	for (size_t i = 0; list && i < list->nsamples; i++) {
+		const char *dev = sample_label(&list->samples[i], "device");
+		double rt, wt, rd, wr;
+
+		if (!dev || device_seen(list, i, dev))
+			continue;
+		if (any++)
+			buf_putc(b, ',');
+		put_key(b, dev);
+		buf_putc(b, '{');
+		put_rate(b, "read_bytes_per_second", &c[DISK_RBYTES], dev, dt);
+		buf_putc(b, ',');
+		put_rate(b, "write_bytes_per_second", &c[DISK_WBYTES], dev, dt);
+		buf_puts(b, ",\"io_latency_seconds\":");
+		if (!device_delta(&c[DISK_RTIME], dev, &rt) &&
+		    !device_delta(&c[DISK_WTIME], dev, &wt) &&
+		    !device_delta(&c[DISK_READS], dev, &rd) &&
+		    !device_delta(&c[DISK_WRITES], dev, &wr) && rd + wr > 0)
+			buf_put_json_double(b, (rt + wt) / (rd + wr));
+		else
+			buf_puts(b, "null");    /* no I/O completed: latency undefined */
+		buf_putc(b, '}');
+	}
+	buf_putc(b, '}');
+}
+
+static void put_network(struct buf *b, const struct snapshot *s, const struct snapshot *prev,
+			double dt)
+{
+	struct counter_ref rx, tx;
+	const struct family *list;
+	int any = 0;
+
+	counter_ref_init(&rx, s, prev, "node_network_receive_bytes_total");
+	counter_ref_init(&tx, s, prev, "node_network_transmit_bytes_total");
+	list = rx.cur ? rx.cur : tx.cur;
+	buf_puts(b, "\"network\":{");
+	for (size_t i = 0; list && i < list->nsamples; i++) {
+		const char *dev = sample_label(&list->samples[i], "device");
+
+		if (!dev || device_seen(list, i, dev))
+			continue;
+		if (any++)
+			buf_putc(b, ',');
+		put_key(b, dev);
+		buf_putc(b, '{');
+		put_rate(b, "receive_bytes_per_second", &rx, dev, dt);
+		buf_putc(b, ',');
+		put_rate(b, "transmit_bytes_per_second", &tx, dev, dt);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, '}');
+}
+
+/* The histogram of what happened between p and c: slot-wise differences.
+ * Returns -1 for a reset (count or any slot went down) or a unit change. */
+static int hist_delta(const struct log2_hist *c, const struct log2_hist *p, struct log2_hist *d)
+{
+	uint32_t cn = hist_nslots(c), pn = hist_nslots(p);
+
+	if (c->unit != p->unit || c->count < p->count)
+		return -1;
+	d->count = c->count - p->count;
+	d->sum = c->sum - p->sum;
+	d->unit = c->unit;
+	d->nslots = cn > pn ? cn : pn;
+	for (uint32_t i = 0; i < d->nslots; i++) {
+		uint64_t cv = i < cn ? c->slots[i] : 0, pv = i < pn ? p->slots[i] : 0;
+
+		if (cv < pv)
+			return -1;
+		d->slots[i] = cv - pv;
+	}
+	return 0;
+}
+
+static void put_hist_family(struct buf *b, const struct family *f, const struct family *pf,
+			    int *any_family)
+{
+	struct log2_hist d;
+	size_t hint = 0;
+	int any = 0;
+
+	for (size_t i = 0; i < f->nsamples; i++) {
+		const struct sample *cs = &f->samples[i];
+		const struct sample *ps = match_sample(pf, cs, &hint);
+
+		if (!cs->hist || !ps || !ps->hist || hist_delta(cs->hist, ps->hist, &d))
+			continue;
+		if (!any++) {
+			if ((*any_family)++)
+				buf_putc(b, ',');
+			put_key(b, f->name);
+			buf_putc(b, '[');
+		} else {
+			buf_putc(b, ',');
+		}
+		buf_putc(b, '{');
+		put_labels(b, cs);
+		buf_puts(b, ",\"count\":");
+		buf_put_u64(b, d.count);
+		buf_puts(b, ",\"p50\":");
+		buf_put_json_double(b, log2_hist_quantile(&d, 0.50));
+		buf_puts(b, ",\"p90\":");
+		buf_put_json_double(b, log2_hist_quantile(&d, 0.90));
+		buf_puts(b, ",\"p99\":");
+		buf_put_json_double(b, log2_hist_quantile(&d, 0.99));
+		buf_putc(b, '}');
+	}
+	if (any)
+		buf_putc(b, ']');
+}
+
+static void put_histograms(struct buf *b, const struct family *const *fams, size_t n,
+			   const struct snapshot *prev)
+{
+	int any = 0;
+
+	buf_puts(b, "\"histograms\":{");
+	for (size_t i = 0; i < n; i++) {
+		const struct family *f = fams[i];
+
+		/* A name split over two sets is listed once, from its first part. */
+		if (f->type != METRIC_HISTOGRAM || !f->nsamples ||
+		    (i && strcmp(fams[i - 1]->name, f->name) == 0))
+			continue;
+		put_hist_family(b, f, find_family(prev, f->name), &any);
+	}
+	buf_putc(b, '}');
+}
+
+static void put_derived(struct buf *b, const struct snapshot *s, const struct family *const *fams,
+			size_t n, const struct snapshot *prev)
+{
+	double dt = prev ? s->timestamp - prev->timestamp : NAN;
+
+	/* An interval is usable when it moved forward on the same host; after
+	 * a clock step back or on another host's line, rates would lie. */
+	if (!prev || !isfinite(dt) || dt <= 0 || strcmp(s->host, prev->host) != 0) {
+		buf_puts(b, "\"derived\":{\"window_seconds\":null,\"cpu_busy_ratio\":null,");
+		put_memory_used(b, s);
+		buf_puts(b, ",\"disks\":{},\"network\":{},\"histograms\":{}}");
+		return;
+	}
+	buf_puts(b, "\"derived\":{\"window_seconds\":");
+	buf_put_json_double(b, dt);
+	buf_putc(b, ',');
+	put_cpu_busy(b, s, prev);
+	buf_putc(b, ',');
+	put_memory_used(b, s);
+	buf_putc(b, ',');
+	put_disks(b, s, prev, dt);
+	buf_putc(b, ',');
+	put_network(b, s, prev, dt);
+	buf_putc(b, ',');
+	put_histograms(b, fams, n, prev);
+	buf_putc(b, '}');
+}
+
+void render_jsonl(struct buf *out, const struct snapshot *s, const struct family *const *fams,
+		  size_t n, const struct snapshot *prev)
+{
+	char ts[40];
+	int first = 1;
+
+	format_rfc3339_ms(s->timestamp, ts, sizeof(ts));
+	buf_puts(out, "{\"schema_version\":");
+	buf_put_u64(out, JSONL_SCHEMA_VERSION);
+	buf_puts(out, ",\"host\":");
+	buf_put_json_str(out, s->host);
+	buf_puts(out, ",\"timestamp\":\"");
+	buf_puts(out, ts);
+	buf_puts(out, "\",\"unix_seconds\":");
+	buf_put_json_double(out, s->timestamp);
+	buf_puts(out, ",\"seq\":");
+	buf_put_u64(out, s->seq);
+	buf_puts(out, ",\"interval_seconds\":");
+	buf_put_json_double(out, s->interval_seconds);
+	buf_putc(out, ',');
+	put_collectors(out, s);
+	buf_puts(out, ",\"metrics\":{");
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(fams[j]->name, fams[i]->name) == 0; j++)
+			;
+		put_family_group(out, fams + i, j - i, &first);
+	}
+	buf_puts(out, "},");
+	put_derived(out, s, fams, n, prev);
+	buf_puts(out, "}\n");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parsing                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Bounds on what one line may ask us to allocate. The export reader already
+ * refuses lines over its size limit; these keep a hostile line inside it from
+ * building absurd structures (and match what a real host produces with a
+ * wide margin). */
+#define PARSE_MAX_LINE          (64u << 20)
+#define PARSE_MAX_COLLECTORS    256
+#define PARSE_MAX_FAMILIES      65536
+#define PARSE_MAX_SAMPLES       (1u << 20)      /* in one family */
+#define PARSE_MAX_LABELS        64
+#define PARSE_MAX_STRING        (64u << 10)     /* help text, label value */
+
+struct pctx {
+	char *errbuf;
+	size_t errsz;
+	int err;
+	struct metric_set *ms;  /* owned by the snapshot being built */
+};
+
+static int fail(struct pctx *c, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Records the first error only: later ones are consequences of it. */
+static int fail(struct pctx *c, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->err)
+		return c->err;
+	c->err = err;
+	if (c->errsz) {
+		va_start(ap, fmt);
+		vsnprintf(c->errbuf, c->errsz, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+/* A string without embedded NULs (which the C side would silently cut) and
+ * no longer than max bytes. Borrowed from the jansson tree. */
+static const char *get_str(struct pctx *c, json_t *v, size_t max, const char *path,
+			   const char *field)
+{
+	if (!json_is_string(v)) {
+		fail(c, -EINVAL, "%s%s: %s", path, field, v ? "not a string" : "missing");
+		return NULL;
+	}
+	if (json_string_length(v) != strlen(json_string_value(v))) {
+		fail(c, -EINVAL, "%s%s: contains NUL", path, field);
+		return NULL;
+	}
+	if (json_string_length(v) > max) {
+		fail(c, -E2BIG, "%s%s: longer than %zu bytes", path, field, max);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* A number, or a value put_value() wrote for NaN/±Inf ("NaN", "+Inf",
+ * "-Inf"); null is accepted as NaN where allow_null is set. */
+static int get_num(struct pctx *c, json_t *v, int allow_special, const char *path,
+		   const char *field, double *out)
+{
+	const char *s;
+
+	if (json_is_number(v)) {
+		*out = json_number_value(v);
+		return 0;
+	}
+	if (allow_special && json_is_null(v)) {
+		*out = NAN;
+		return 0;
+	}
+	if (allow_special && json_is_string(v)) {
+		s = json_string_value(v);
+		if (strcmp(s, "NaN") == 0) {
+			*out = NAN;
+			return 0;
+		}
+		if (strcmp(s, "+Inf") == 0 || strcmp(s, "-Inf") == 0) {
+			*out = s[0] == '+' ? INFINITY : -INFINITY;
+			return 0;
+		}
+	}
+	return fail(c, -EINVAL, "%s%s: %s", path, field, v ? "not a number" : "missing");
+}
+
+static int get_u64(struct pctx *c, json_t *v, const char *path, const char *field, uint64_t *out)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return fail(c, -EINVAL, "%s%s: %s", path, field,
+			    v ? "not a non-negative integer" : "missing");
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+/* Copies at most dstsz-1 bytes, cutting at a UTF-8 character boundary: a
+ * detail rendered with U+FFFD replacements can come back longer than the
+ * field it was written from. */
+static void copy_utf8(char *dst, size_t dstsz, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= dstsz) {
+		n = dstsz - 1;
+		while (n && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static int parse_collectors(struct pctx *c, json_t *obj, struct snapshot *s)
+{
+	const char *name;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return fail(c, -EINVAL, "collectors: %s", obj ? "not an object" : "missing");
+	if (json_object_size(obj) > PARSE_MAX_COLLECTORS)
+		return fail(c, -E2BIG, "collectors: more than %d", PARSE_MAX_COLLECTORS);
+	json_object_foreach(obj, name, v) {
+		struct collector_result r = { 0 };
+		char path[128];
+		const char *st, *detail;
+		uint64_t e = 0;
+
+		snprintf(path, sizeof(path), "collectors.%.64s", name);
+		if (!*name || strlen(name) > 64)
+			return fail(c, -EINVAL, "%s: invalid collector name", path);
+		if (!json_is_object(v))
+			return fail(c, -EINVAL, "%s: not an object", path);
+		st = get_str(c, json_object_get(v, "status"), 16, path, ".status");
+		if (!st)
+			return c->err;
+		if (strcmp(st, "ok") == 0)
+			r.status = COLLECTOR_OK;
+		else if (strcmp(st, "failed") == 0)
+			r.status = COLLECTOR_FAILED;
+		else if (strcmp(st, "nodata") == 0)
+			r.status = COLLECTOR_NODATA;
+		else
+			return fail(c, -EINVAL, "%s.status: not ok, failed or nodata", path);
+		if (get_num(c, json_object_get(v, "duration_seconds"), 1, path, ".duration_seconds",
+			    &r.duration_seconds))
+			return c->err;
+		if (json_object_get(v, "errno")) {
+			if (get_u64(c, json_object_get(v, "errno"), path, ".errno", &e))
+				return c->err;
+			if (e > 4095)
+				return fail(c, -EINVAL, "%s.errno: out of range", path);
+			r.err = -(int)e;
+		}
+		if (json_object_get(v, "error")) {
+			detail = get_str(c, json_object_get(v, "error"), PARSE_MAX_STRING, path,
+					 ".error");
+			if (!detail)
+				return c->err;
+			copy_utf8(r.detail, sizeof(r.detail), detail);
+		}
+		/* The name lives in the snapshot's set, freed with it. */
+		r.name = ms_strdup(c->ms, name);
+		if (!r.name)
+			return fail(c, -ENOMEM, "%s: out of memory", path);
+		if (snapshot_add_result(s, &r))
+			return fail(c, -ENOMEM, "%s: out of memory", path);
+	}
+	return 0;
+}
+
+static int parse_labels(struct pctx *c, json_t *obj, const char *path, struct label *labels,
+			uint32_t *nlabels)
+{
+	const char *k;
+	json_t *v;
+	uint32_t n = 0;
+
+	if (!json_is_object(obj))
+		return fail(c, -EINVAL, "%s.labels: %s", path, obj ? "not an object" : "missing");
+	if (json_object_size(obj) > PARSE_MAX_LABELS)
+		return fail(c, -E2BIG, "%s.labels: more than %d", path, PARSE_MAX_LABELS);
+	json_object_foreach(obj, k, v) {
+		char field[128];
+
+		snprintf(field, sizeof(field), ".labels.%.64s", k);
+		if (!label_name_valid(k))
+			return fail(c, -EINVAL, "%s%s: invalid label name", path, field);
+		labels[n].name = k;
+		labels[n].value = get_str(c, v, PARSE_MAX_STRING, path, field);
+		if (!labels[n++].value)
+			return c->err;
+	}
+	*nlabels = n;
+	return 0;
+}
+
+static int parse_hist(struct pctx *c, json_t *v, const char *path, struct log2_hist *h)
+{
+	json_t *slots = json_object_get(v, "slots");
+	uint64_t nslots = 0;
+	const char *k;
+	json_t *sv;
+
+	memset(h, 0, sizeof(*h));
+	if (get_u64(c, json_object_get(v, "count"), path, ".count", &h->count) ||
+	    get_num(c, json_object_get(v, "sum"), 1, path, ".sum", &h->sum) ||
+	    get_num(c, json_object_get(v, "unit"), 0, path, ".unit", &h->unit) ||
+	    get_u64(c, json_object_get(v, "nslots"), path, ".nslots", &nslots))
+		return c->err;
+	if (!(h->unit > 0) || !isfinite(h->unit))
+		return fail(c, -EINVAL, "%s.unit: not a positive number", path);
+	if (nslots > HIST_MAX_SLOTS)
+		return fail(c, -EINVAL, "%s.nslots: more than %d", path, HIST_MAX_SLOTS);
+	h->nslots = (uint32_t)nslots;
+	if (!json_is_object(slots))
+		return fail(c, -EINVAL, "%s.slots: %s", path, slots ? "not an object" : "missing");
+	json_object_foreach(slots, k, sv) {
+		char field[64];
+		uint64_t idx;
+
+		snprintf(field, sizeof(field), ".slots.%.16s", k);
+		/* Canonical decimal only, so "07" and "7" cannot both name slot 7. */
+		if (parse_u64(k, &idx) || idx >= h->nslots || (k[0] == '0' && k[1]))
+			return fail(c, -EINVAL, "%s%s: not a slot index below nslots", path, field);
+		if (get_u64(c, sv, path, field, &h->slots[idx]))
+			return c->err;
+	}
+	return 0;
+}
+
+static int parse_family(struct pctx *c, const char *name, json_t *v)
+{
+	char path[160];
+	const char *type_s, *help;
+	enum metric_type type;
+	struct family *f;
+	json_t *samples, *sv;
+	size_t i;
+
+	snprintf(path, sizeof(path), "metrics.%.128s", name);
+	if (!metric_name_valid(name))
+		return fail(c, -EINVAL, "%s: invalid metric name", path);
+	if (!json_is_object(v))
+		return fail(c, -EINVAL, "%s: not an object", path);
+	type_s = get_str(c, json_object_get(v, "type"), 16, path, ".type");
+	if (!type_s)
+		return c->err;
+	if (metric_type_parse(type_s, &type))
+		return fail(c, -EINVAL, "%s.type: unknown type \"%s\"", path, type_s);
+	help = get_str(c, json_object_get(v, "help"), PARSE_MAX_STRING, path, ".help");
+	if (!help)
+		return c->err;
+	samples = json_object_get(v, "samples");
+	if (!json_is_array(samples))
+		return fail(c, -EINVAL, "%s.samples: %s", path,
+			    samples ? "not an array" : "missing");
+	if (json_array_size(samples) > PARSE_MAX_SAMPLES)
+		return fail(c, -E2BIG, "%s.samples: more than %u", path, PARSE_MAX_SAMPLES);
+	f = ms_family(c->ms, name, type, help);
+	if (!f)
+		return fail(c, ms_error(c->ms) ? ms_error(c->ms) : -ENOMEM,
+			    "%s: cannot add family", path);
+	json_array_foreach(samples, i, sv) {
+		struct label labels[PARSE_MAX_LABELS];
+		char spath[200];
+		uint32_t nlabels = 0;
+		double value;
+
+		snprintf(spath, sizeof(spath), "%s.samples[%zu]", path, i);
+		if (!json_is_object(sv))
+			return fail(c, -EINVAL, "%s: not an object", spath);
+		if (parse_labels(c, json_object_get(sv, "labels"), spath, labels, &nlabels))
+			return c->err;
+		if (type == METRIC_HISTOGRAM) {
+			struct log2_hist h;
+
+			if (parse_hist(c, sv, spath, &h))
+				return c->err;
+			ms_add_hist(c->ms, f, &h, labels, nlabels);
+		} else {
+			if (get_num(c, json_object_get(sv, "value"), 1, spath, ".value", &value))
+				return c->err;
+			ms_add_labels(c->ms, f, value, labels, nlabels);
+		}
+		if (ms_error(c->ms))
+			return fail(c, ms_error(c->ms), "%s: cannot add sample", spath);
+	}
+	return 0;
+}
+
+static int parse_metrics(struct pctx *c, json_t *obj)
+{
+	const char *name;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return fail(c, -EINVAL, "metrics: %s", obj ? "not an object" : "missing");
+	if (json_object_size(obj) > PARSE_MAX_FAMILIES)
+		return fail(c, -E2BIG, "metrics: more than %d families", PARSE_MAX_FAMILIES);
+	json_object_foreach(obj, name, v)
+		if (parse_family(c, name, v))
+			return c->err;
+	return 0;
+}
+
+static int parse_top(struct pctx *c, json_t *root, struct snapshot *s)
+{
+	json_t *v, *derived;
+	const char *host;
+	uint64_t version = 0;
+
+	if (!json_is_object(root))
+		return fail(c, -EINVAL, "line: not a JSON object");
+	if (get_u64(c, json_object_get(root, "schema_version"), "", "schema_version", &version))
+		return c->err;
+	if (version != JSONL_SCHEMA_VERSION)
+		return fail(c, -EPROTONOSUPPORT, "schema_version: %llu is not supported (want %d)",
+			    (unsigned long long)version, JSONL_SCHEMA_VERSION);
+	host = get_str(c, json_object_get(root, "host"), sizeof(s->host) - 1, "", "host");
+	if (!host)
+		return c->err;
+	snprintf(s->host, sizeof(s->host), "%s", host);
+	/* timestamp is unix_seconds for people; the number is authoritative. */
+	if (!get_str(c, json_object_get(root, "timestamp"), 64, "", "timestamp"))
+		return c->err;
+	if (get_num(c, json_object_get(root, "unix_seconds"), 0, "", "unix_seconds",
+		    &s->timestamp) ||
+	    get_u64(c, json_object_get(root, "seq"), "", "seq", &s->seq) ||
+	    get_num(c, json_object_get(root, "interval_seconds"), 1, "", "interval_seconds",
+		    &s->interval_seconds))
+		return c->err;
+	derived = json_object_get(root, "derived");
+	if (derived && !json_is_object(derived) && !json_is_null(derived))
+		return fail(c, -EINVAL, "derived: not an object");
+	v = json_object_get(root, "collectors");
+	if (parse_collectors(c, v, s))
+		return c->err;
+	return parse_metrics(c, json_object_get(root, "metrics"));
+}
+
+struct snapshot *parse_jsonl(const char *line, size_t len, int *err, char *errbuf, size_t errsz)
+{
+	struct pctx c = { .errbuf = errbuf, .errsz = errsz };
+	struct snapshot *s = NULL;
+	json_t *root = NULL;    /* owned: one decref at out */
+	json_error_t jerr;
+	struct metric_set *ms;
+
+	if (errsz)
+		errbuf[0] = '\0';
+	if (len > PARSE_MAX_LINE) {
+		fail(&c, -E2BIG, "line: longer than %u bytes", PARSE_MAX_LINE);
+		goto out;
+	}
+	/* Duplicate keys would let two values fight over one field. */
+	root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		fail(&c, -EINVAL, "line: invalid JSON at byte %d: %s", jerr.position, jerr.text);
+		goto out;
+	}
+	s = snapshot_new();
+	ms = ms_new();
+	if (!s || !ms || snapshot_add_set(s, ms)) {
+		if (!s)
+			ms_free(ms);
+		fail(&c, -ENOMEM, "line: out of memory");
+		goto out;
+	}
+	c.ms = ms;
+	parse_top(&c, root, s);
+out:
+	json_decref(root);
+	if (c.err) {
+		snapshot_put(s);
+		s = NULL;
+	}
+	*err = c.err;
+	return s;
+}
