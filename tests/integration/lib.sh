@@ -1,0 +1,61 @@
+# Shared helpers for the integration scripts: a pass/fail tally, a free
+# loopback port, waiting for a URL, and cleanup of started processes.
+# shellcheck shell=bash
+
+passed=0
+failed=0
+pids=()
+
+ok() { passed=$((passed + 1)); echo "  ok   $*"; }
+bad() { failed=$((failed + 1)); echo "  FAIL $*"; }
+check() { # check "description" command...
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else bad "$what"; fi
+}
+
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 20000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+	return 1
+}
+
+wait_url() { # wait_url URL SECONDS
+	local deadline=$((SECONDS + $2))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+wait_file() { # wait_file GLOB SECONDS: true once a non-empty file matches
+	local deadline=$((SECONDS * 10 + $2 * 10)) f
+	while [ $((SECONDS * 10)) -lt "$deadline" ]; do
+		for f in $1; do [ -s "$f" ] && return 0; done
+		sleep 0.1
+	done
+	return 1
+}
+
+start_bg() { # start_bg LOG command...: runs it in the background, records the pid
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 &
+	pids+=($!)
+	last_pid=$!
+}
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+
+summary() { # summary NAME: the closing line CI reads, and the exit status
+	echo "$1: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
