@@ -1,0 +1,128 @@
+/* meminfo: /proc/meminfo → one gauge per field, node_memory_<Field>[_bytes],
+ * named exactly as node_exporter 1.5 names them so memory dashboards and
+ * alerts carry over.
+ *
+ * The name follows from the line: "Active(anon):  1552 kB" becomes
+ * node_memory_Active_anon_bytes (parentheses become one underscore), and a
+ * field without a unit is a count, so "HugePages_Total:  0" keeps its name
+ * without _bytes. Fields come and go with kernel version and configuration
+ * (no swap, no CMA, no zswap), so whatever the file lists is exported and
+ * nothing is required but MemTotal, which every kernel has.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "collector.h"
+#include "util.h"
+#include "parse.h"
+
+/* The kB of /proc/meminfo is KiB: the kernel shifts pages by (PAGE_SHIFT - 10). */
+#define KIB 1024.0
+
+#define PREFIX "node_memory_"
+#define HELP_PREFIX "Memory information field "
+/* Longest field name we accept; today's longest, "ShmemPmdMapped", is 14. */
+#define MAX_FIELD 64
+
+static bool field_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+/* "Key:" of a line into out (after the prefix) with node_exporter's spelling;
+ * returns the length written, or 0 for a key we cannot name. */
+static size_t field_name(const char *key, size_t len, char *out)
+{
+	size_t n = 0;
+
+	if (!len || len > MAX_FIELD)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (key[i] == '(')
+			out[n++] = '_';
+		else if (key[i] == ')')
+			continue;
+		else if (field_char(key[i]))
+			out[n++] = key[i];
+		else
+			return 0;
+	}
+	return n;
+}
+
+static int parse_line(struct metric_set *ms, const char *line, bool *memtotal)
+{
+	char name[sizeof(PREFIX) + MAX_FIELD + sizeof("_bytes")] = PREFIX;
+	char help[sizeof(HELP_PREFIX) + MAX_FIELD + sizeof("_bytes.")] = HELP_PREFIX;
+	const char *colon = strchr(line, ':');
+	const char *p;
+	size_t n, off = sizeof(PREFIX) - 1;
+	uint64_t v;
+	double value;
+	struct family *f;
+
+	if (!colon)
+		return -EINVAL;
+	n = field_name(line, (size_t)(colon - line), name + off);
+	if (!n)
+		return -EINVAL;
+	p = pp_u64_field(pp_skip_blanks(colon + 1), &v);
+	if (!p)
+		return -EINVAL;
+	p = pp_skip_blanks(p);
+	value = (double)v;
+	if (p[0] == 'k' && p[1] == 'B') {
+		value *= KIB;
+		memcpy(name + off + n, "_bytes", 6);
+		n += 6;
+		p = pp_skip_blanks(p + 2);
+	}
+	if (*p)
+		return -EINVAL;
+	name[off + n] = '\0';
+	if (!strcmp(name + off, "MemTotal_bytes"))
+		*memtotal = true;
+
+	memcpy(help + sizeof(HELP_PREFIX) - 1, name + off, n);
+	memcpy(help + sizeof(HELP_PREFIX) - 1 + n, ".", 2);
+	f = ms_family(ms, name, METRIC_GAUGE, help);
+	/* A field listed twice would be two samples of one series. */
+	if (f && f->nsamples)
+		return -EINVAL;
+	ms_add_labels(ms, f, value, NULL, 0);
+	return 0;
+}
+
+static int meminfo_collect(struct collect_ctx *ctx, struct metric_set *ms)
+{
+	bool memtotal = false;
+	char *cursor, *line;
+	struct buf b;
+	int err;
+
+	buf_init(&b);
+	err = read_file_at(ctx->procfs, "meminfo", &b);
+	if (!err)
+		err = pp_check_text(&b);
+	if (err)
+		goto out;
+	cursor = b.data;
+	while ((line = next_line(&cursor))) {
+		err = parse_line(ms, line, &memtotal);
+		if (err)
+			goto out;
+	}
+	err = memtotal ? ms_error(ms) : -EINVAL;
+out:
+	buf_free(&b);
+	return err;
+}
+
+const struct collector collector_meminfo = {
+	.name = "meminfo",
+	.help = "Memory statistics from /proc/meminfo",
+	.default_enabled = true,
+	.collect = meminfo_collect,
+};
