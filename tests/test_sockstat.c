@@ -1,0 +1,83 @@
+#include <unistd.h>
+
+#include "fixture.h"
+#include "util.h"
+
+static struct metric_set *collect_tree(const char *tree, int want)
+{
+	struct fixture_paths p;
+	struct collect_ctx ctx = fixture_ctx(&p, tree);
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(collector_sockstat.collect(&ctx, ms), want);
+	return ms;
+}
+
+static void test_sockstat_default(void **state)
+{
+	double page = (double)sysconf(_SC_PAGESIZE);
+	struct metric_set *ms = collect_tree("default", 0);
+	const struct family *f;
+
+	assert_sample(ms, 1392, "node_sockstat_sockets_used");
+	assert_sample(ms, 271, "node_sockstat_TCP_inuse");
+	assert_sample(ms, 3, "node_sockstat_TCP_orphan");
+	assert_sample(ms, 1184, "node_sockstat_TCP_tw");
+	assert_sample(ms, 402, "node_sockstat_TCP_alloc");
+	assert_sample(ms, 187, "node_sockstat_TCP_mem");
+	assert_sample(ms, 187 * page, "node_sockstat_TCP_mem_bytes");
+	assert_sample(ms, 17, "node_sockstat_UDP_inuse");
+	assert_sample(ms, 24, "node_sockstat_UDP_mem");
+	assert_sample(ms, 24 * page, "node_sockstat_UDP_mem_bytes");
+	assert_sample(ms, 0, "node_sockstat_UDPLITE_inuse");
+	assert_sample(ms, 1, "node_sockstat_RAW_inuse");
+	assert_sample(ms, 2, "node_sockstat_FRAG_inuse");
+	/* FRAG memory is already bytes: no _bytes twin. */
+	assert_sample(ms, 8192, "node_sockstat_FRAG_memory");
+	assert_null(ms_find(ms, "node_sockstat_FRAG_memory_bytes"));
+	assert_sample(ms, 38, "node_sockstat_TCP6_inuse");
+	assert_sample(ms, 9, "node_sockstat_UDP6_inuse");
+	assert_sample(ms, 0, "node_sockstat_UDPLITE6_inuse");
+	assert_sample(ms, 1, "node_sockstat_RAW6_inuse");
+	assert_sample(ms, 0, "node_sockstat_FRAG6_inuse");
+	assert_sample(ms, 0, "node_sockstat_FRAG6_memory");
+	assert_int_equal(ms_nfamilies(ms), 20);
+
+	f = ms_find(ms, "node_sockstat_sockets_used");
+	assert_string_equal(f->help, "Number of IPv4 sockets in use.");
+	assert_int_equal(f->type, METRIC_GAUGE);
+	f = ms_find(ms, "node_sockstat_TCP_mem_bytes");
+	assert_string_equal(f->help, "Number of TCP sockets in state mem_bytes.");
+	f = ms_find(ms, "node_sockstat_TCP6_inuse");
+	assert_string_equal(f->help, "Number of TCP6 sockets in state inuse.");
+	assert_int_equal(f->type, METRIC_GAUGE);
+	ms_free(ms);
+}
+
+static void test_sockstat_no_ipv6(void **state)
+{
+	struct metric_set *ms = collect_tree("noipv6", 0);
+
+	assert_sample(ms, 271, "node_sockstat_TCP_inuse");
+	assert_null(ms_find(ms, "node_sockstat_TCP6_inuse"));
+	assert_int_equal(ms_nfamilies(ms), 14);
+	ms_free(ms);
+}
+
+static void test_sockstat_bad(void **state)
+{
+	ms_free(collect_tree("garbled", -EINVAL));
+	ms_free(collect_tree("truncated", -EINVAL));
+	/* Neither file: a namespace without sockstat is "no data", not a failure. */
+	ms_free(collect_tree("does-not-exist", -ENODATA));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sockstat_default),
+		cmocka_unit_test(test_sockstat_no_ipv6),
+		cmocka_unit_test(test_sockstat_bad),
+	};
+	return cmocka_run_group_tests_name("sockstat", tests, NULL, NULL);
+}
