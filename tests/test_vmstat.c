@@ -1,0 +1,134 @@
+#include "collect_assert.h"
+#include "util.h"
+
+static void test_vmstat_default(void **state)
+{
+	static const struct {
+		const char *name;
+		double value;
+	} want[] = {
+		{ "node_vmstat_pgpgin", 1639533 },   { "node_vmstat_pgpgout", 1911900 },
+		{ "node_vmstat_pswpin", 17 },        { "node_vmstat_pswpout", 42 },
+		{ "node_vmstat_pgfault", 4732727 },  { "node_vmstat_pgmajfault", 1347 },
+		{ "node_vmstat_oom_kill", 2 },
+	};
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect(&collector_vmstat, "default", ms), 0);
+	assert_int_equal(ms_nfamilies(ms), ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		assert_sample(ms, want[i].value, want[i].name);
+	assert_family(ms, "node_vmstat_pgmajfault", METRIC_UNTYPED,
+		      "/proc/vmstat information field pgmajfault.", 1);
+	/* Outside the default filter. */
+	assert_null(ms_find(ms, "node_vmstat_thp_fault_alloc"));
+	assert_null(ms_find(ms, "node_vmstat_workingset_refault_file"));
+	assert_null(ms_find(ms, "node_vmstat_nr_free_pages"));
+	ms_free(ms);
+}
+
+/* No oom_kill before 4.13: fewer series, not an error. */
+static void test_vmstat_old_kernel(void **state)
+{
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect(&collector_vmstat, "oldkernel", ms), 0);
+	assert_int_equal(ms_nfamilies(ms), 6);
+	assert_null(ms_find(ms, "node_vmstat_oom_kill"));
+	assert_sample(ms, 308937227, "node_vmstat_pgfault");
+	ms_free(ms);
+}
+
+/* The filter, row by row: node_exporter's ^(oom_kill|pgpg|pswp|pg.*fault).* */
+static void test_vmstat_filter(void **state)
+{
+	static const struct {
+		const char *field;
+		bool wanted;
+	} cases[] = {
+		{ "oom_kill", true },           { "oom_kill_extra", true },
+		{ "pgpgin", true },             { "pgpgoutclean", true },
+		{ "pswpin", true },             { "pgfault", true },
+		{ "pgmajfault", true },         { "pgmajfault_s", true },
+		{ "pgfaul", false },            { "pgscan_fault_x", true },
+		{ "thp_fault_alloc", false },   { "numa_hint_faults", false },
+		{ "oom", false },               { "pg", false },
+		{ "xpgpgin", false },           { "nr_free_pages", false },
+		{ "workingset_refault_file", false },
+	};
+	char text[128], name[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct metric_set *ms = ms_new();
+
+		snprintf(text, sizeof(text), "nr_free_pages 1\n%s 7\n", cases[i].field);
+		snprintf(name, sizeof(name), "node_vmstat_%s", cases[i].field);
+		assert_int_equal(ca_collect_text(&collector_vmstat, "proc/vmstat", text, ms), 0);
+		if (cases[i].wanted)
+			assert_sample(ms, 7, name);
+		else if (ms_nfamilies(ms))
+			fail_msg("%s exported", cases[i].field);
+		ms_free(ms);
+	}
+}
+
+static void test_vmstat_inputs(void **state)
+{
+	static const struct {
+		const char *text;
+		int err;
+	} cases[] = {
+		{ "pgfault 1\n", 0 },
+		{ "nr_free_pages x\npgfault 1\n", 0 },  /* unused lines are not parsed */
+		{ "pgfault\t1\t\n", 0 },
+		{ "pgfault 1\npgfault 2\n", -EINVAL },
+		{ "pgfault -1\n", -EINVAL },
+		{ "pgfault 1x\n", -EINVAL },
+		{ "pgfault 1 2\n", -EINVAL },
+		{ "pgfault\n", -EINVAL },
+		{ "pgfault 1", -EINVAL },
+		{ "pgfault.x 1\n", -EINVAL },           /* not a metric name */
+		{ "", -EINVAL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct metric_set *ms = ms_new();
+		int err = ca_collect_text(&collector_vmstat, "proc/vmstat", cases[i].text, ms);
+
+		if (err != cases[i].err)
+			fail_msg("case %zu: got %d, want %d", i, err, cases[i].err);
+		if (!err)
+			assert_sample(ms, 1, "node_vmstat_pgfault");
+		ms_free(ms);
+	}
+}
+
+static void test_vmstat_errors(void **state)
+{
+	static const struct {
+		const char *tree;
+		int err;
+	} cases[] = {
+		{ "truncated", -EINVAL },
+		{ "garbled", -EINVAL },
+		{ "does-not-exist", -ENOENT },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct metric_set *ms = ms_new();
+
+		if (ca_collect(&collector_vmstat, cases[i].tree, ms) != cases[i].err)
+			fail_msg("%s: want %d", cases[i].tree, cases[i].err);
+		ms_free(ms);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vmstat_default), cmocka_unit_test(test_vmstat_old_kernel),
+		cmocka_unit_test(test_vmstat_filter),  cmocka_unit_test(test_vmstat_inputs),
+		cmocka_unit_test(test_vmstat_errors),
+	};
+	return cmocka_run_group_tests_name("vmstat", tests, NULL, NULL);
+}
