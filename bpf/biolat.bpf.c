@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/* biolat: block I/O latency per device and op, kernel side.
+ *
+ * insert (or issue, for requests dispatched straight to the driver) stamps the
+ * request in disk_io_start; complete looks the stamp up, adds queue+service
+ * (insert -> complete) and service (issue -> complete) to the per-CPU value of
+ * its device and op, and forgets the request. The I/O size is counted at
+ * issue. Userspace (src/bpf/biolat.c) sums the CPUs and names the devices.
+ *
+ * The same handlers exist three times, one per hook rung; the loader keeps
+ * one rung and turns the other programs' autoload off:
+ *   tp_btf     reads struct request fields directly (cheapest);
+ *   raw_tp     reads them through bpf_probe_read_kernel();
+ *   tracepoint uses the tracepoint's own fields and keys requests by
+ *              (device, sector), since it carries no request pointer.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "biolat.h"
+#include "hist.bpf.h"
+#include "core_fixes.bpf.h"
+
+#define REQ_OP_BITS_ 8
+#define REQ_OP_MASK_ ((1U << REQ_OP_BITS_) - 1)
+
+/* block: remove the request_queue argument to the request based tracepoints
+ * (a54895fa057c, v5.11): block_rq_insert/issue took (q, rq) before. The
+ * loader counts btf_trace_block_rq_issue's parameters in the running kernel's
+ * BTF and sets the index of rq here before load. */
+const volatile __u32 targ_rq_arg = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BIOLAT_MAX_STARTS);
+	__type(key, struct biolat_start_key);
+	__type(value, struct biolat_start);
+} disk_io_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, BIOLAT_MAX_KEYS);
+	__type(key, struct biolat_key);
+	__type(value, struct biolat_val);
+} disk_io_latency_seconds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BIOLAT_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} disk_io_misses SEC(".maps");
+
+/* Zero value for first use of a key; in .bss, not on the 512-byte stack. */
+static struct biolat_val zero_val;
+
+static __always_inline __u32 op_of_flags(__u32 cmd_flags)
+{
+	switch (cmd_flags & REQ_OP_MASK_) {
+	case 0: return BIOLAT_OP_READ;     /* REQ_OP_READ */
+	case 1: return BIOLAT_OP_WRITE;    /* REQ_OP_WRITE */
+	case 2: return BIOLAT_OP_FLUSH;    /* REQ_OP_FLUSH */
+	case 3: return BIOLAT_OP_DISCARD;  /* REQ_OP_DISCARD */
+	default: return BIOLAT_OP_OTHER;
+	}
+}
+
+/* rwbs as blk_fill_rwbs() writes it: an optional 'F' for REQ_PREFLUSH, then
+ * the op letter ('F' again for REQ_OP_FLUSH). */
+static __always_inline __u32 op_of_rwbs(char c0, char c1)
+{
+	char c = c0;
+
+	if (c == 'F' && c1 != 0 && c1 != 'S' && c1 != 'M' && c1 != 'A')
+		c = c1;
+	switch (c) {
+	case 'R': return BIOLAT_OP_READ;
+	case 'W': return BIOLAT_OP_WRITE;
+	case 'F': return BIOLAT_OP_FLUSH;
+	case 'D': return BIOLAT_OP_DISCARD;
+	default: return BIOLAT_OP_OTHER;
+	}
+}
+
+static __always_inline void on_insert(const struct biolat_start_key *k)
+{
+	struct biolat_start s = { .insert_ns = bpf_ktime_get_ns() };
+
+	if (bpf_map_update_elem(&disk_io_start, k, &s, BPF_ANY))
+		counter_inc(&disk_io_misses, BIOLAT_START_MISSES);
+}
+
+static __always_inline void on_issue(const struct biolat_start_key *k, __u32 dev, __u32 op,
+				     __u64 bytes)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct biolat_key key = { .dev = dev, .op = op };
+	struct biolat_start *s = bpf_map_lookup_elem(&disk_io_start, k);
+	struct biolat_val *v;
+
+	if (s) {
+		s->issue_ns = now;
+	} else {
+		struct biolat_start n = { .insert_ns = now, .issue_ns = now };
+
+		if (bpf_map_update_elem(&disk_io_start, k, &n, BPF_ANY))
+			counter_inc(&disk_io_misses, BIOLAT_START_MISSES);
+	}
+	v = lookup_or_init(&disk_io_latency_seconds, &key, &zero_val);
+	if (!v) {
+		counter_inc(&disk_io_misses, BIOLAT_KEY_MISSES);
+		return;
+	}
+	hist_add(&v->size, bytes, bytes);
+}
+
+static __always_inline void on_complete(const struct biolat_start_key *k, __u32 dev, __u32 op)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct biolat_key key = { .dev = dev, .op = op };
+	struct biolat_start *s = bpf_map_lookup_elem(&disk_io_start, k);
+	struct biolat_val *v;
+	__u64 insert_ns, issue_ns;
+
+	if (!s)
+		return;         /* started before we attached, or not tracked */
+	insert_ns = s->insert_ns;
+	issue_ns = s->issue_ns;
+	bpf_map_delete_elem(&disk_io_start, k);
+	if (!issue_ns || now < issue_ns || issue_ns < insert_ns)
+		return;         /* inserted, never issued: requeued or merged away */
+	v = lookup_or_init(&disk_io_latency_seconds, &key, &zero_val);
+	if (!v) {
+		counter_inc(&disk_io_misses, BIOLAT_KEY_MISSES);
+		return;
+	}
+	hist_add_ns(&v->total, now - insert_ns);
+	hist_add_ns(&v->service, now - issue_ns);
+}
+
+/* ---- tp_btf ------------------------------------------------------------ */
+
+static __always_inline struct request *rq_arg(unsigned long long *ctx)
+{
+	return (struct request *)(targ_rq_arg ? ctx[1] : ctx[0]);
+}
+
+SEC("tp_btf/block_rq_insert")
+int BPF_PROG(biolat_insert_btf)
+{
+	struct biolat_start_key k = { .id = (__u64)rq_arg(ctx) };
+
+	on_insert(&k);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(biolat_issue_btf)
+{
+	struct request *rq = rq_arg(ctx);
+	struct biolat_start_key k = { .id = (__u64)rq };
+
+	on_issue(&k, rq_dev_btf(rq), op_of_flags(rq->cmd_flags), rq->__data_len);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(biolat_complete_btf, struct request *rq)
+{
+	struct biolat_start_key k = { .id = (__u64)rq };
+
+	on_complete(&k, rq_dev_btf(rq), op_of_flags(rq->cmd_flags));
+	return 0;
+}
+
+/* ---- raw_tp ------------------------------------------------------------ */
+
+SEC("raw_tp/block_rq_insert")
+int BPF_PROG(biolat_insert_raw)
+{
+	struct biolat_start_key k = { .id = (__u64)rq_arg(ctx) };
+
+	on_insert(&k);
+	return 0;
+}
+
+SEC("raw_tp/block_rq_issue")
+int BPF_PROG(biolat_issue_raw)
+{
+	struct request *rq = rq_arg(ctx);
+	struct biolat_start_key k = { .id = (__u64)rq };
+
+	on_issue(&k, rq_dev_read(rq), op_of_flags(BPF_CORE_READ(rq, cmd_flags)),
+		 BPF_CORE_READ(rq, __data_len));
+	return 0;
+}
+
+SEC("raw_tp/block_rq_complete")
+int BPF_PROG(biolat_complete_raw, struct request *rq)
+{
+	struct biolat_start_key k = { .id = (__u64)rq };
+
+	on_complete(&k, rq_dev_read(rq), op_of_flags(BPF_CORE_READ(rq, cmd_flags)));
+	return 0;
+}
+
+/* ---- classic tracepoint ------------------------------------------------ */
+
+SEC("tracepoint/block/block_rq_insert")
+int biolat_insert_tp(struct trace_event_raw_block_rq *ctx)
+{
+	struct biolat_start_key k = { .id = ctx->sector, .dev = ctx->dev };
+
+	on_insert(&k);
+	return 0;
+}
+
+SEC("tracepoint/block/block_rq_issue")
+int biolat_issue_tp(struct trace_event_raw_block_rq *ctx)
+{
+	struct biolat_start_key k = { .id = ctx->sector, .dev = ctx->dev };
+	/* Byte by byte: each load is its own CO-RE relocation off ctx,
+	 * which the verifier accepts; a memcpy would offset the ctx pointer. */
+	on_issue(&k, ctx->dev, op_of_rwbs(ctx->rwbs[0], ctx->rwbs[1]), ctx->bytes);
+	return 0;
+}
+
+SEC("tracepoint/block/block_rq_complete")
+int biolat_complete_tp(struct trace_event_raw_block_rq_completion *ctx)
+{
+	struct biolat_start_key k = { .id = ctx->sector, .dev = ctx->dev };
+	on_complete(&k, ctx->dev, op_of_rwbs(ctx->rwbs[0], ctx->rwbs[1]));
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

