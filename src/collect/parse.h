@@ -108,4 +108,41 @@ static inline bool pp_word(const char *line, const char *w, size_t wlen)
 	return strncmp(line, w, wlen) == 0 && pp_blank(line[wlen]);
 }
 
+/* Prometheus refuses a scrape whose label values are not UTF-8, so text
+ * that becomes a label value (a hostname, a clocksource) is checked first:
+ * well-formed sequences only, no overlongs, no surrogates, nothing past
+ * U+10FFFF, and no control bytes. */
+static inline bool pp_label_text(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		unsigned c = *p++, n, min, cp;
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return false;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, min = 0x80, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, min = 0x800, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, min = 0x10000, cp = c & 0x07;
+		else
+			return false;
+		if ((size_t)(end - p) < n)
+			return false;
+		for (unsigned i = 0; i < n; i++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (*p & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+	}
+	return true;
+}
+
 #endif
