@@ -1,0 +1,52 @@
+/* JSONL files: the rotating writer the collector feeds, and the reader that
+ * --mode=export serves from.
+ *
+ * Directory layout (docs/jsonl.md):
+ *   infra-monitor.jsonl                           current file, one line per snapshot
+ *   infra-monitor-20261126T052014.123456Z.jsonl.gz rotated, oldest deleted past max_files
+ *   ...jsonl.rotating, ...jsonl.gz.tmp             transient; finished or removed on open
+ */
+#ifndef IM_SINK_H
+#define IM_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+#define JSONL_CURRENT_NAME "infra-monitor.jsonl"
+#define JSONL_ROTATED_PREFIX "infra-monitor-"
+/* Longest line the reader loads; a longer one is skipped with an error. */
+#define JSONL_MAX_LINE_BYTES (16u << 20)
+
+/* jsonl.c */
+struct jsonl_sink;
+
+/* Creates dir if missing, finishes rotations a crash left behind, rotates a
+ * non-empty current file from a previous run and prunes to max_files. Rotates
+ * before a line would take the current file past max_bytes; fsync makes every
+ * line fdatasync()ed. Returns NULL with errno set. */
+struct jsonl_sink *jsonl_sink_open(const char *dir, uint64_t max_bytes, uint32_t max_files,
+				   bool fsync);
+/* Appends one complete line (ending in its only '\n') with one write(). On
+ * failure nothing of the line stays in the file, the error is counted and
+ * health "jsonl_sink" is degraded until a later write succeeds. 0 or -errno. */
+int jsonl_sink_write(struct jsonl_sink *sink, const char *line, size_t len);
+/* Path of the current file (for logs and /health). */
+const char *jsonl_sink_path(const struct jsonl_sink *sink);
+void jsonl_sink_free(struct jsonl_sink *sink);          /* NULL-safe */
+
+/* jsonl_reader.c */
+struct jsonl_reader;
+
+/* Never touches the directory; it need not exist yet. NULL with errno set. */
+struct jsonl_reader *jsonl_reader_open(const char *dir);
+/* 1: the newest complete line changed and *out is a new snapshot (results
+ * and sets only: the caller renders and publishes it); 0: nothing new; -errno:
+ * that line (or file) could not be read or parsed; the reason is in health
+ * "jsonl_reader" and the caller keeps serving its last snapshot. */
+int jsonl_reader_poll(struct jsonl_reader *r, struct snapshot **out);
+void jsonl_reader_free(struct jsonl_reader *r);         /* NULL-safe */
+
+#endif
