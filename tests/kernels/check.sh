@@ -1,0 +1,109 @@
+#!/bin/sh
+# The kernel matrix's checks, for one kernel. Runs inside a QEMU guest (as part of its /init, under
+# busybox sh) and natively on the host (bash): the same steps and the same output files.
+#
+#   check.sh OUT DISK TOOLS [BIN]
+#     OUT    directory for the results (created)
+#     DISK   block device for the disk workload (written to: a scratch virtio disk or a loop device)
+#     TOOLS  directory with kwork, selfcheck, selfcheck.bpf.o and, optionally, bpftool
+#     BIN    the daemon (infra-monitor); absent or not executable: only the self-check runs
+#   Environment: RUNGS (default "auto tp_btf raw_tp tracepoint"), PORT (default 9947),
+#                KWORK_DISK_IOS (64), KWORK_TCP (100), KWORK_RST (20), KWORK_CPU_MS (400)
+#
+# OUT receives: kernel, selfcheck.txt, and per rung R: R.prom (one scrape after the workload),
+# R.progs.json (bpftool prog show -j of the daemon's programs), R.log (daemon stderr), R.workload
+# (what the workload did), R.meta (timings); finally `done`. Nothing here judges: the report does.
+#
+#   check.sh --workload DISK TOOLS   only the workload (what the probe step runs)
+set -u
+if [ "${1:-}" = --workload ]; then
+	DISK=$2 TOOLS=$3
+	"$TOOLS/kwork" disk "$DISK" "${KWORK_DISK_IOS:-64}" || echo "kwork disk failed rc=$?"
+	"$TOOLS/kwork" tcp "${KWORK_TCP:-100}" || echo "kwork tcp failed rc=$?"
+	"$TOOLS/kwork" rst "${KWORK_RST:-20}" || echo "kwork rst failed rc=$?"
+	"$TOOLS/kwork" cpu "${KWORK_CPU_MS:-400}" || echo "kwork cpu failed rc=$?"
+	exit 0
+fi
+OUT=$1 DISK=$2 TOOLS=$3 BIN=${4:-}
+RUNGS=${RUNGS:-auto tp_btf raw_tp tracepoint}
+PORT=${PORT:-9947}
+mkdir -p "$OUT"
+
+# Milliseconds since boot, from /proc/uptime (busybox date has no portable %N).
+ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+
+uname -r >"$OUT/kernel"
+sched=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "/sys/block/${DISK##*/}/queue/scheduler" 2>/dev/null)
+echo "cpus=$(grep -c ^processor /proc/cpuinfo) btf=$([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no) disk=$DISK iosched=${sched:-?}" >"$OUT/env"
+
+t0=$(ms)
+"$TOOLS/selfcheck" "$TOOLS/selfcheck.bpf.o" >"$OUT/selfcheck.txt" 2>&1
+echo "selfcheck_rc=$? selfcheck_ms=$(($(ms) - t0))" >>"$OUT/env"
+
+self=$0
+workload() { sh "$self" --workload "$DISK" "$TOOLS"; }
+
+# The workload once under the harness's own tracepoint probes: does it make this kernel fire the
+# events the daemon's programs consume (real block requests, TCP handshakes, resets, wakeups)?
+t0=$(ms)
+"$TOOLS/selfcheck" "$TOOLS/selfcheck.bpf.o" probe sh "$self" --workload "$DISK" "$TOOLS" \
+	>"$OUT/probes.txt" 2>&1
+echo "probes_rc=$? probes_ms=$(($(ms) - t0))" >>"$OUT/env"
+
+scrape() {
+	if command -v curl >/dev/null 2>&1; then
+		curl -fsS --max-time 5 "http://127.0.0.1:$PORT/metrics"
+	else
+		wget -q -T 5 -O - "http://127.0.0.1:$PORT/metrics"
+	fi
+}
+
+# The daemon's BPF programs, by the daemon's pid (bpftool finds the pids through a BPF iterator).
+progs_of() {
+	[ -x "$TOOLS/bpftool" ] || { echo '[]'; return; }
+	"$TOOLS/bpftool" -j prog show 2>/dev/null
+}
+
+if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then
+	echo "daemon=absent" >>"$OUT/env"
+	touch "$OUT/done"
+	exit 0
+fi
+echo "daemon=present" >>"$OUT/env"
+
+for rung in $RUNGS; do
+	rm -rf "$OUT/jsonl-$rung"
+	t0=$(ms)
+	"$BIN" --web.listen-address="127.0.0.1:$PORT" --collect.interval=1s \
+		--output.dir="$OUT/jsonl-$rung" --bpf.hook="$rung" --bpf.stats=off \
+		>"$OUT/$rung.log" 2>&1 &
+	pid=$!
+	# Ready when a scrape shows the BPF program info (every program attached or failed) or the
+	# daemon died; at most 60 s (the verifier is slow under emulation).
+	ready=0
+	i=0
+	while [ $i -lt 600 ]; do
+		kill -0 "$pid" 2>/dev/null || break
+		if scrape 2>/dev/null | grep -q '^infra_monitor_bpf_program_info'; then
+			ready=1
+			break
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	t_ready=$(($(ms) - t0))
+	workload >"$OUT/$rung.workload" 2>&1
+	t_work=$(($(ms) - t0 - t_ready))
+	# Two intervals: the snapshot served must be taken after the workload ended.
+	sleep 2.2
+	scrape >"$OUT/$rung.prom" 2>"$OUT/$rung.scrape-err"
+	scrape_rc=$?
+	progs_of >"$OUT/$rung.progs.json"
+	alive=0
+	kill -0 "$pid" 2>/dev/null && alive=1
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	echo "rung=$rung pid=$pid ready=$ready ready_ms=$t_ready workload_ms=$t_work scrape_rc=$scrape_rc alive=$alive" >"$OUT/$rung.meta"
+	rm -rf "$OUT/jsonl-$rung"
+done
+touch "$OUT/done"

@@ -1,0 +1,60 @@
+#!/bin/busybox sh
+# /init of the kernel matrix's guest (busybox initramfs, see mkinitramfs.sh). Mounts what BPF
+# needs, loads the virtio modules listed in /modules.order, finds the two virtio disks by serial
+# (work: scratch disk for the workload; results: raw disk the results are written to as a tar),
+# runs /check.sh, writes the results and powers off. The console carries marker lines
+#   KMATRIX-BEGIN <uname -r>   and   KMATRIX-END rc=<n> kernel=<uname -r>
+# that the host checks: QEMU exits 0 whatever happened in here.
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mkdir -p /proc /sys /dev /tmp /run
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf
+ulimit -l unlimited
+echo "KMATRIX-BEGIN $(uname -r)"
+
+while read -r mod; do
+	[ -n "$mod" ] && insmod "/lib/modules/$mod" || echo "kmatrix: insmod $mod failed"
+done </modules.order
+ip link set lo up
+# Run-time statistics on for the whole guest: bpftool then shows each program's run count.
+echo 1 >/proc/sys/kernel/bpf_stats_enabled
+
+work='' results=''
+i=0
+while [ $i -lt 50 ] && { [ -z "$work" ] || [ -z "$results" ]; }; do
+	for s in /sys/block/vd*/serial; do
+		[ -r "$s" ] || continue
+		d=${s%/serial}
+		d=/dev/${d##*/}
+		case "$(cat "$s")" in
+		work) work=$d ;;
+		results) results=$d ;;
+		esac
+	done
+	[ -n "$work" ] && [ -n "$results" ] && break
+	sleep 0.1
+	i=$((i + 1))
+done
+
+rc=0
+if [ -z "$work" ] || [ -z "$results" ]; then
+	echo "kmatrix: virtio disks not found (work='$work' results='$results')"
+	ls /sys/block
+	rc=2
+else
+	BIN=''
+	[ -x /infra-monitor ] && BIN=/infra-monitor
+	sh /check.sh /out "$work" /tools $BIN
+	rc=$?
+	cat /out/env /out/selfcheck.txt /out/probes.txt /out/*.meta 2>/dev/null | sed 's/^/kmatrix: /'
+	tar -cf "$results" -C /out . || rc=3
+	sync
+fi
+echo "KMATRIX-END rc=$rc kernel=$(uname -r)"
+poweroff -f

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/* The kernel matrix's workload, static so that it runs in a bare busybox guest.
+ *   kwork disk DEV N      N direct 4 KiB writes then N direct reads on DEV (O_DIRECT), an fsync
+ *                         after every 8 writes; prints how many I/Os it issued
+ *   kwork tcp N           N loopback TCP connections, each sending and echoing 4 KiB
+ *   kwork rst N           N connects to a closed loopback port (the kernel answers with RST)
+ *   kwork cpu MS [K]      K busy processes (default 2 x CPUs) for MS milliseconds: run-queue waits
+ * Every loop is bounded; the program exits non-zero on any unexpected failure. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int die(const char *what)
+{
+	fprintf(stderr, "kwork: %s: %s\n", what, strerror(errno));
+	return 1;
+}
+
+static int disk(const char *dev, int n)
+{
+	void *buf;
+	int fd = open(dev, O_RDWR | O_DIRECT);
+	long ios = 0, flushes = 0;
+
+	if (fd < 0)
+		return die(dev);
+	if (posix_memalign(&buf, 4096, 4096))
+		return die("posix_memalign");
+	memset(buf, 0xa5, 4096);
+	for (int i = 0; i < n; i++) {
+		if (pwrite(fd, buf, 4096, (off_t)i * 8192) != 4096)
+			return die("pwrite");
+		ios++;
+		if (i % 8 == 7) {
+			if (fsync(fd))
+				return die("fsync");
+			flushes++;
+		}
+	}
+	if (fsync(fd))
+		return die("fsync");
+	flushes++;
+	for (int i = 0; i < n; i++) {
+		if (pread(fd, buf, 4096, (off_t)i * 8192) != 4096)
+			return die("pread");
+		ios++;
+	}
+	close(fd);
+	printf("kwork disk dev=%s ios=%ld fsyncs=%ld\n", dev, ios, flushes);
+	return 0;
+}
+
+static int listen_any(struct sockaddr_in *sa)
+{
+	socklen_t len = sizeof(*sa);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (void *)sa, sizeof(*sa)) || listen(fd, 128) ||
+	    getsockname(fd, (void *)sa, &len))
+		return -1;
+	return fd;
+}
+
+static int tcp(int n)
+{
+	struct sockaddr_in sa;
+	static char buf[4096];
+	int lfd = listen_any(&sa), ok = 0;
+	pid_t srv;
+
+	if (lfd < 0)
+		return die("listen");
+	srv = fork();
+	if (srv == 0) {
+		for (int i = 0; i < n; i++) {
+			int c = accept(lfd, NULL, NULL);
+			ssize_t got = 0, r;
+
+			if (c < 0)
+				_exit(1);
+			while (got < (ssize_t)sizeof(buf) && (r = read(c, buf, sizeof(buf) - got)) > 0)
+				got += r;
+			if (write(c, buf, got) != got)
+				_exit(1);
+			close(c);
+		}
+		_exit(0);
+	}
+	close(lfd);
+	for (int i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		ssize_t got = 0, r;
+
+		if (fd < 0 || connect(fd, (void *)&sa, sizeof(sa)))
+			return die("connect");
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+			return die("write");
+		while ((r = read(fd, buf, sizeof(buf))) > 0)
+			got += r;
+		close(fd);
+		ok += got == sizeof(buf);
+	}
+	int st = 1;
+	waitpid(srv, &st, 0);
+	printf("kwork tcp connections=%d ok=%d server=%d\n", n, ok, st);
+	return !(ok == n && st == 0);
+}
+
+static int rst(int n)
+{
+	struct sockaddr_in sa;
+	int lfd = listen_any(&sa), refused = 0;
+
+	if (lfd < 0)
+		return die("listen");
+	close(lfd); /* the port is now closed: a SYN to it is answered with RST */
+	for (int i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (connect(fd, (void *)&sa, sizeof(sa)) < 0 && errno == ECONNREFUSED)
+			refused++;
+		close(fd);
+	}
+	printf("kwork rst attempts=%d refused=%d\n", n, refused);
+	return refused == 0;
+}
+
+static int cpu(int ms, int k)
+{
+	struct timespec t0, t;
+
+	for (int i = 0; i < k; i++) {
+		if (fork() == 0) {
+			volatile unsigned long x = 0;
+
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			do {
+				for (int j = 0; j < 100000; j++)
+					x += j;
+				clock_gettime(CLOCK_MONOTONIC, &t);
+			} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+			_exit(0);
+		}
+	}
+	while (wait(NULL) > 0)
+		;
+	printf("kwork cpu ms=%d procs=%d\n", ms, k);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 4 && !strcmp(argv[1], "disk"))
+		return disk(argv[2], atoi(argv[3]));
+	if (argc >= 3 && !strcmp(argv[1], "tcp"))
+		return tcp(atoi(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "rst"))
+		return rst(atoi(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "cpu"))
+		return cpu(atoi(argv[2]), argc >= 4 ? atoi(argv[3]) : 2 * (int)sysconf(_SC_NPROCESSORS_ONLN));
+	fprintf(stderr, "usage: kwork disk DEV N | tcp N | rst N | cpu MS [K]\n");
+	return 2;
+}

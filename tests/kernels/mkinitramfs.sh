@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds the kernel matrix's guest initramfs for one unpacked kernel (scripts/kernels-fetch.sh).
+#
+#   mkinitramfs.sh KDIR TOOLS OUT.cpio [BIN]
+#     KDIR   build/kernels/<uname-r>  (root/ holds the unpacked linux-image package)
+#     TOOLS  directory with kwork, selfcheck, selfcheck.bpf.o (static builds)
+#     BIN    the daemon binary; copied with the shared libraries ldd lists for it
+#
+# Contents: static busybox, /init (init.sh), /check.sh, /tools (+ bpftool and its libraries), the
+# virtio modules in load order (decompressed: busybox insmod takes plain .ko), the kernel config
+# under /boot (libbpf reads it for CONFIG_ externs), and the daemon when given.
+set -euo pipefail
+KDIR=$1 TOOLS=$2 OUT=$3 BIN=${4:-}
+here=$(cd "$(dirname "$0")" && pwd)
+rel=$(basename "$KDIR")
+root=$KDIR/root
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+
+mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,run,out,tools,boot,etc,lib/modules} "$stage/sys/fs/bpf"
+cp /bin/busybox "$stage/bin/busybox"
+file -L "$stage/bin/busybox" 2>/dev/null | grep -q 'statically linked' ||
+	ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' || {
+	echo "mkinitramfs: /bin/busybox is not static: apt-get install busybox-static" >&2
+	exit 1
+}
+install -m 0755 "$here/init.sh" "$stage/init"
+install -m 0755 "$here/check.sh" "$stage/check.sh"
+cp "$TOOLS/kwork" "$TOOLS/selfcheck" "$TOOLS/selfcheck.bpf.o" "$stage/tools/"
+cp "$KDIR/config" "$stage/boot/config-$rel"
+echo "root:x:0:0:root:/:/bin/sh" >"$stage/etc/passwd"
+
+# A dynamically linked program and every library ldd resolves for it, at the same paths.
+copy_dyn() {
+	local src=$1 dst=$2 lib
+	cp -L "$src" "$stage/$dst"
+	for lib in $(ldd "$src" | awk '/=> \//{print $3} /^\s*\/lib/{print $1}'); do
+		mkdir -p "$stage/$(dirname "$lib")"
+		[ -e "$stage/$lib" ] || cp -L "$lib" "$stage/$lib"
+	done
+}
+if command -v bpftool >/dev/null; then
+	copy_dyn "$(command -v bpftool)" tools/bpftool
+fi
+if [ -n "$BIN" ]; then
+	copy_dyn "$BIN" infra-monitor
+fi
+# glibc's loader also lives under /lib64 on x86_64.
+if [ -d "$stage/lib64" ] || [ -e "$stage/lib/x86_64-linux-gnu/libc.so.6" ]; then
+	mkdir -p "$stage/lib64"
+	[ -e "$stage/lib64/ld-linux-x86-64.so.2" ] || cp -L /lib64/ld-linux-x86-64.so.2 "$stage/lib64/"
+fi
+
+# Virtio modules the kernel does not have built in, in dependency order.
+: >"$stage/modules.order"
+for m in virtio_pci virtio_blk; do
+	modprobe -d "$root" -S "$rel" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" {print $2}'
+done | awk '!seen[$0]++' | while read -r ko; do
+	name=$(basename "$ko")
+	name=${name%.xz}
+	name=${name%.zst}
+	case "$ko" in
+	*.xz) xz -dc "$ko" >"$stage/lib/modules/$name" ;;
+	*.zst) zstd -qdc "$ko" >"$stage/lib/modules/$name" ;;
+	*) cp "$ko" "$stage/lib/modules/$name" ;;
+	esac
+	echo "$name" >>"$stage/modules.order"
+done
+
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"

@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Turns the kernel matrix's results (build/kernels/results/<kernel>/) into docs/kernels.md and a
+verdict. Exit status 0 when every check passed, 1 otherwise (each failure printed on stderr).
+
+Per kernel directory: console.log (KMATRIX-END marker), r/ as written by tests/kernels/check.sh.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+
+KERNEL_ORDER = ["6.1", "6.12", "host"]
+RUNG_ORDER = ["auto", "tp_btf", "raw_tp", "tracepoint"]
+
+# Which exported series count the events of a program, by words in the program's label. The first
+# family that exists in the scrape wins; the value is the sum over all its label sets.
+PROGRAM_EVENTS = [
+    (("disk", "bio", "block", "blk"), ["infra_monitor_disk_io_size_bytes_count",
+                                       "infra_monitor_disk_io_latency_seconds_count"]),
+    (("runq", "sched"), ["infra_monitor_runqueue_latency_seconds_count"]),
+    (("drop", "skb"), ["infra_monitor_skb_drops_total"]),
+    (("tcp", "sock", "net"), ["infra_monitor_tcp_connect_latency_seconds_count",
+                              "infra_monitor_tcp_srtt_seconds_count"]),
+]
+# Which kernel BPF programs (bpftool names, at most 15 characters) belong to a program label.
+PROG_WORDS = [
+    (("disk", "bio", "block", "blk"), ("block", "blk", "bio", "rq_", "disk")),
+    (("runq", "sched"), ("sched", "wakeup", "switch", "runq")),
+    (("drop", "skb"), ("skb", "kfree", "drop")),
+    (("tcp", "sock", "net"), ("tcp", "sock", "inet", "rst", "retrans", "probe")),
+]
+# Tracepoints the workload must fire on every kernel (the others are informative).
+REQUIRED_PROBES = {"block/block_rq_issue", "block/block_rq_complete", "sock/inet_sock_set_state",
+                   "tcp/tcp_probe", "sched/sched_wakeup"}
+PROM_LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def read(path, default=""):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def kv(line):
+    return dict(re.findall(r'(\w+)=("[^"]*"|\S+)', line)) if line else {}
+
+
+def unq(v):
+    return v[1:-1] if v.startswith('"') else v
+
+
+def parse_prom(text):
+    samples = []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = PROM_LINE.match(line)
+        if not m:
+            continue
+        try:
+            value = float(m.group(4))
+        except ValueError:
+            continue
+        samples.append((m.group(1), dict(LABEL.findall(m.group(3) or "")), value))
+    return samples
+
+
+def family_for(program, table):
+    p = program.lower()
+    for words, what in table:
+        if any(w in p for w in words):
+            return what
+    return None
+
+
+def program_events(program, samples):
+    fams = family_for(program, PROGRAM_EVENTS)
+    if not fams:
+        return None, None
+    for fam in fams:
+        vals = [v for n, _, v in samples if n == fam]
+        if vals:
+            return int(sum(vals)), fam
+    return 0, fams[0]
+
+
+def daemon_progs(progs_json, pid):
+    try:
+        progs = json.loads(progs_json or "[]")
+    except ValueError:
+        return []
+    mine = []
+    for p in progs:
+        pids = [x.get("pid") for x in p.get("pids", [])]
+        if pid and pids and int(pid) not in pids:
+            continue
+        if pid and not pids:
+            continue
+        mine.append(p)
+    return mine
+
+
+def load_kernel(resdir, name):
+    d = os.path.join(resdir, name)
+    r = os.path.join(d, "r")
+    k = {"name": name, "dir": d}
+    con = read(os.path.join(d, "console.log"))
+    m = re.findall(r"KMATRIX-END rc=(\d+) kernel=(\S+)", con)
+    k["marker"] = m[-1] if m else None
+    k["release"] = read(os.path.join(r, "kernel")).strip() or (m[-1][1] if m else "?")
+    k["env"] = kv(read(os.path.join(r, "env")).replace("\n", " "))
+    k["selfcheck"] = [kv(line) for line in read(os.path.join(r, "selfcheck.txt")).splitlines()
+                      if line.startswith("selfcheck ")]
+    k["probes"] = [kv(line) for line in read(os.path.join(r, "probes.txt")).splitlines()
+                   if line.startswith("probe ")]
+    k["rungs"] = {}
+    for rung in RUNG_ORDER:
+        meta = read(os.path.join(r, rung + ".meta"))
+        if not meta:
+            continue
+        mt = kv(meta.strip())
+        prom = read(os.path.join(r, rung + ".prom"))
+        samples = parse_prom(prom)
+        progs = daemon_progs(read(os.path.join(r, rung + ".progs.json")), mt.get("pid"))
+        info = [(lab.get("program", "?"), lab.get("hook", "?"), lab.get("status", "?"))
+                for n, lab, v in samples if n == "infra_monitor_bpf_program_info" and v == 1]
+        k["rungs"][rung] = {"meta": mt, "samples": samples, "progs": progs, "info": info,
+                            "log": read(os.path.join(r, rung + ".log")),
+                            "workload": read(os.path.join(r, rung + ".workload"))}
+    return k
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("results")
+    ap.add_argument("--doc")
+    ap.add_argument("--daemon", default="")
+    a = ap.parse_args()
+
+    names = [n for n in KERNEL_ORDER if os.path.isdir(os.path.join(a.results, n))]
+    names += sorted(n for n in os.listdir(a.results)
+                    if os.path.isdir(os.path.join(a.results, n)) and n not in names)
+    kernels = [load_kernel(a.results, n) for n in names]
+    timing = dict(line.split() for line in read(os.path.join(a.results, "timing")).splitlines()
+                  if len(line.split()) == 2)
+    failures = []
+    out = []
+    w = out.append
+
+    w("# Kernel matrix")
+    w("")
+    w("Generated by `make test-kernels` (scripts/kernels-matrix.sh, tests/kernels/); do not edit by hand.")
+    w("Debian 12's newest 6.1 and Debian's 6.12 boot in QEMU (TCG: `-accel tcg,thread=multi -cpu max "
+      "-smp 2 -m 1024`) from a busybox initramfs with a virtio scratch disk; the host kernel runs the same "
+      "checks natively on a loop device. Workload per rung: 64 O_DIRECT 4 KiB writes (fsync every 8) and "
+      "64 reads on the scratch disk, 100 loopback TCP connections with 4 KiB each way, 20 connects to a "
+      "closed port, 400 ms of 2×CPU busy processes.")
+    w("")
+    w("## Kernels")
+    w("")
+    w("| kernel | release | where | BTF | scratch disk (I/O scheduler) | time (s) | console marker |")
+    w("| --- | --- | --- | --- | --- | --- | --- |")
+    for k in kernels:
+        where = "native" if k["name"] == "host" else "QEMU/TCG guest"
+        marker = "rc=%s" % k["marker"][0] if k["marker"] else "**missing**"
+        w("| %s | %s | %s | %s | %s (%s) | %s | %s |" % (
+            k["name"], k["release"], where, k["env"].get("btf", "?"), k["env"].get("disk", "?"),
+            k["env"].get("iosched", "?"), timing.get(k["name"], "?"), marker))
+        if not k["marker"]:
+            failures.append("%s: no KMATRIX-END marker (guest did not finish)" % k["name"])
+        elif k["marker"][0] != "0":
+            failures.append("%s: checks exited rc=%s" % (k["name"], k["marker"][0]))
+    if "total" in timing:
+        w("")
+        w("Whole matrix: %s s." % timing["total"])
+
+    w("")
+    w("## Harness self-check (tests/kernels/selfcheck.bpf.c)")
+    w("")
+    w("Not the daemon: the harness's own sched_switch counter on each hook, proving BPF, BTF, CO-RE "
+      "relocation and each attach type work on that kernel before the daemon is judged there.")
+    w("")
+    w("| kernel | hook | status | events | load (ms) | verified insns |")
+    w("| --- | --- | --- | --- | --- | --- |")
+    for k in kernels:
+        if not k["selfcheck"]:
+            failures.append("%s: self-check produced no result" % k["name"])
+        for s in k["selfcheck"]:
+            ev = int(s.get("events", "0"))
+            st = s.get("status", "?")
+            err = unq(s.get("err", '""'))
+            w("| %s | %s | %s | %d | %.1f | %s |" % (k["name"], s.get("rung"), st + (" (%s)" % err if err else ""),
+                                                  ev, int(s.get("load_us", "0")) / 1000.0,
+                                                  s.get("verified_insns", "?")))
+            if st != "attached" or ev <= 0:
+                failures.append("%s: self-check %s %s, %d events %s" % (k["name"], s.get("rung"), st, ev, err))
+
+    w("")
+    w("## Workload probes")
+    w("")
+    w("The workload once more under the harness's classic-tracepoint counters: proof that it makes each "
+      "kernel fire the events the daemon's programs consume (on the host the counts include everything "
+      "else running there). A missing tracepoint or a zero count on a required one fails the matrix.")
+    w("")
+    tps = []
+    for k in kernels:
+        for p in k["probes"]:
+            if p.get("tp") not in tps:
+                tps.append(p.get("tp"))
+    w("| tracepoint | " + " | ".join(k["name"] for k in kernels) + " |")
+    w("| --- |" + " --- |" * len(kernels))
+    for tp in tps:
+        cells = []
+        for k in kernels:
+            p = next((x for x in k["probes"] if x.get("tp") == tp), None)
+            if not p:
+                cells.append("–")
+                continue
+            ev = int(p.get("events", "0"))
+            cells.append(str(ev) if p.get("status") == "attached" else "failed: " + unq(p.get("err", '""')))
+            if p.get("status") != "attached":
+                failures.append("%s: probe %s failed to attach: %s" % (k["name"], tp, unq(p.get("err", '""'))))
+            elif tp in REQUIRED_PROBES and ev <= 0:
+                failures.append("%s: the workload fired %s zero times" % (k["name"], tp))
+        w("| %s%s | %s |" % (tp, " (required)" if tp in REQUIRED_PROBES else "", " | ".join(cells)))
+    for k in kernels:
+        if k["marker"] and not k["probes"]:
+            failures.append("%s: the workload probes produced no result" % k["name"])
+
+    w("")
+    w("## infra-monitor BPF programs")
+    w("")
+    daemon_ran = any(k["rungs"] for k in kernels)
+    if not daemon_ran:
+        w("Not run: no daemon binary with BPF programs was available (`build/infra-monitor`).")
+        if a.daemon:
+            failures.append("daemon %s given but no rung ran" % a.daemon)
+    else:
+        w("One daemon per rung (`--bpf.hook=R`), one scrape of `/metrics` after the workload. *events*: the "
+          "program's own series in the scrape (sum of the histogram `_count`s or counter over all labels); "
+          "*runs*: times the kernel ran the program's BPF code (`bpftool prog show`, run-time stats on in "
+          "guests only); *insns*: the verifier's processed instructions (`verified_insns`, summed over the "
+          "program's BPF programs); *ready*: daemon start until `/metrics` showed the programs.")
+        w("")
+        w("| kernel | rung | program | hook | status | events | runs | insns | ready (s) |")
+        w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for k in kernels:
+            if not k["rungs"] and k["marker"]:
+                failures.append("%s: daemon did not run" % k["name"])
+            for rung in RUNG_ORDER:
+                rr = k["rungs"].get(rung)
+                if not rr:
+                    continue
+                mt = rr["meta"]
+                ready_s = int(mt.get("ready_ms", "0")) / 1000.0
+                if mt.get("ready") != "1":
+                    failures.append("%s/%s: daemon never showed infra_monitor_bpf_program_info (alive=%s)"
+                                    % (k["name"], rung, mt.get("alive")))
+                if not rr["info"]:
+                    w("| %s | %s | – | – | **no program info** | – | – | – | %.1f |" % (k["name"], rung, ready_s))
+                    continue
+                for prog, hook, status in sorted(rr["info"]):
+                    ev, fam = program_events(prog, rr["samples"])
+                    words = family_for(prog, PROG_WORDS) or ()
+                    bps = [p for p in rr["progs"] if any(x in p.get("name", "").lower() for x in words)]
+                    runs = sum(p.get("run_cnt", 0) for p in bps) if bps else None
+                    insns = sum(p.get("verified_insns", 0) for p in bps) if bps else None
+                    w("| %s | %s | %s | %s | %s | %s | %s | %s | %.1f |" % (
+                        k["name"], rung, prog, hook, status, "?" if ev is None else ev,
+                        "–" if runs is None or k["name"] == "host" else runs,
+                        "–" if insns is None else insns, ready_s))
+                    if status != "attached":
+                        failures.append("%s/%s: %s %s on %s" % (k["name"], rung, prog, status, hook))
+                    elif rung != "auto" and hook != rung:
+                        failures.append("%s/%s: %s attached on %s, not the forced rung" % (k["name"], rung, prog, hook))
+                    if ev is None:
+                        failures.append("%s/%s: %s: no known series to count its events" % (k["name"], rung, prog))
+                    elif ev <= 0:
+                        failures.append("%s/%s: %s attached on %s but counted nothing (%s)"
+                                        % (k["name"], rung, prog, hook, fam))
+        w("")
+        w("### BPF programs as the kernel sees them")
+        w("")
+        w("| kernel | rung | BPF program | type | verified insns | runs |")
+        w("| --- | --- | --- | --- | --- | --- |")
+        for k in kernels:
+            for rung in RUNG_ORDER:
+                rr = k["rungs"].get(rung)
+                for p in (rr or {}).get("progs", []):
+                    w("| %s | %s | %s | %s | %s | %s |" % (k["name"], rung, p.get("name"), p.get("type"),
+                                                         p.get("verified_insns", "–"), p.get("run_cnt", "–")))
+
+    w("")
+    w("## Verdict")
+    w("")
+    if failures:
+        w("**FAIL**: %d problem(s):" % len(failures))
+        w("")
+        for f in failures:
+            w("- " + f)
+    else:
+        w("**PASS**: every check above attached and counted.")
+    text = "\n".join(out) + "\n"
+    if a.doc:
+        os.makedirs(os.path.dirname(a.doc) or ".", exist_ok=True)
+        with open(a.doc, "w") as f:
+            f.write(text)
+    for f in failures:
+        print("kernels: FAIL: " + f, file=sys.stderr)
+    print("kernels: %s (%d problem(s))" % ("PASS" if not failures else "FAIL", len(failures)), file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
