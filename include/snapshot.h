@@ -1,5 +1,5 @@
 /* The snapshot of one interval: every collector's metric set, their outcomes,
- * and the renderings made once from them (Prometheus text, its gzip, the JSONL
+ * and the renderings made once from them (Prometheus text, its deflate, the JSONL
  * line). Immutable once published: readers take a reference with
  * snapshot_get() and drop it with snapshot_put(); the collector thread swaps
  * in the next one with snapshot_publish().
@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "gzjoin.h"
 #include "metrics.h"
 
 enum collector_status {
@@ -43,7 +44,10 @@ struct snapshot {
 
 	/* Renderings, filled by snapshot_render(). */
 	struct buf prom;                /* text format 0.0.4 */
-	struct buf prom_gz;             /* gzip of prom */
+	/* prom as raw deflate ended by a sync flush, with its crc32 and length:
+	 * /metrics appends a compressed live tail and wraps both in one gzip
+	 * member per scrape (gzjoin.h), so the body is compressed only once. */
+	struct gzjoin_part prom_z;
 	struct buf jsonl;               /* one JSON object and "\n" */
 };
 
@@ -56,7 +60,7 @@ int snapshot_add_result(struct snapshot *s, const struct collector_result *r);
  * array is allocated; free() it. Returns the count, or -ENOMEM. */
 long snapshot_families(const struct snapshot *s, const struct family ***out);
 
-/* Renders prom, prom_gz and jsonl. prev (may be NULL) gives the per-interval
+/* Renders prom, prom_z and jsonl. prev (may be NULL) gives the per-interval
  * derived values of the JSONL line. 0 or -errno. */
 int snapshot_render(struct snapshot *s, const struct snapshot *prev);
 

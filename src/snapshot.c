@@ -14,7 +14,7 @@
 #include "snapshot.h"
 
 /* Lower levels compress a 100 KiB exposition about as well for a fraction of
- * the CPU; one gzip per interval serves every scrape. */
+ * the CPU; one deflate per interval serves every gzip scrape (gzjoin.c). */
 #define PROM_GZIP_LEVEL 6
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -28,7 +28,7 @@ struct snapshot *snapshot_new(void)
 		return NULL;
 	atomic_init(&s->refs, 1);
 	buf_init(&s->prom);
-	buf_init(&s->prom_gz);
+	gzjoin_part_init(&s->prom_z);
 	buf_init(&s->jsonl);
 	return s;
 }
@@ -40,7 +40,7 @@ static void snapshot_free(struct snapshot *s)
 	free(s->sets);
 	free(s->results);
 	buf_free(&s->prom);
-	buf_free(&s->prom_gz);
+	gzjoin_part_free(&s->prom_z);
 	buf_free(&s->jsonl);
 	free(s);
 }
@@ -110,7 +110,7 @@ int snapshot_render(struct snapshot *s, const struct snapshot *prev)
 	free(fams);
 	if (s->prom.oom || s->jsonl.oom)
 		return -ENOMEM;
-	err = buf_gzip(&s->prom_gz, s->prom.data, s->prom.len, PROM_GZIP_LEVEL);
+	err = gzjoin_part_deflate(&s->prom_z, s->prom.data, s->prom.len, PROM_GZIP_LEVEL);
 	return err;
 }
 

@@ -1,0 +1,117 @@
+/* Joining a pre-compressed body and a per-scrape tail into one gzip member.
+ *
+ * /metrics serves the snapshot's exposition (compressed once, when the
+ * snapshot is rendered) followed by a few live lines measured at scrape time.
+ * Deflate allows this without touching the body again: a stream flushed with
+ * Z_SYNC_FLUSH ends on a byte boundary after a non-final block, so a second,
+ * independent deflate stream can follow it byte for byte, and the decoder sees
+ * one stream whose last block is the tail's. The tail starts with an empty
+ * dictionary, which only costs a little compression on a few hundred bytes.
+ * The gzip trailer needs the CRC of everything: crc32_combine() derives it
+ * from the two parts' CRCs and the tail's length without reading the body.
+ * (zlib's examples/gzjoin.c does the same across whole gzip files.)
+ */
+#include <errno.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "gzjoin.h"
+
+/* Raw deflate: negative window bits means no zlib or gzip wrapper. */
+#define RAW_DEFLATE_BITS (-MAX_WBITS)
+#define MEM_LEVEL 8
+
+void gzjoin_part_init(struct gzjoin_part *p)
+{
+	buf_init(&p->z);
+	p->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	p->len = 0;
+}
+
+void gzjoin_part_free(struct gzjoin_part *p)
+{
+	buf_free(&p->z);
+	gzjoin_part_init(p);
+}
+
+/* Runs one deflate call over src into out's free space, growing out as
+ * needed; flush is Z_SYNC_FLUSH or Z_FINISH. */
+static int deflate_into(struct buf *out, const void *src, size_t n, int level, int flush)
+{
+	z_stream zs = { 0 };
+	int rc, err = 0;
+
+	if (n > UINT32_MAX)
+		return -EFBIG;
+	if (deflateInit2(&zs, level, Z_DEFLATED, RAW_DEFLATE_BITS, MEM_LEVEL,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	/* deflateBound() covers a finished stream; the sync marker adds 5 bytes
+	 * (an empty stored block) and a little slack costs nothing. */
+	if (buf_reserve(out, deflateBound(&zs, (uLong)n) + 16)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	zs.next_in = (Bytef *)src;
+	zs.avail_in = (uInt)n;
+	zs.next_out = (Bytef *)out->data + out->len;
+	zs.avail_out = (uInt)(out->cap - out->len - 1);
+	rc = deflate(&zs, flush);
+	/* With room for the bound, one call consumes everything; anything else
+	 * means the bound was wrong, and a partial stream must not be served. */
+	if ((flush == Z_FINISH && rc != Z_STREAM_END) ||
+	    (flush != Z_FINISH && (rc != Z_OK || zs.avail_in || !zs.avail_out)))
+		err = -EIO;
+	else
+		out->len += zs.total_out;
+out:
+	deflateEnd(&zs);
+	return err;
+}
+
+int gzjoin_part_deflate(struct gzjoin_part *p, const void *src, size_t n, int level)
+{
+	int err;
+
+	buf_reset(&p->z);
+	p->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	p->len = 0;
+	err = deflate_into(&p->z, src, n, level, Z_SYNC_FLUSH);
+	if (err)
+		return err;
+	p->crc = (uint32_t)crc32(p->crc, src, (uInt)n);
+	p->len = n;
+	return 0;
+}
+
+void gzjoin_header(uint8_t out[GZJOIN_HEADER_LEN])
+{
+	/* ID1 ID2, CM = deflate, FLG = 0, MTIME = 0 (none), XFL = 0, OS = 255 (unknown). */
+	static const uint8_t hdr[GZJOIN_HEADER_LEN] = { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff };
+
+	memcpy(out, hdr, sizeof(hdr));
+}
+
+static void put_le32(struct buf *b, uint32_t v)
+{
+	uint8_t le[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff };
+
+	buf_put(b, le, sizeof(le));
+}
+
+int gzjoin_finish(struct buf *out, const struct gzjoin_part *head, const void *tail, size_t n,
+		   int level)
+{
+	uint32_t crc;
+	int err = deflate_into(out, tail, n, level, Z_FINISH);
+
+	if (err)
+		return err;
+	crc = (uint32_t)crc32(0L, Z_NULL, 0);
+	crc = (uint32_t)crc32(crc, tail, (uInt)n);
+	crc = (uint32_t)crc32_combine(head->crc, crc, (z_off_t)n);
+	put_le32(out, crc);
+	/* ISIZE is the length modulo 2^32 (RFC 1952, section 2.3.1). */
+	put_le32(out, (uint32_t)(head->len + n));
+	return out->oom ? -ENOMEM : 0;
+}

@@ -1,0 +1,132 @@
+/* gzjoin: a body deflated once plus tails deflated later must inflate, with
+ * the gzip CRC and length checked by zlib, to exactly body + tail. */
+#include <stdlib.h>
+#include <zlib.h>
+
+#include "fixture.h"
+
+#include "gzjoin.h"
+
+static int gunzip(const struct buf *in, struct buf *out)
+{
+	z_stream zs = { 0 };
+	int rc;
+
+	buf_reset(out);
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+		return Z_MEM_ERROR;
+	zs.next_in = (Bytef *)in->data;
+	zs.avail_in = (uInt)in->len;
+	do {
+		buf_reserve(out, 65536);
+		zs.next_out = (Bytef *)out->data + out->len;
+		zs.avail_out = (uInt)(out->cap - out->len - 1);
+		rc = inflate(&zs, Z_NO_FLUSH);
+		out->len = zs.total_out;
+	} while (rc == Z_OK);
+	if (rc == Z_STREAM_END && zs.avail_in)
+		rc = Z_DATA_ERROR;
+	inflateEnd(&zs);
+	return rc == Z_STREAM_END ? 0 : rc;
+}
+
+/* header + part + finish(tail) into out. */
+static void join(const struct gzjoin_part *p, const char *tail, size_t n, struct buf *out)
+{
+	uint8_t hdr[GZJOIN_HEADER_LEN];
+
+	buf_reset(out);
+	gzjoin_header(hdr);
+	buf_put(out, hdr, sizeof(hdr));
+	buf_put(out, p->z.data, p->z.len);
+	assert_int_equal(gzjoin_finish(out, p, tail, n, 6), 0);
+}
+
+static void check(const char *body, size_t blen, const char *tail, size_t tlen)
+{
+	struct gzjoin_part p;
+	struct buf gz, out;
+
+	gzjoin_part_init(&p);
+	buf_init(&gz);
+	buf_init(&out);
+	assert_int_equal(gzjoin_part_deflate(&p, body, blen, 6), 0);
+	assert_int_equal(p.len, blen);
+	assert_int_equal(p.crc, crc32(0, (const Bytef *)body, (uInt)blen));
+	/* The same part serves many tails. */
+	for (int i = 0; i < 2; i++) {
+		join(&p, tail, tlen, &gz);
+		assert_int_equal(gunzip(&gz, &out), 0);
+		assert_int_equal(out.len, blen + tlen);
+		if (blen)
+			assert_memory_equal(out.data, body, blen);
+		if (tlen)
+			assert_memory_equal(out.data + blen, tail, tlen);
+	}
+	buf_free(&out);
+	buf_free(&gz);
+	gzjoin_part_free(&p);
+}
+
+static void test_join_text(void **state)
+{
+	static const char body[] = "# HELP node_load1 1m load average.\n# TYPE node_load1 gauge\n"
+				   "node_load1 0.52\n";
+	static const char tail[] = "# HELP process_open_fds Number of open file descriptors.\n"
+				   "# TYPE process_open_fds gauge\nprocess_open_fds 9\n";
+
+	check(body, sizeof(body) - 1, tail, sizeof(tail) - 1);
+}
+
+static void test_join_empty_parts(void **state)
+{
+	check("", 0, "tail\n", 5);
+	check("body\n", 5, "", 0);
+	check("", 0, "", 0);
+}
+
+/* Large and incompressible bodies: stored blocks, several deflate blocks,
+ * and a tail that repeats the body (no back-references across the join). */
+static void test_join_large(void **state)
+{
+	size_t n = 3 * 1024 * 1024;
+	char *body = malloc(n);
+	uint32_t x = 12345;
+
+	assert_non_null(body);
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245 + 12345;
+		body[i] = i < n / 2 ? (char)(x >> 24) : "abcdefgh\n"[i % 9];
+	}
+	check(body, n, body, 70000);
+	free(body);
+}
+
+static void test_corruption_detected(void **state)
+{
+	static const char body[] = "node_load1 0.52\n";
+	struct gzjoin_part p;
+	struct buf gz, out;
+
+	gzjoin_part_init(&p);
+	buf_init(&gz);
+	buf_init(&out);
+	assert_int_equal(gzjoin_part_deflate(&p, body, sizeof(body) - 1, 6), 0);
+	join(&p, "x 1\n", 4, &gz);
+	gz.data[gz.len - 5] ^= 1;       /* the CRC's last byte */
+	assert_int_not_equal(gunzip(&gz, &out), 0);
+	buf_free(&out);
+	buf_free(&gz);
+	gzjoin_part_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_join_text),
+		cmocka_unit_test(test_join_empty_parts),
+		cmocka_unit_test(test_join_large),
+		cmocka_unit_test(test_corruption_detected),
+	};
+	return cmocka_run_group_tests_name("gzjoin", tests, NULL, NULL);
+}
