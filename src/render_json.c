@@ -120,6 +120,14 @@ static void put_family_group(struct buf *b, const struct family *const *fams, si
 			head = fams[i];
 	if (!head)
 		return;
+	/* A family is listed only with at least one sample it can show. */
+	for (size_t i = 0; i < n && !any; i++)
+		for (size_t j = 0; fams[i]->type == head->type && j < fams[i]->nsamples; j++)
+			if (head->type != METRIC_HISTOGRAM || fams[i]->samples[j].hist)
+				any = 1;
+	if (!any)
+		return;
+	any = 0;
 	if (!*first)
 		buf_putc(b, ',');
 	*first = 0;
