@@ -93,6 +93,30 @@ static void test_uname_inputs(void **state)
 	ms_free(ms);
 }
 
+/* release, sysname and version are read once; the host name every time. */
+static void test_uname_cached(void **state)
+{
+	struct fixture_paths p1, p2;
+	struct collect_ctx ctx = fixture_ctx(&p1, "default");
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(collector_uname.init(&ctx), 0);
+	assert_int_equal(collector_uname.collect(&ctx, ms), 0);
+	ms_free(ms);
+	ctx.procfs = fixture_ctx(&p2, "oldkernel").procfs;
+	ms = ms_new();
+	assert_int_equal(collector_uname.collect(&ctx, ms), 0);
+	assert_uname(ms, "example.com", "web-01.example.com", "6.18.44-fc-v782", "Linux",
+		     "#1 SMP PREEMPT_DYNAMIC @0");
+	ms_free(ms);
+	/* A failure to read the host name still fails the collector. */
+	ctx.procfs = "tests/fixtures/garbled/proc";
+	ms = ms_new();
+	assert_int_equal(collector_uname.collect(&ctx, ms), -EINVAL);
+	ms_free(ms);
+	collector_uname.fini(&ctx);
+}
+
 static void test_uname_errors(void **state)
 {
 	struct metric_set *ms = ms_new();
@@ -110,6 +134,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uname_default),
 		cmocka_unit_test(test_uname_inputs),
+		cmocka_unit_test(test_uname_cached),
 		cmocka_unit_test(test_uname_errors),
 	};
 	return cmocka_run_group_tests_name("uname", tests, NULL, NULL);

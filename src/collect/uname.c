@@ -8,9 +8,16 @@
  * at the host's /proc, and the fixture trees of the tests all describe the
  * tree they point at. Only machine, which /proc/sys does not publish, comes
  * from uname(2).
+ *
+ * sysname, release and version are fixed in the running kernel image, so
+ * after the first good read they are kept in the state (three fewer file
+ * reads per interval); nodename and domainname can change at any time and
+ * are read every interval.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -25,19 +32,38 @@
 static const struct {
 	const char *label;
 	const char *file;
+	bool fixed;             /* cannot change until reboot */
 } fields[] = {
-	{ "domainname", "sys/kernel/domainname" },
-	{ "machine", NULL },
-	{ "nodename", "sys/kernel/hostname" },
-	{ "release", "sys/kernel/osrelease" },
-	{ "sysname", "sys/kernel/ostype" },
-	{ "version", "sys/kernel/version" },
+	{ "domainname", "sys/kernel/domainname", false },
+	{ "machine", NULL, true },
+	{ "nodename", "sys/kernel/hostname", false },
+	{ "release", "sys/kernel/osrelease", true },
+	{ "sysname", "sys/kernel/ostype", true },
+	{ "version", "sys/kernel/version", true },
 };
 
 #define NFIELDS ARRAY_SIZE(fields)
 
+struct uname_state {
+	bool cached;
+	char values[NFIELDS][MAX_VALUE + 1];    /* the fixed fields only */
+};
+
+static int uname_init(struct collect_ctx *ctx)
+{
+	ctx->state = calloc(1, sizeof(struct uname_state));
+	return ctx->state ? 0 : -ENOMEM;
+}
+
+static void uname_fini(struct collect_ctx *ctx)
+{
+	free(ctx->state);
+	ctx->state = NULL;
+}
+
 static int uname_collect(struct collect_ctx *ctx, struct metric_set *ms)
 {
+	struct uname_state *st = ctx->state;
 	char values[NFIELDS][MAX_VALUE + 1];
 	struct label labels[NFIELDS];
 	struct utsname u;
@@ -49,6 +75,10 @@ static int uname_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	buf_init(&b);
 	for (size_t i = 0; i < NFIELDS; i++) {
 		labels[i] = (struct label){ fields[i].label, values[i] };
+		if (st && st->cached && fields[i].fixed) {
+			memcpy(values[i], st->values[i], sizeof(values[i]));
+			continue;
+		}
 		if (!fields[i].file) {
 			memcpy(values[i], u.machine, sizeof(u.machine) < sizeof(values[i])
 							     ? sizeof(u.machine)
@@ -67,6 +97,12 @@ static int uname_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		}
 		memcpy(values[i], b.data, b.len + 1);
 	}
+	if (st && !st->cached) {
+		for (size_t i = 0; i < NFIELDS; i++)
+			if (fields[i].fixed)
+				memcpy(st->values[i], values[i], sizeof(values[i]));
+		st->cached = true;
+	}
 	ms_add_labels(ms, ms_family(ms, "node_uname_info", METRIC_GAUGE,
 				    "Labeled system information as provided by the uname system call."),
 		      1, labels, NFIELDS);
@@ -80,5 +116,7 @@ const struct collector collector_uname = {
 	.name = "uname",
 	.help = "Kernel name, release, version, host name and machine as a labelled info series",
 	.default_enabled = true,
+	.init = uname_init,
 	.collect = uname_collect,
+	.fini = uname_fini,
 };
