@@ -93,6 +93,8 @@ def daemon_progs(progs_json, pid):
         progs = json.loads(progs_json or "[]")
     except ValueError:
         return []
+    if not any("pids" in p for p in progs):
+        return progs        # bpftool without pid support: in a guest only the daemon's are left
     mine = []
     for p in progs:
         pids = [x.get("pid") for x in p.get("pids", [])]
@@ -102,6 +104,41 @@ def daemon_progs(progs_json, pid):
             continue
         mine.append(p)
     return mine
+
+
+def parse_log_time(line):
+    """(ts seconds, fields) of one daemon log line, JSON or logfmt; None when it has no ts."""
+    line = line.strip()
+    f = None
+    if line.startswith("{"):
+        try:
+            f = json.loads(line)
+        except ValueError:
+            f = None
+    if f is None:
+        f = {k: unq(v) for k, v in re.findall(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)', line)}
+    m = re.match(r".*T(\d+):(\d+):(\d+(?:\.\d+)?)", str(f.get("ts", "")))
+    if not m:
+        return None
+    return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3)), f
+
+
+def load_times(log):
+    """Per program: seconds from the previous program's result (or the daemon's first log line)
+    to its own 'program attached' / 'program failed' line. The loader opens the programs one after
+    the other, so this is its open + verify + load + attach time, at the log's millisecond grain."""
+    out, prev = {}, None
+    for line in log.splitlines():
+        r = parse_log_time(line)
+        if not r:
+            continue
+        t, f = r
+        if prev is None:
+            prev = t
+        if f.get("msg") in ("program attached", "program failed") and f.get("program"):
+            out[f["program"]] = max(0.0, t - prev)
+            prev = t
+    return out
 
 
 def load_kernel(resdir, name):
@@ -128,8 +165,10 @@ def load_kernel(resdir, name):
         progs = daemon_progs(read(os.path.join(r, rung + ".progs.json")), mt.get("pid"))
         info = [(lab.get("program", "?"), lab.get("hook", "?"), lab.get("status", "?"))
                 for n, lab, v in samples if n == "infra_monitor_bpf_program_info" and v == 1]
+        log = read(os.path.join(r, rung + ".log"))
         k["rungs"][rung] = {"meta": mt, "samples": samples, "progs": progs, "info": info,
-                            "log": read(os.path.join(r, rung + ".log")),
+                            "load": load_times(log),
+                            "log": log,
                             "workload": read(os.path.join(r, rung + ".workload"))}
     return k
 
@@ -244,10 +283,12 @@ def main():
           "program's own series in the scrape (sum of the histogram `_count`s or counter over all labels); "
           "*runs*: times the kernel ran the program's BPF code (`bpftool prog show`, run-time stats on in "
           "guests only); *insns*: the verifier's processed instructions (`verified_insns`, summed over the "
-          "program's BPF programs); *ready*: daemon start until `/metrics` showed the programs.")
+          "program's BPF programs); *load*: the loader's open + verify + load + attach of the program, "
+          "from the daemon's log (millisecond grain); *ready*: daemon start until `/metrics` showed the "
+          "programs.")
         w("")
-        w("| kernel | rung | program | hook | status | events | runs | insns | ready (s) |")
-        w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        w("| kernel | rung | program | hook | status | events | runs | insns | load (ms) | ready (s) |")
+        w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for k in kernels:
             if not k["rungs"] and k["marker"]:
                 failures.append("%s: daemon did not run" % k["name"])
@@ -261,7 +302,7 @@ def main():
                     failures.append("%s/%s: daemon never showed infra_monitor_bpf_program_info (alive=%s)"
                                     % (k["name"], rung, mt.get("alive")))
                 if not rr["info"]:
-                    w("| %s | %s | – | – | **no program info** | – | – | – | %.1f |" % (k["name"], rung, ready_s))
+                    w("| %s | %s | – | – | **no program info** | – | – | – | – | %.1f |" % (k["name"], rung, ready_s))
                     continue
                 for prog, hook, status in sorted(rr["info"]):
                     ev, fam = program_events(prog, rr["samples"])
@@ -269,10 +310,12 @@ def main():
                     bps = [p for p in rr["progs"] if any(x in p.get("name", "").lower() for x in words)]
                     runs = sum(p.get("run_cnt", 0) for p in bps) if bps else None
                     insns = sum(p.get("verified_insns", 0) for p in bps) if bps else None
-                    w("| %s | %s | %s | %s | %s | %s | %s | %s | %.1f |" % (
+                    lt = rr["load"].get(prog)
+                    w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f |" % (
                         k["name"], rung, prog, hook, status, "?" if ev is None else ev,
                         "–" if runs is None or k["name"] == "host" else runs,
-                        "–" if insns is None else insns, ready_s))
+                        "–" if insns is None else insns, "–" if lt is None else "%.0f" % (lt * 1000),
+                        ready_s))
                     if status != "attached":
                         failures.append("%s/%s: %s %s on %s" % (k["name"], rung, prog, status, hook))
                     elif rung != "auto" and hook != rung:
