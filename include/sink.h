@@ -26,9 +26,10 @@ struct jsonl_sink;
 /* Creates dir if missing, finishes rotations a crash left behind, rotates a
  * non-empty current file from a previous run and prunes to max_files. Rotates
  * before a line would take the current file past max_bytes; fsync makes every
- * line fdatasync()ed. Returns NULL with errno set. */
-struct jsonl_sink *jsonl_sink_open(const char *dir, uint64_t max_bytes, uint32_t max_files,
-				   bool fsync);
+ * line fdatasync()ed. 0 and *out set, or -errno (logged, and health
+ * "jsonl_sink" failed with the reason). */
+int jsonl_sink_open(const char *dir, uint64_t max_bytes, uint32_t max_files, bool fsync,
+		    struct jsonl_sink **out);
 /* Appends one complete line (ending in its only '\n') with one write(). On
  * failure nothing of the line stays in the file, the error is counted and
  * health "jsonl_sink" is degraded until a later write succeeds. 0 or -errno. */
@@ -40,8 +41,9 @@ void jsonl_sink_free(struct jsonl_sink *sink);          /* NULL-safe */
 /* jsonl_reader.c */
 struct jsonl_reader;
 
-/* Never touches the directory; it need not exist yet. NULL with errno set. */
-struct jsonl_reader *jsonl_reader_open(const char *dir);
+/* Never touches the directory; it need not exist yet. 0 and *out set, or
+ * -ENOMEM / -ENAMETOOLONG. */
+int jsonl_reader_open(const char *dir, struct jsonl_reader **out);
 /* 1: the newest complete line changed and *out is a new snapshot (results
  * and sets only: the caller renders and publishes it); 0: nothing new; -errno:
  * that line (or file) could not be read or parsed; the reason is in health

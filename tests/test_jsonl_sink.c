@@ -172,8 +172,7 @@ static void test_rotation_by_size(void **state)
 	make_dir(dir, sizeof(dir));
 	buf_init(&all);
 	buf_init(&got);
-	k = jsonl_sink_open(dir, 4096, 100, true);
-	assert_non_null(k);
+	assert_int_equal(jsonl_sink_open(dir, 4096, 100, true, &k), 0);
 	for (unsigned i = 0; i < 100; i++)
 		write_line(k, i, 150 + i % 7 * 40, &all);
 	n = names(dir, ".jsonl.gz", gz, 512);
@@ -211,8 +210,7 @@ static void test_max_files_and_unique_names(void **state)
 	buf_init(&all);
 	buf_init(&got);
 	/* Every line rotates: many rotations inside one second. */
-	k = jsonl_sink_open(dir, 4096, 3, false);
-	assert_non_null(k);
+	assert_int_equal(jsonl_sink_open(dir, 4096, 3, false, &k), 0);
 	for (unsigned i = 0; i < 30; i++)
 		write_line(k, i, 3000, &all);
 	assert_int_equal(names(dir, ".jsonl.gz", gz, 512), 3);
@@ -224,8 +222,7 @@ static void test_max_files_and_unique_names(void **state)
 	jsonl_sink_free(k);
 
 	/* max_files 0 keeps none. */
-	k = jsonl_sink_open(dir, 4096, 0, false);
-	assert_non_null(k);
+	assert_int_equal(jsonl_sink_open(dir, 4096, 0, false, &k), 0);
 	assert_int_equal(names(dir, ".jsonl.gz", gz, 512), 0);
 	jsonl_sink_free(k);
 	buf_free(&all);
@@ -244,8 +241,7 @@ static void test_rotate_at_start(void **state)
 	buf_init(&got);
 	/* An empty current file is simply reused. */
 	put_file(dir, JSONL_CURRENT_NAME, "", 0, O_TRUNC);
-	k = jsonl_sink_open(dir, 1 << 20, 10, false);
-	assert_non_null(k);
+	assert_int_equal(jsonl_sink_open(dir, 1 << 20, 10, false, &k), 0);
 	jsonl_sink_free(k);
 	assert_int_equal(names(dir, ".jsonl.gz", gz, 8), 0);
 
@@ -253,8 +249,7 @@ static void test_rotate_at_start(void **state)
 	mkline(&b, 1, 100);
 	buf_puts(&b, "{\"schema_ver");
 	put_file(dir, JSONL_CURRENT_NAME, b.data, b.len, O_TRUNC);
-	k = jsonl_sink_open(dir, 1 << 20, 10, false);
-	assert_non_null(k);
+	assert_int_equal(jsonl_sink_open(dir, 1 << 20, 10, false, &k), 0);
 	assert_int_equal(names(dir, ".jsonl.gz", gz, 8), 1);
 	append_file(dir, gz[0], &got, 1);
 	assert_int_equal(got.len, b.len);
@@ -264,6 +259,20 @@ static void test_rotate_at_start(void **state)
 	jsonl_sink_free(k);
 	buf_free(&b);
 	buf_free(&got);
+	remove_dir(dir);
+}
+
+static void test_open_failure_is_reported(void **state)
+{
+	char dir[64], bad[128];
+	struct jsonl_sink *k = NULL;
+
+	make_dir(dir, sizeof(dir));
+	put_file(dir, "file", "x", 1, 0);
+	snprintf(bad, sizeof(bad), "%s/file/out", dir);
+	assert_int_equal(jsonl_sink_open(bad, 4096, 10, false, &k), -ENOTDIR);
+	assert_null(k);
+	assert_int_equal(health_of("jsonl_sink"), HEALTH_FAILED);
 	remove_dir(dir);
 }
 
@@ -296,8 +305,7 @@ static void test_leftovers_recovered(void **state)
 	/* Someone else's files are left alone. */
 	put_file(dir, "notes.txt.rotating", "x", 1, 0);
 
-	k = jsonl_sink_open(dir, 1 << 20, 10, false);
-	assert_non_null(k);
+	assert_int_equal(jsonl_sink_open(dir, 1 << 20, 10, false, &k), 0);
 	assert_int_equal(names(dir, ".jsonl.rotating", gz, 8), 0);
 	assert_int_equal(names(dir, ".tmp", gz, 8), 0);
 	assert_int_equal(names(dir, "notes.txt.rotating", gz, 8), 1);
@@ -345,8 +353,7 @@ static void test_write_failure_efbig_leaves_no_partial_line(void **state)
 	int err;
 
 	make_dir(dir, sizeof(dir));
-	k = jsonl_sink_open(dir, 1 << 30, 10, false);
-	assert_non_null(k);
+	assert_int_equal(jsonl_sink_open(dir, 1 << 30, 10, false, &k), 0);
 	/* Past RLIMIT_FSIZE a write is cut short, then fails with EFBIG,
 	 * instead of killing us, once SIGXFSZ is ignored: a deterministic
 	 * stand-in for a full disk. */
@@ -397,8 +404,7 @@ static void test_write_failure_enospc_tmpfs(void **state)
 
 		put_file(dir, "filler", z, sizeof(z), 0);
 	}
-	k = jsonl_sink_open(dir, 1 << 30, 10, true);
-	assert_non_null(k);
+	assert_int_equal(jsonl_sink_open(dir, 1 << 30, 10, true, &k), 0);
 	err = fill_until_error(k, dir, 3000, &seq);
 	assert_int_equal(err, -ENOSPC);
 	assert_int_equal(health_of("jsonl_sink"), HEALTH_DEGRADED);
@@ -445,11 +451,9 @@ static void test_reader_follows_appends_rotation_and_damage(void **state)
 	make_dir(dir, sizeof(dir));
 	buf_init(&b);
 	snprintf(sub, sizeof(sub), "%s/out", dir);
-	r = jsonl_reader_open(sub);
-	assert_non_null(r);
+	assert_int_equal(jsonl_reader_open(sub, &r), 0);
 	poll_seq(r, 0);                 /* no directory yet: nothing, no error */
-	k = jsonl_sink_open(sub, 8192, 10, false);
-	assert_non_null(k);
+	assert_int_equal(jsonl_sink_open(sub, 8192, 10, false, &k), 0);
 	poll_seq(r, 0);                 /* empty current file, no rotated files */
 
 	write_line(k, 1, 200, NULL);
@@ -504,8 +508,7 @@ static void test_reader_follows_appends_rotation_and_damage(void **state)
 	/* Just rotated, current file empty: the newest .gz holds the line
 	 * already served, so nothing new. */
 	jsonl_sink_free(k);
-	k = jsonl_sink_open(sub, 8192, 10, false);
-	assert_non_null(k);
+	assert_int_equal(jsonl_sink_open(sub, 8192, 10, false, &k), 0);
 	poll_seq(r, 0);
 	/* Current file replaced and shorter (truncated): read afresh. */
 	write_line(k, 80, 200, NULL);
@@ -524,7 +527,7 @@ static void test_reader_follows_appends_rotation_and_damage(void **state)
 		snprintf(p, sizeof(p), "%s/%s", sub, JSONL_CURRENT_NAME);
 		unlink(p);
 	}
-	r = jsonl_reader_open(sub);
+	assert_int_equal(jsonl_reader_open(sub, &r), 0);
 	assert_int_equal(poll_seq(r, 1), 79);
 	poll_seq(r, 0);
 	jsonl_reader_free(r);
@@ -542,7 +545,7 @@ static void test_reader_damaged_gz(void **state)
 	make_dir(dir, sizeof(dir));
 	buf_init(&b);
 	put_file(dir, "infra-monitor-20200101T000000.000000Z.jsonl.gz", "\x1f\x8b\x08\x00junk", 8, 0);
-	r = jsonl_reader_open(dir);
+	assert_int_equal(jsonl_reader_open(dir, &r), 0);
 	poll_seq(r, -1);
 	poll_seq(r, 0);                 /* unchanged: not read again */
 	jsonl_reader_free(r);
@@ -564,7 +567,7 @@ static void test_reader_damaged_gz(void **state)
 		assert_int_equal(truncate(p, (off_t)z.len - 12), 0);
 		buf_free(&z);
 	}
-	r = jsonl_reader_open(dir);
+	assert_int_equal(jsonl_reader_open(dir, &r), 0);
 	assert_true(poll_seq(r, 1) >= 40);
 	jsonl_reader_free(r);
 	buf_free(&b);
@@ -577,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_rotation_by_size),
 		cmocka_unit_test(test_max_files_and_unique_names),
 		cmocka_unit_test(test_rotate_at_start),
+		cmocka_unit_test(test_open_failure_is_reported),
 		cmocka_unit_test(test_leftovers_recovered),
 		cmocka_unit_test(test_write_failure_efbig_leaves_no_partial_line),
 		cmocka_unit_test(test_write_failure_enospc_tmpfs),

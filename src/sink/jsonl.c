@@ -393,15 +393,16 @@ static int rotate(struct jsonl_sink *k)
 
 /* ---- API ---------------------------------------------------------------- */
 
-struct jsonl_sink *jsonl_sink_open(const char *dir, uint64_t max_bytes, uint32_t max_files,
-				   bool fsync)
+int jsonl_sink_open(const char *dir, uint64_t max_bytes, uint32_t max_files, bool fsync,
+		    struct jsonl_sink **res)
 {
 	struct jsonl_sink *k = calloc(1, sizeof(*k));
 	struct stat st;
+	char reason[256];
 	int err = 0;
 
 	if (!k)
-		return NULL;
+		return -ENOMEM;
 	k->dirfd = k->fd = -1;
 	k->max_bytes = max_bytes;
 	k->max_files = max_files;
@@ -434,13 +435,16 @@ struct jsonl_sink *jsonl_sink_open(const char *dir, uint64_t max_bytes, uint32_t
 		goto out;
 	prune(k);
 	health_set(COMPONENT, HEALTH_OK, k->path);
-	return k;
+	*res = k;
+	return 0;
 out:
+	snprintf(reason, sizeof(reason), "cannot open %.200s: %s", k->path[0] ? k->path : dir,
+		 strerror(-err));
+	health_set(COMPONENT, HEALTH_FAILED, reason);
 	log_error(COMPONENT, "cannot open JSONL output", "path", k->path[0] ? k->path : dir,
 		  "err", strerror(-err));
 	jsonl_sink_free(k);
-	errno = -err;
-	return NULL;
+	return err;
 }
 
 const char *jsonl_sink_path(const struct jsonl_sink *k)

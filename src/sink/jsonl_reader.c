@@ -55,21 +55,21 @@ struct jsonl_reader {
 	struct buf chunk;
 };
 
-struct jsonl_reader *jsonl_reader_open(const char *dir)
+int jsonl_reader_open(const char *dir, struct jsonl_reader **out)
 {
 	struct jsonl_reader *r = calloc(1, sizeof(*r));
 
 	if (!r)
-		return NULL;
+		return -ENOMEM;
 	if (snprintf(r->dir, sizeof(r->dir), "%s", dir) >= (int)sizeof(r->dir) ||
 	    path_join(r->path, sizeof(r->path), dir, JSONL_CURRENT_NAME)) {
 		free(r);
-		errno = ENAMETOOLONG;
-		return NULL;
+		return -ENAMETOOLONG;
 	}
 	buf_init(&r->line);
 	buf_init(&r->chunk);
-	return r;
+	*out = r;
+	return 0;
 }
 
 void jsonl_reader_free(struct jsonl_reader *r)
