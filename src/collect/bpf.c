@@ -6,8 +6,8 @@
  * cumulative since load.
  *
  * init() loads and attaches once (hook per program from --bpf.hook); with no
- * BTF, no privileges or nothing attached it fails fast with one log line and
- * the runner reports the collector failed, while every /proc collector runs.
+ * BTF, no privileges or nothing attached it fails fast, leaving the reason in
+ * ctx->detail for the runner's one log line; every /proc collector runs on.
  */
 #include <errno.h>
 #include <math.h>
@@ -63,7 +63,7 @@ static int bpf_init(struct collect_ctx *ctx)
 
 	err = bpfl_probe_env(why, sizeof(why));
 	if (err) {
-		log_error("bpf", "BPF collector disabled", "err", why);
+		/* The runner logs the one line, with this detail. */
 		snprintf(ctx->detail, sizeof(ctx->detail), "%s", why);
 		return err;
 	}
@@ -73,9 +73,8 @@ static int bpf_init(struct collect_ctx *ctx)
 	ctx->state = st;
 	err = bpfl_set_open(&st->set, &o);
 	if (err) {
-		log_error("bpf", "BPF collector disabled: no program attached", "err",
-			  strerror(-err));
-		snprintf(ctx->detail, sizeof(ctx->detail), "no BPF program attached");
+		snprintf(ctx->detail, sizeof(ctx->detail),
+			 "no BPF program attached (see bpf/* in /health)");
 		goto out;
 	}
 	st->disks = disk_names_new(ctx->procfs);
