@@ -51,6 +51,7 @@ struct jsonl_reader {
 	struct timespec gz_mtime;
 	uint64_t last_hash;     /* of the last line parsed, to skip a repeat */
 	bool have_hash;
+	bool failing;           /* in an error streak: warned once already */
 	struct buf line;
 	struct buf chunk;
 };
@@ -86,9 +87,14 @@ static int read_error(struct jsonl_reader *r, int err, const char *what, const c
 	char reason[256];
 
 	self_counter_add(SELF_EXPORT_READ_ERRORS, 1);
-	snprintf(reason, sizeof(reason), "%.120s: %.80s; serving the last good snapshot", file, what);
+	snprintf(reason, sizeof(reason), "%.100s: %.110s; serving the last good snapshot", file,
+		 what);
 	health_set(COMPONENT, HEALTH_DEGRADED, reason);
-	log_warn(COMPONENT, "cannot read JSONL line", "path", file, "err", what);
+	/* Once per streak: a directory we cannot read would otherwise log
+	 * every poll. */
+	if (!r->failing)
+		log_warn(COMPONENT, "cannot read JSONL line", "path", file, "err", what);
+	r->failing = true;
 	return err;
 }
 
@@ -118,6 +124,7 @@ static int parse_line(struct jsonl_reader *r, const char *file, struct snapshot 
 	if (!s)
 		return read_error(r, err, errbuf, file);
 	health_set(COMPONENT, HEALTH_OK, file);
+	r->failing = false;
 	*out = s;
 	return 1;
 }
@@ -347,9 +354,13 @@ int jsonl_reader_poll(struct jsonl_reader *r, struct snapshot **out)
 	int fd, ret;
 
 	*out = NULL;
-	if (stat(r->path, &st) || st.st_size == 0) {
-		if (errno != ENOENT && st.st_size != 0)
+	if (stat(r->path, &st)) {
+		if (errno != ENOENT && errno != ENOTDIR)
 			return read_error(r, -errno, strerror(errno), r->path);
+		r->seen = false;
+		return poll_rotated(r, out);
+	}
+	if (st.st_size == 0) {
 		r->seen = false;
 		return poll_rotated(r, out);
 	}
