@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -521,6 +523,15 @@ static void test_health_ok_then_component_degraded(void **state)
 				       "state=\"ok\"} 0\n"));
 	resp_free(&r);
 
+	/* Invalid UTF-8 in a detail must not lose the detail (jansson refuses it). */
+	health_set("test_sink", HEALTH_FAILED, "open /mnt/\xff\xfe: EIO");
+	doc = health(200);
+	comp = json_object_get(json_object_get(doc, "components"), "test_sink");
+	assert_string_equal(json_str(comp, "detail"), "open /mnt/??: EIO");
+	assert_non_null(strstr(json_string_value(json_array_get(json_object_get(doc, "reasons"), 0)),
+			       "open /mnt/??: EIO"));
+	json_decref(doc);
+
 	health_set("test_sink", HEALTH_DISABLED, NULL);
 	doc = health(200);
 	assert_string_equal(json_str(doc, "status"), "ok");
@@ -542,6 +553,46 @@ static void test_health_stale(void **state)
 	assert_non_null(strstr(json_string_value(json_array_get(json_object_get(doc, "reasons"), 0)),
 			       "old"));
 	json_decref(doc);
+}
+
+static atomic_int publishing;
+
+static void *republish(void *arg)
+{
+	while (atomic_load(&publishing))
+		snapshot_publish(make_snapshot(0, 0));
+	return NULL;
+}
+
+/* Scrapes while the current snapshot is swapped as fast as it can be: every
+ * response must still be whole, since it holds its own reference. */
+static void test_metrics_during_publish(void **state)
+{
+	pthread_t t;
+	struct buf out;
+
+	buf_init(&out);
+	atomic_store(&publishing, 1);
+	assert_int_equal(pthread_create(&t, NULL, republish, NULL), 0);
+	for (int i = 0; i < 50; i++) {
+		struct resp r;
+
+		request("GET", "/metrics", i % 2 ? "Accept-Encoding: gzip\r\n" : NULL, &r);
+		assert_int_equal(r.status, 200);
+		if (i % 2) {
+			assert_int_equal(gunzip(r.body, r.body_len, &out), 0);
+		} else {
+			buf_reset(&out);
+			buf_put(&out, r.body, r.body_len);
+		}
+		buf_cstr(&out);
+		assert_true(strncmp(out.data, "# HELP infra_monitor_test_latency_seconds", 41) == 0);
+		assert_non_null(strstr(out.data, "\ninfra_monitor_http_requests_total "));
+		resp_free(&r);
+	}
+	atomic_store(&publishing, 0);
+	pthread_join(t, NULL);
+	buf_free(&out);
 }
 
 /* An empty snapshot (no families) still makes a valid gzip member. */
@@ -680,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_health_degraded_collector),
 		cmocka_unit_test(test_health_ok_then_component_degraded),
 		cmocka_unit_test(test_health_stale),
+		cmocka_unit_test(test_metrics_during_publish),
 		cmocka_unit_test(test_metrics_empty_snapshot),
 		cmocka_unit_test(test_listen_address_parse),
 		cmocka_unit_test(test_accept_encoding),

@@ -261,17 +261,40 @@ static double snapshot_interval(const struct http_server *srv, const struct snap
 	return s && s->interval_seconds > 0 ? s->interval_seconds : srv->interval_seconds;
 }
 
+/* A JSON string of s. jansson refuses invalid UTF-8 (json_string() returns
+ * NULL), and error details quote paths and kernel text that may hold any
+ * byte: those bytes become '?' rather than lose the whole detail. */
+static json_t *json_text(const char *s)
+{
+	json_t *v = json_string(s);
+	char *copy;
+
+	if (v)
+		return v;
+	copy = strdup(s);
+	if (!copy)
+		return NULL;
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+			*p = '?';
+	v = json_string(copy);
+	free(copy);
+	return v;
+}
+
 static void add_reason(json_t *reasons, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void add_reason(json_t *reasons, const char *fmt, ...)
 {
+	char text[512];
 	va_list ap;
 
 	if (!reasons)
 		return;
 	va_start(ap, fmt);
-	json_array_append_new(reasons, json_vsprintf(fmt, ap));      /* steals */
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	json_array_append_new(reasons, json_text(text));        /* steals */
 }
 
 /* 1 when healthy. Appends a sentence per problem to reasons (may be NULL). */
@@ -559,8 +582,8 @@ static json_t *health_collectors(const struct snapshot *s)
 		json_object_set_new(o, "status", json_string(collector_status_name(r->status)));
 		json_object_set_new(o, "duration_seconds", json_num(r->duration_seconds));
 		if (r->status == COLLECTOR_FAILED)
-			json_object_set_new(o, "error", json_string(r->detail[0] ? r->detail :
-								     strerror(-r->err)));
+			json_object_set_new(o, "error", json_text(r->detail[0] ? r->detail :
+								   strerror(-r->err)));
 		json_object_set_new(cols, r->name, o);
 	}
 	return cols;
@@ -613,7 +636,7 @@ static json_t *health_doc(const struct http_server *srv, const struct snapshot *
 		json_t *o = json_object();
 
 		json_object_set_new(o, "state", json_string(health_state_name(h[i].state)));
-		json_object_set_new(o, "detail", json_string(h[i].detail));
+		json_object_set_new(o, "detail", json_text(h[i].detail));
 		json_object_set_new(o, "since", json_time(h[i].since));
 		json_object_set_new(comps, h[i].component, o);
 	}
