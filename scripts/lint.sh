@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# `make lint`: static checks for everything that cannot run here (or should
+# fail before it runs), each one proven by a broken fixture in tests/lint/.
+#
+#   scripts/lint.sh                 every check on the real files, then the self-test
+#   scripts/lint.sh --no-self-test  only the real files
+#   scripts/lint.sh --self-test     only the fixtures: each check must fail on
+#                                   its broken copy and print the expected complaint
+#   scripts/lint.sh CHECK...        only these checks (names as in the summary)
+#
+# Tools: Debian packages (shellcheck, yamllint, cppcheck, prometheus for
+# promtool, docker-compose, systemd, groff-base, man-db) from
+# scripts/install-deploy-deps.sh lint, and npm packages pinned in
+# tools/lint/package-lock.json (@grafana/schema, kubernetes-types, typescript,
+# @cdktf/hcl2json, @action-validator/cli), installed with `npm ci`.
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 1
+root=$PWD
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+node_bin=$root/tools/lint/node_modules/.bin
+
+# ---------------------------------------------------------------- the checks
+# Each takes the files to check, prints what it finds and returns non-zero on
+# any finding.  The same function runs on the real files and on the fixtures.
+
+lint_shellcheck() { shellcheck -x -S warning "$@"; }
+
+lint_yamllint() { yamllint -s -f parsable -c tools/lint/yamllint.yml "$@"; }
+
+# cppcheck over the C sources.  Suppressed, with reasons:
+#  varFuncNullUB: log.h's macros end the variadic list with NULL; glibc's NULL
+#                 is ((void *)0), so the sentinel is a pointer, not int 0.
+lint_cppcheck() {
+	cppcheck -q --error-exitcode=1 --enable=warning,portability --inline-suppr --std=c11 \
+		-D__x86_64__ -D__linux__ -Iinclude --suppress=missingIncludeSystem \
+		--suppress=varFuncNullUB --suppressions-list=tools/lint/cppcheck-suppressions.txt \
+		--template='{file}:{line}: {severity}: {message} [{id}]' -j2 "$@"
+}
+
+lint_promtool_config() {
+	local f rc=0
+	for f in "$@"; do promtool check config --syntax-only "$f" || rc=1; done
+	return $rc
+}
+
+lint_promtool_rules() { promtool check rules "$@"; }
+
+lint_promtool_test() { promtool test rules "$@"; }
+
+# Debian's docker-compose (v1) validates against the compose schema without
+# an engine; any warning (unset variable, ignored key) counts as a failure.
+lint_compose() {
+	local f out rc=0
+	for f in "$@"; do
+		out=$(GRAFANA_ADMIN_PASSWORD=lint-only docker-compose -f "$f" config -q 2>&1) || rc=1
+		[ -z "$out" ] || { printf '%s\n' "$out"; rc=1; }
+		# Every profile resolves on its own, too.
+		for p in single split promtail; do
+			out=$(COMPOSE_PROFILES=$p GRAFANA_ADMIN_PASSWORD=lint-only docker-compose -f "$f" config -q 2>&1) ||
+				{ printf 'profile %s: %s\n' "$p" "$out"; rc=1; }
+		done
+	done
+	return $rc
+}
+
+lint_dashboards() {
+	node tools/lint/check.mjs dashboards infra/grafana/provisioning/datasources/datasources.yml "$@"
+}
+
+lint_k8s() { node tools/lint/check.mjs k8s "$@"; }
+
+lint_terraform() {
+	local d rc=0
+	for d in "$@"; do
+		node tools/lint/check.mjs terraform "$d" || rc=1
+		# terraform itself, where installed: formatting only (validate
+		# needs the provider, which needs a registry).
+		if command -v terraform >/dev/null; then
+			TF_CLI_CONFIG_FILE=/dev/null terraform fmt -check -diff "$d" || rc=1
+		fi
+	done
+	return $rc
+}
+
+lint_workflow() { "$node_bin/action-validator" "$@"; }
+
+lint_alloy() { node tools/lint/check.mjs alloy "$@"; }
+
+lint_manpage() {
+	local f out rc=0
+	for f in "$@"; do
+		out=$(groff -man -ww -z "$f" 2>&1)
+		[ -z "$out" ] || { printf '%s\n' "$out"; rc=1; }
+	done
+	return $rc
+}
+
+# systemd-analyze verify exits 0 on unknown keys and only warns, so any output
+# fails.  It also checks that ExecStart= exists and that Documentation=man:
+# pages resolve: the binary is pointed at build/infra-monitor (or /bin/true
+# before the first build) and MANPATH at docs/.
+lint_systemd_verify() {
+	local f u out rc=0 exe=/bin/true
+	[ -x "$root/build/infra-monitor" ] && exe=$root/build/infra-monitor
+	mkdir -p "$tmp/man/man8"
+	cp docs/infra-monitor.8 "$tmp/man/man8/"
+	for f in "$@"; do
+		u=$tmp/$(basename "$f")
+		sed -E "s|^(ExecStart=[-@:+!]*)[^ ]+|\1$exe|" "$f" >"$u"
+		out=$(MANPATH=$tmp/man SYSTEMD_LOG_COLOR=0 systemd-analyze verify "$u" 2>&1) || rc=1
+		[ -z "$out" ] || { printf '%s\n' "${out//$tmp\//}"; rc=1; }
+		rm -f "$u"
+	done
+	return $rc
+}
+
+# Exposure gate: 3.0 or lower (docs/deployment.md explains what is left).
+lint_systemd_security() {
+	local f rc=0 line
+	for f in "$@"; do
+		line=$(systemd-analyze security --offline=true --no-pager "$f" 2>&1 | tail -n 1)
+		echo "$(basename "$f"): $line"
+		local score
+		score=$(sed -nE 's/.*exposure level for [^:]*: ([0-9.]+).*/\1/p' <<<"$line")
+		if [ -z "$score" ] || awk -v s="$score" 'BEGIN { exit !(s > 3.0) }'; then
+			echo "$(basename "$f"): exposure ${score:-unknown} above the 3.0 gate"
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+# ---------------------------------------------------------------- what runs
+# name|function|files (globs, relative to the repository)
+real_checks=(
+	"shellcheck|lint_shellcheck|$(git ls-files '*.sh' | tr '\n' ' ') scripts/container-build.sh scripts/lint.sh scripts/install-deploy-deps.sh $(test -e tests/e2e-stack.sh && echo tests/e2e-stack.sh)"
+	"yamllint|lint_yamllint|infra .github tools/lint/yamllint.yml"
+	"cppcheck|lint_cppcheck|src"
+	"promtool-config|lint_promtool_config|infra/prometheus/prometheus.yml"
+	"promtool-rules|lint_promtool_rules|infra/prometheus/rules/*.yml"
+	"promtool-test|lint_promtool_test|infra/prometheus/tests/*.test.yml"
+	"compose|lint_compose|infra/docker-compose.yml"
+	"dashboards|lint_dashboards|infra/grafana/dashboards/*.json"
+	"k8s|lint_k8s|infra/k8s/*.yaml"
+	"systemd-verify|lint_systemd_verify|infra/systemd/*.service"
+	"systemd-security|lint_systemd_security|infra/systemd/*.service"
+	"terraform|lint_terraform|infra/terraform"
+	"workflow|lint_workflow|.github/workflows/*.yml"
+	"alloy|lint_alloy|infra/alloy/*.alloy"
+	"manpage|lint_manpage|docs/*.8"
+)
+
+# name|function|fixture|pattern the output must contain
+self_tests=(
+	"shellcheck|lint_shellcheck|tests/lint/shellcheck.sh|SC2086"
+	"yamllint|lint_yamllint|tests/lint/yamllint.yml|duplication of key"
+	"cppcheck|lint_cppcheck|tests/lint/cppcheck.c|arrayIndexOutOfBounds"
+	"promtool-config|lint_promtool_config|tests/lint/prometheus.yml|scrape_intervall"
+	"promtool-rules|lint_promtool_rules|tests/lint/rules.yml|unclosed left parenthesis"
+	"promtool-test|lint_promtool_test|tests/lint/rules.test.yml|FAILED"
+	"compose|lint_compose|tests/lint/docker-compose.yml|cap_addd"
+	"dashboards|lint_dashboards|tests/lint/dashboard-unknown-key.json|'\"titel\"' does not exist"
+	"dashboards|lint_dashboards|tests/lint/dashboard-datasource.json|\"mimir-prod\" is not provisioned"
+	"k8s|lint_k8s|tests/lint/k8s-daemonset.yaml|'\"capabilites\"' does not exist"
+	"systemd-verify|lint_systemd_verify|tests/lint/systemd-unknown-key.service|ProtectSytem"
+	"systemd-security|lint_systemd_security|tests/lint/systemd-exposure.service|above the 3.0 gate"
+	"terraform|lint_terraform|tests/lint/terraform-syntax|HCL"
+	"terraform|lint_terraform|tests/lint/terraform-unpinned|is not pinned to one release"
+	"workflow|lint_workflow|tests/lint/workflow.yml|runs-on"
+	"alloy|lint_alloy|tests/lint/config.alloy|undefined component loki.write \"remote\""
+	"manpage|lint_manpage|tests/lint/infra-monitor.8|not defined"
+)
+
+want() {   # is check $1 selected on the command line?
+	[ ${#only[@]} -eq 0 ] && return 0
+	local o
+	for o in "${only[@]}"; do [ "$o" = "$1" ] && return 0; done
+	return 1
+}
+
+setup() {
+	"$root/scripts/install-deploy-deps.sh" lint
+	if [ ! -x "$node_bin/tsc" ] || [ tools/lint/package-lock.json -nt tools/lint/node_modules/.package-lock.json ]; then
+		echo "lint: npm ci in tools/lint" >&2
+		(cd tools/lint && npm ci --no-audit --no-fund --loglevel=error) >&2 || exit 1
+	fi
+}
+
+run_real() {
+	local entry name fn files t0 rc out
+	for entry in "${real_checks[@]}"; do
+		IFS='|' read -r name fn files <<<"$entry"
+		want "$name" || continue
+		t0=$(date +%s.%N)
+		# shellcheck disable=SC2086  # word splitting and globbing of the file list is wanted
+		out=$($fn $files 2>&1)
+		rc=$?
+		result "$name" "$rc" "$t0" "$files"
+		[ $rc -eq 0 ] || { printf '%s\n' "$out" | sed 's/^/    /'; failed=1; }
+	done
+}
+
+run_self_test() {
+	local entry name fn fixture pattern t0 rc out
+	for entry in "${self_tests[@]}"; do
+		IFS='|' read -r name fn fixture pattern <<<"$entry"
+		want "$name" || continue
+		t0=$(date +%s.%N)
+		out=$($fn "$fixture" 2>&1)
+		rc=$?
+		if [ $rc -ne 0 ] && grep -qF -- "$pattern" <<<"$out"; then
+			result "self-test $name" 0 "$t0" "$fixture rejected"
+		else
+			result "self-test $name" 1 "$t0" "$fixture NOT rejected as expected (exit $rc, wanted: $pattern)"
+			printf '%s\n' "$out" | sed 's/^/    /'
+			failed=1
+		fi
+	done
+}
+
+result() {   # name rc t0 detail
+	local secs
+	secs=$(awk -v a="$3" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	printf '%-26s %-4s %5ss  %s\n' "$1" "$([ "$2" -eq 0 ] && echo ok || echo FAIL)" "$secs" "$4" | cut -c1-160
+}
+
+mode=all
+only=()
+for a in "$@"; do
+	case $a in
+	--self-test) mode=self ;;
+	--no-self-test) mode=real ;;
+	-h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+	*) only+=("$a") ;;
+	esac
+done
+
+setup
+failed=0
+[ $mode = self ] || run_real
+[ $mode = real ] || run_self_test
+if [ $failed -ne 0 ]; then
+	echo "lint: FAILED" >&2
+	exit 1
+fi
+echo "lint: all checks passed"
