@@ -1,0 +1,393 @@
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fixture.h"
+#include "util.h"
+
+/* The collector's statvfs() hook (src/collect/filesystem.c). */
+extern int (*filesystem_statvfs_fn)(const char *path, struct statvfs *buf);
+
+/* A stand-in for a dead NFS server: statvfs() on a path ending in /mnt/nfs
+ * blocks until the test lets it go. */
+static pthread_mutex_t hang_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hang_cv = PTHREAD_COND_INITIALIZER;
+static bool hang_released;
+static int hang_calls, hang_returns;
+
+static bool is_nfs(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n >= 8 && !strcmp(path + n - 8, "/mnt/nfs");
+}
+
+static int hanging_statvfs(const char *path, struct statvfs *buf)
+{
+	if (is_nfs(path)) {
+		pthread_mutex_lock(&hang_mu);
+		hang_calls++;
+		while (!hang_released)
+			pthread_cond_wait(&hang_cv, &hang_mu);
+		hang_returns++;
+		pthread_mutex_unlock(&hang_mu);
+	}
+	return statvfs(path, buf);
+}
+
+static void hang_arm(void)
+{
+	pthread_mutex_lock(&hang_mu);
+	hang_released = false;
+	hang_calls = hang_returns = 0;
+	pthread_mutex_unlock(&hang_mu);
+	filesystem_statvfs_fn = hanging_statvfs;
+}
+
+static void hang_release(void)
+{
+	pthread_mutex_lock(&hang_mu);
+	hang_released = true;
+	pthread_cond_broadcast(&hang_cv);
+	pthread_mutex_unlock(&hang_mu);
+}
+
+static int hang_get(int *counter)
+{
+	int v;
+
+	pthread_mutex_lock(&hang_mu);
+	v = *counter;
+	pthread_mutex_unlock(&hang_mu);
+	return v;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+struct run {
+	struct fixture_paths p;
+	struct collect_ctx ctx;
+	struct metric_set *ms;
+};
+
+static void run_init(struct run *r, const char *tree, const struct config *cfg)
+{
+	r->ctx = fixture_ctx(&r->p, tree);
+	r->ctx.cfg = cfg;
+	r->ms = NULL;
+	assert_int_equal(collector_filesystem.init(&r->ctx), 0);
+}
+
+static int run_collect(struct run *r)
+{
+	ms_free(r->ms);
+	r->ms = ms_new();
+	r->ctx.detail[0] = '\0';
+	return collector_filesystem.collect(&r->ctx, r->ms);
+}
+
+static void run_fini(struct run *r)
+{
+	ms_free(r->ms);
+	collector_filesystem.fini(&r->ctx);
+	assert_null(r->ctx.state);
+}
+
+#define FS_LABELS(dev, type, mp) "device", dev, "fstype", type, "mountpoint", mp
+
+static const struct sample *fs_sample(const struct metric_set *ms, const char *family,
+				      const char *mountpoint)
+{
+	return fixture_find_labeled(ms, family, "mountpoint", mountpoint);
+}
+
+/* Values come from the real filesystem under the fixture root: sane, not exact. */
+static void assert_sane(const struct metric_set *ms, const char *mp)
+{
+	const struct sample *size = fs_sample(ms, "node_filesystem_size_bytes", mp);
+	const struct sample *free_ = fs_sample(ms, "node_filesystem_free_bytes", mp);
+	const struct sample *avail = fs_sample(ms, "node_filesystem_avail_bytes", mp);
+	const struct sample *files = fs_sample(ms, "node_filesystem_files", mp);
+	const struct sample *ffree = fs_sample(ms, "node_filesystem_files_free", mp);
+	const struct sample *err = fs_sample(ms, "node_filesystem_device_error", mp);
+
+	if (!size || !free_ || !avail || !files || !ffree || !err)
+		fail_msg("missing series for %s", mp);
+	assert_true(size->value > 0);
+	assert_true(free_->value <= size->value);
+	assert_true(avail->value <= free_->value);
+	assert_true(ffree->value <= files->value);
+	assert_true(err->value == 0);
+}
+
+static void test_filesystem_default(void **state)
+{
+	static const char *const kept[] = { "/", "/boot/efi", "/home", "/mnt/backup disk",
+					    "/srv/ro", "/mnt/nfs", "/data/quote\"d\\dir",
+					    "/srv/sb-ro", "/run", "/run/lock", "/run/user/1000" };
+	static const char *const dropped[] = {
+		"/proc", "/sys", "/dev", "/dev/shm", "/sys/fs/cgroup", "/snap/core20/1974",
+		"/var/lib/docker/overlay2/4f1c2a9e/merged",
+		"/run/credentials/systemd-sysusers.service",
+	};
+	static const struct {
+		const char *name, *help;
+	} fams[] = {
+		{ "node_filesystem_size_bytes", "Filesystem size in bytes." },
+		{ "node_filesystem_free_bytes", "Filesystem free space in bytes." },
+		{ "node_filesystem_avail_bytes",
+		  "Filesystem space available to non-root users in bytes." },
+		{ "node_filesystem_files", "Filesystem total file nodes." },
+		{ "node_filesystem_files_free", "Filesystem total free file nodes." },
+		{ "node_filesystem_readonly", "Filesystem read-only status." },
+		{ "node_filesystem_device_error",
+		  "Whether an error occurred while getting statistics for the given device." },
+	};
+	struct run r;
+
+	filesystem_statvfs_fn = statvfs;
+	run_init(&r, "default", NULL);
+	assert_int_equal(run_collect(&r), 0);
+	assert_string_equal(r.ctx.detail, "");
+
+	assert_int_equal(ms_nfamilies(r.ms), ARRAY_SIZE(fams));
+	for (size_t i = 0; i < ARRAY_SIZE(fams); i++) {
+		const struct family *f = ms_find(r.ms, fams[i].name);
+
+		assert_non_null(f);
+		assert_string_equal(f->help, fams[i].help);
+		assert_int_equal(f->type, METRIC_GAUGE);
+		/* The duplicate "/" line counts once; /missing only has device_error. */
+		assert_int_equal(f->nsamples, ARRAY_SIZE(kept) + (i == ARRAY_SIZE(fams) - 1));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
+		assert_sane(r.ms, kept[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(dropped); i++)
+		assert_null(fs_sample(r.ms, "node_filesystem_device_error", dropped[i]));
+
+	/* Exact labels, escapes decoded (\040 space, \134 backslash). */
+	assert_sample(r.ms, 0, "node_filesystem_readonly", FS_LABELS("/dev/sda2", "ext4", "/"));
+	assert_sample(r.ms, 0, "node_filesystem_readonly",
+		      FS_LABELS("/dev/sdb1", "ext4", "/mnt/backup disk"));
+	assert_sample(r.ms, 0, "node_filesystem_device_error",
+		      FS_LABELS("/dev/sdd1", "ext4", "/data/quote\"d\\dir"));
+	assert_sample(r.ms, 0, "node_filesystem_device_error",
+		      FS_LABELS("fileserver:/export/home", "nfs4", "/mnt/nfs"));
+	assert_sample(r.ms, 0, "node_filesystem_readonly",
+		      FS_LABELS("tmpfs", "tmpfs", "/run/user/1000"));
+	/* Read-only by its mount options, and by its superblock's. */
+	assert_sample(r.ms, 1, "node_filesystem_readonly", FS_LABELS("/dev/sdc1", "xfs", "/srv/ro"));
+	assert_sample(r.ms, 1, "node_filesystem_readonly",
+		      FS_LABELS("/dev/sdf1", "ext4", "/srv/sb-ro"));
+	/* No such directory under the root: an error, and no other series. */
+	assert_sample(r.ms, 1, "node_filesystem_device_error",
+		      FS_LABELS("/dev/sde1", "ext4", "/missing"));
+	assert_null(fs_sample(r.ms, "node_filesystem_size_bytes", "/missing"));
+	assert_null(fs_sample(r.ms, "node_filesystem_readonly", "/missing"));
+
+	/* The worker is reused from one collection to the next. */
+	assert_int_equal(run_collect(&r), 0);
+	assert_sane(r.ms, "/");
+	run_fini(&r);
+}
+
+/* Outside the host's PID namespace /proc/1 may be missing: use our own view. */
+static void test_filesystem_self_fallback(void **state)
+{
+	struct fixture_paths root;
+	struct run r;
+
+	filesystem_statvfs_fn = statvfs;
+	run_init(&r, "fs-self", NULL);
+	fixture_ctx(&root, "default");
+	r.ctx.rootfs = root.rootfs;
+	assert_int_equal(run_collect(&r), 0);
+	assert_sane(r.ms, "/home");
+	assert_int_equal(ms_find(r.ms, "node_filesystem_size_bytes")->nsamples, 11);
+	run_fini(&r);
+}
+
+static void test_filesystem_escapes(void **state)
+{
+	struct run r;
+
+	filesystem_statvfs_fn = statvfs;
+	run_init(&r, "fs-escapes", NULL);
+	assert_int_equal(run_collect(&r), 0);
+	assert_non_null(fixture_find(r.ms, "node_filesystem_device_error",
+				     FS_LABELS("/dev/sda3", "ext4", "/a\ttab"), NULL));
+	assert_non_null(fixture_find(r.ms, "node_filesystem_device_error",
+				     FS_LABELS("/dev/sda4", "ext4", "/new\nline"), NULL));
+	/* Not escapes the kernel writes (\9, \000, a trailing \): kept as they are. */
+	assert_non_null(fixture_find(r.ms, "node_filesystem_device_error",
+				     FS_LABELS("/dev/sda5", "ext4", "/odd\\9x\\000y\\"), NULL));
+	/* Optional fields between the options and "-" are skipped. */
+	assert_non_null(fixture_find(r.ms, "node_filesystem_device_error",
+				     FS_LABELS("user@host:/my files", "fuse.sshfs", "/srv/dev name"),
+				     NULL));
+	assert_int_equal(ms_find(r.ms, "node_filesystem_device_error")->nsamples, 5);
+	run_fini(&r);
+}
+
+/* With the host's / at --path.rootfs=/host, labels lose the prefix. */
+static void test_filesystem_rootfs_prefix(void **state)
+{
+	struct run r;
+
+	filesystem_statvfs_fn = statvfs;
+	run_init(&r, "fs-rootfs", NULL);
+	r.ctx.rootfs = "/host";
+	assert_int_equal(run_collect(&r), 0);
+	assert_non_null(fixture_find(r.ms, "node_filesystem_device_error",
+				     FS_LABELS("/dev/sda2", "ext4", "/"), NULL));
+	assert_non_null(fixture_find(r.ms, "node_filesystem_device_error",
+				     FS_LABELS("/dev/sda3", "xfs", "/data"), NULL));
+	assert_non_null(fixture_find(r.ms, "node_filesystem_device_error",
+				     FS_LABELS("/dev/sda4", "ext4", "/hostile"), NULL));
+	/* /host/proc became /proc, which the default excludes. */
+	assert_int_equal(ms_find(r.ms, "node_filesystem_device_error")->nsamples, 3);
+	run_fini(&r);
+}
+
+static void test_filesystem_config(void **state)
+{
+	struct config cfg = { 0 };
+	struct run r;
+
+	filesystem_statvfs_fn = statvfs;
+	cfg.filesystem_fs_types_exclude = "^(ext4|tmpfs)$";
+	cfg.filesystem_mount_points_exclude = "^/(proc|sys|dev|srv/ro)($|/)";
+	run_init(&r, "default", &cfg);
+	assert_int_equal(run_collect(&r), 0);
+	assert_null(fs_sample(r.ms, "node_filesystem_device_error", "/"));
+	assert_null(fs_sample(r.ms, "node_filesystem_device_error", "/run"));
+	assert_null(fs_sample(r.ms, "node_filesystem_device_error", "/srv/ro"));
+	assert_sane(r.ms, "/boot/efi");
+	assert_sane(r.ms, "/mnt/nfs");
+	/* Not excluded any more: squashfs, overlay, ramfs. */
+	assert_non_null(fs_sample(r.ms, "node_filesystem_device_error", "/snap/core20/1974"));
+	assert_non_null(fs_sample(r.ms, "node_filesystem_device_error",
+				  "/run/credentials/systemd-sysusers.service"));
+	run_fini(&r);
+
+	cfg.filesystem_fs_types_exclude = "^(ext4";
+	r.ctx = fixture_ctx(&r.p, "default");
+	r.ctx.cfg = &cfg;
+	assert_int_equal(collector_filesystem.init(&r.ctx), -EINVAL);
+	assert_null(r.ctx.state);
+	assert_non_null(strstr(r.ctx.detail, "fs-types-exclude"));
+}
+
+static void test_filesystem_hung_mount(void **state)
+{
+	struct config cfg = { .filesystem_timeout_ms = 200 };
+	double t0, took;
+	struct run r;
+
+	hang_arm();
+	run_init(&r, "default", &cfg);
+
+	/* First collection: /mnt/nfs overruns its time box, the rest is still there,
+	 * including mounts listed after it (a fresh worker took over). */
+	t0 = now_monotonic();
+	assert_int_equal(run_collect(&r), 0);
+	took = now_monotonic() - t0;
+	assert_true(took >= 0.19 && took < 2.0);
+	assert_sample(r.ms, 1, "node_filesystem_device_error",
+		      FS_LABELS("fileserver:/export/home", "nfs4", "/mnt/nfs"));
+	assert_null(fs_sample(r.ms, "node_filesystem_size_bytes", "/mnt/nfs"));
+	assert_sane(r.ms, "/srv/sb-ro");
+	assert_sane(r.ms, "/run/user/1000");
+	assert_sane(r.ms, "/");
+	assert_string_equal(r.ctx.detail, "statvfs hung: /mnt/nfs");
+	assert_int_equal(hang_get(&hang_calls), 1);
+
+	/* Second: still hung, so not asked again, and no time box spent on it. */
+	t0 = now_monotonic();
+	assert_int_equal(run_collect(&r), 0);
+	took = now_monotonic() - t0;
+	assert_true(took < 0.15);
+	assert_sample(r.ms, 1, "node_filesystem_device_error",
+		      FS_LABELS("fileserver:/export/home", "nfs4", "/mnt/nfs"));
+	assert_sane(r.ms, "/home");
+	assert_string_equal(r.ctx.detail, "statvfs hung: /mnt/nfs");
+	assert_int_equal(hang_get(&hang_calls), 1);
+
+	/* The server comes back: once the stuck call returns, the mount is asked again. */
+	hang_release();
+	for (int i = 0; i < 200 && hang_get(&hang_returns) < 1; i++)
+		sleep_ms(5);
+	assert_int_equal(hang_get(&hang_returns), 1);
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(run_collect(&r), 0);
+		if (fs_sample(r.ms, "node_filesystem_size_bytes", "/mnt/nfs"))
+			break;
+		sleep_ms(5);
+	}
+	assert_sane(r.ms, "/mnt/nfs");
+	assert_string_equal(r.ctx.detail, "");
+	assert_int_equal(hang_get(&hang_calls), 2);
+	run_fini(&r);
+	filesystem_statvfs_fn = statvfs;
+}
+
+/* Shutdown with a worker stuck in statvfs() must not wait for it; the worker
+ * frees the shared state when it finally returns. */
+static void test_filesystem_fini_while_hung(void **state)
+{
+	struct config cfg = { .filesystem_timeout_ms = 50 };
+	double t0;
+	struct run r;
+
+	hang_arm();
+	run_init(&r, "default", &cfg);
+	assert_int_equal(run_collect(&r), 0);
+	assert_int_equal(hang_get(&hang_calls), 1);
+	t0 = now_monotonic();
+	run_fini(&r);
+	assert_true(now_monotonic() - t0 < 0.1);
+	hang_release();
+	for (int i = 0; i < 200 && hang_get(&hang_returns) < 1; i++)
+		sleep_ms(5);
+	sleep_ms(20);   /* let the worker drop the last reference (ASan checks the free) */
+	filesystem_statvfs_fn = statvfs;
+}
+
+static void test_filesystem_bad(void **state)
+{
+	static const char *const trees[] = { "garbled", "truncated" };
+	struct run r;
+
+	filesystem_statvfs_fn = statvfs;
+	for (size_t i = 0; i < ARRAY_SIZE(trees); i++) {
+		run_init(&r, trees[i], NULL);
+		assert_int_equal(run_collect(&r), -EINVAL);
+		run_fini(&r);
+	}
+	run_init(&r, "does-not-exist", NULL);
+	assert_int_equal(run_collect(&r), -ENOENT);
+	run_fini(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_filesystem_default),
+		cmocka_unit_test(test_filesystem_self_fallback),
+		cmocka_unit_test(test_filesystem_escapes),
+		cmocka_unit_test(test_filesystem_rootfs_prefix),
+		cmocka_unit_test(test_filesystem_config),
+		cmocka_unit_test(test_filesystem_hung_mount),
+		cmocka_unit_test(test_filesystem_fini_while_hung),
+		cmocka_unit_test(test_filesystem_bad),
+	};
+	return cmocka_run_group_tests_name("filesystem", tests, NULL, NULL);
+}
