@@ -33,6 +33,6 @@ void gzjoin_header(uint8_t out[GZJOIN_HEADER_LEN]);
  * that header + head->z + out is one valid gzip member of head's bytes
  * followed by tail's. 0 or -errno. */
 int gzjoin_finish(struct buf *out, const struct gzjoin_part *head, const void *tail, size_t n,
-		   int level);
+		  int level);
 
 #endif

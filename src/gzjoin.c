@@ -100,7 +100,7 @@ static void put_le32(struct buf *b, uint32_t v)
 }
 
 int gzjoin_finish(struct buf *out, const struct gzjoin_part *head, const void *tail, size_t n,
-		   int level)
+		  int level)
 {
 	uint32_t crc;
 	int err = deflate_into(out, tail, n, level, Z_FINISH);

@@ -228,7 +228,7 @@ int http_accepts_gzip(const char *ae)
 }
 
 static enum MHD_Result join_accept_encoding(void *cls, enum MHD_ValueKind kind, const char *key,
-					     const char *value)
+					    const char *value)
 {
 	struct buf *b = cls;
 
@@ -450,7 +450,7 @@ static enum MHD_Result serve_metrics(struct http_server *srv, struct MHD_Connect
 	gzip = wants_gzip(c) && sc->snap->prom_z.len == sc->snap->prom.len;
 	if (gzip) {
 		err = gzjoin_finish(&sc->tail, &sc->snap->prom_z, live.data, live.len,
-				     TAIL_GZIP_LEVEL);
+				    TAIL_GZIP_LEVEL);
 		if (err) {
 			/* Identity always works; say once per failure why gzip did not. */
 			log_warn(COMPONENT, "compressing the live tail failed; serving identity",
