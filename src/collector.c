@@ -5,7 +5,21 @@
 #include "collector.h"
 
 const struct collector *const collectors[] = {
+	&collector_cpu,
+	&collector_stat,
+	&collector_meminfo,
 	&collector_loadavg,
+	&collector_vmstat,
+	&collector_pressure,
+	&collector_diskstats,
+	&collector_filesystem,
+	&collector_netdev,
+	&collector_netstat,
+	&collector_sockstat,
+	&collector_uname,
+	&collector_time,
+	&collector_filefd,
+	&collector_bpf,
 	NULL,
 };
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "collector.h"
 #include "config.h"
 
 /* config_load() reports errors on stderr; capture them to assert the text
@@ -31,6 +32,15 @@ static int load(struct config *cfg, const char *const *args)
 	errtext[n] = '\0';
 	fclose(tmp);
 	return rc;
+}
+
+static size_t collector_index(const char *name)
+{
+	for (size_t i = 0; collectors[i]; i++)
+		if (strcmp(collectors[i]->name, name) == 0)
+			return i;
+	fail_msg("no collector %s", name);
+	return 0;
 }
 
 static const char *write_yaml(const char *text)
@@ -73,7 +83,7 @@ static void test_flags_both_forms(void **state)
 	assert_int_equal(cfg.output_max_bytes, 2 << 20);
 	assert_true(cfg.output_fsync);
 	assert_int_equal(cfg.mode, MODE_EXPORT);
-	assert_false(cfg.collector_enabled[0]);
+	assert_false(cfg.collector_enabled[collector_index("loadavg")]);
 	assert_int_equal(cfg.log_format, LOG_FORMAT_LOGFMT);
 	config_free(&cfg);
 }
@@ -132,7 +142,7 @@ static void test_yaml_flat_nested_and_flags_win(void **state)
 	assert_int_equal(cfg.interval_ms, 2000);
 	assert_string_equal(cfg.output_dir, "/tmp/x");
 	assert_int_equal(cfg.output_max_files, 3);
-	assert_false(cfg.collector_enabled[0]);
+	assert_false(cfg.collector_enabled[collector_index("loadavg")]);
 	config_free(&cfg);
 	unlink(path);
 }
