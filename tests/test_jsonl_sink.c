@@ -48,7 +48,8 @@ static void remove_dir(const char *dir)
 static const char *mkline(struct buf *b, unsigned seq, size_t pad)
 {
 	buf_reset(b);
-	buf_printf(b, "{\"schema_version\":1,\"host\":\"h\",\"timestamp\":\"t\",\"unix_seconds\":%u,"
+	buf_printf(b,
+		   "{\"schema_version\":1,\"host\":\"h\",\"timestamp\":\"t\",\"unix_seconds\":%u,"
 		   "\"seq\":%u,\"interval_seconds\":10,\"collectors\":{},\"metrics\":{},\"pad\":\"",
 		   seq, seq);
 	while (b->len + 3 < pad)
@@ -124,8 +125,7 @@ static void all_content(const char *dir, struct buf *b)
 	append_file(dir, JSONL_CURRENT_NAME, b, 0);
 }
 
-static void put_file(const char *dir, const char *name, const char *content, size_t len,
-		     int flags)
+static void put_file(const char *dir, const char *name, const char *content, size_t len, int flags)
 {
 	char p[4096];
 	int fd;
@@ -400,7 +400,7 @@ static void test_write_failure_enospc_tmpfs(void **state)
 	}
 	snprintf(filler, sizeof(filler), "%s/filler", dir);
 	{
-		char z[16384] = { 0 };
+		char z[16384] = {0};
 
 		put_file(dir, "filler", z, sizeof(z), 0);
 	}
@@ -452,16 +452,16 @@ static void test_reader_follows_appends_rotation_and_damage(void **state)
 	buf_init(&b);
 	snprintf(sub, sizeof(sub), "%s/out", dir);
 	assert_int_equal(jsonl_reader_open(sub, &r), 0);
-	poll_seq(r, 0);                 /* no directory yet: nothing, no error */
+	poll_seq(r, 0); /* no directory yet: nothing, no error */
 	assert_int_equal(jsonl_sink_open(sub, 8192, 10, false, &k), 0);
-	poll_seq(r, 0);                 /* empty current file, no rotated files */
+	poll_seq(r, 0); /* empty current file, no rotated files */
 
 	write_line(k, 1, 200, NULL);
 	assert_int_equal(poll_seq(r, 1), 1);
 	poll_seq(r, 0);
 	write_line(k, 2, 200, NULL);
 	write_line(k, 3, 200, NULL);
-	assert_int_equal(poll_seq(r, 1), 3);    /* the newest only */
+	assert_int_equal(poll_seq(r, 1), 3); /* the newest only */
 
 	/* A line being written: ignored until its newline arrives. */
 	mkline(&b, 4, 200);
@@ -544,10 +544,11 @@ static void test_reader_damaged_gz(void **state)
 
 	make_dir(dir, sizeof(dir));
 	buf_init(&b);
-	put_file(dir, "infra-monitor-20200101T000000.000000Z.jsonl.gz", "\x1f\x8b\x08\x00junk", 8, 0);
+	put_file(dir, "infra-monitor-20200101T000000.000000Z.jsonl.gz", "\x1f\x8b\x08\x00junk", 8,
+		 0);
 	assert_int_equal(jsonl_reader_open(dir, &r), 0);
 	poll_seq(r, -1);
-	poll_seq(r, 0);                 /* unchanged: not read again */
+	poll_seq(r, 0); /* unchanged: not read again */
 	jsonl_reader_free(r);
 	/* A truncated .gz still gives the lines before the damage. */
 	{
@@ -577,15 +578,15 @@ static void test_reader_damaged_gz(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rotation_by_size),
-		cmocka_unit_test(test_max_files_and_unique_names),
-		cmocka_unit_test(test_rotate_at_start),
-		cmocka_unit_test(test_open_failure_is_reported),
-		cmocka_unit_test(test_leftovers_recovered),
-		cmocka_unit_test(test_write_failure_efbig_leaves_no_partial_line),
-		cmocka_unit_test(test_write_failure_enospc_tmpfs),
-		cmocka_unit_test(test_reader_follows_appends_rotation_and_damage),
-		cmocka_unit_test(test_reader_damaged_gz),
+	    cmocka_unit_test(test_rotation_by_size),
+	    cmocka_unit_test(test_max_files_and_unique_names),
+	    cmocka_unit_test(test_rotate_at_start),
+	    cmocka_unit_test(test_open_failure_is_reported),
+	    cmocka_unit_test(test_leftovers_recovered),
+	    cmocka_unit_test(test_write_failure_efbig_leaves_no_partial_line),
+	    cmocka_unit_test(test_write_failure_enospc_tmpfs),
+	    cmocka_unit_test(test_reader_follows_appends_rotation_and_damage),
+	    cmocka_unit_test(test_reader_damaged_gz),
 	};
 
 	/* The sink and reader log warnings on purpose here; keep them quiet. */

@@ -8,13 +8,13 @@
 #include "render.h"
 #include "snapshot.h"
 
-#define T0 1764134414.25        /* 2025-11-26T05:20:14.250Z */
+#define T0 1764134414.25 /* 2025-11-26T05:20:14.250Z */
 
 static void add_result(struct snapshot *s, const char *name, enum collector_status st, int err,
 		       const char *detail)
 {
-	struct collector_result r = { .name = name, .status = st, .err = err,
-				      .duration_seconds = 0.00125 };
+	struct collector_result r = {
+	    .name = name, .status = st, .err = err, .duration_seconds = 0.00125};
 
 	snprintf(r.detail, sizeof(r.detail), "%s", detail);
 	assert_int_equal(snapshot_add_result(s, &r), 0);
@@ -27,7 +27,7 @@ static struct snapshot *host_snapshot(double t, double k, uint64_t seq)
 	struct snapshot *s = snapshot_new();
 	struct metric_set *ms = ms_new(), *meta = ms_new();
 	struct family *cpu, *f;
-	struct log2_hist h = { .unit = 1e-6, .nslots = 32 };
+	struct log2_hist h = {.unit = 1e-6, .nslots = 32};
 
 	snprintf(s->host, sizeof(s->host), "web-1");
 	s->timestamp = T0 + t;
@@ -43,29 +43,39 @@ static struct snapshot *host_snapshot(double t, double k, uint64_t seq)
 	ms_add(ms, cpu, 20 + 1 * k, "cpu", "0", "mode", "system", NULL);
 	ms_add(ms, cpu, 200 + 5 * k, "cpu", "1", "mode", "idle", NULL);
 	ms_add(ms, cpu, 30 + 5 * k, "cpu", "1", "mode", "user", NULL);
-	ms_set(ms, "node_memory_MemTotal_bytes", METRIC_GAUGE, "Memory information field MemTotal_bytes.", 1000);
-	ms_set(ms, "node_memory_MemAvailable_bytes", METRIC_GAUGE, "Memory information field MemAvailable_bytes.", 250);
-	f = ms_family(ms, "node_disk_read_bytes_total", METRIC_COUNTER, "The total number of bytes read successfully.");
+	ms_set(ms, "node_memory_MemTotal_bytes", METRIC_GAUGE,
+	       "Memory information field MemTotal_bytes.", 1000);
+	ms_set(ms, "node_memory_MemAvailable_bytes", METRIC_GAUGE,
+	       "Memory information field MemAvailable_bytes.", 250);
+	f = ms_family(ms, "node_disk_read_bytes_total", METRIC_COUNTER,
+		      "The total number of bytes read successfully.");
 	ms_add(ms, f, 1000 + 20000 * k, "device", "sda", NULL);
-	ms_add(ms, f, 5000 - 4900 * k, "device", "sdb", NULL);  /* goes down: a reset */
-	f = ms_family(ms, "node_disk_written_bytes_total", METRIC_COUNTER, "The total number of bytes written successfully.");
+	ms_add(ms, f, 5000 - 4900 * k, "device", "sdb", NULL); /* goes down: a reset */
+	f = ms_family(ms, "node_disk_written_bytes_total", METRIC_COUNTER,
+		      "The total number of bytes written successfully.");
 	ms_add(ms, f, 5000 * k, "device", "sda", NULL);
 	ms_add(ms, f, 7 + 10 * k, "device", "sdb", NULL);
-	f = ms_family(ms, "node_disk_read_time_seconds_total", METRIC_COUNTER, "The total number of seconds spent by all reads.");
+	f = ms_family(ms, "node_disk_read_time_seconds_total", METRIC_COUNTER,
+		      "The total number of seconds spent by all reads.");
 	ms_add(ms, f, 1.0 + 0.5 * k, "device", "sda", NULL);
 	ms_add(ms, f, 1.0, "device", "sdb", NULL);
-	f = ms_family(ms, "node_disk_write_time_seconds_total", METRIC_COUNTER, "This is the total number of seconds spent by all writes.");
+	f = ms_family(ms, "node_disk_write_time_seconds_total", METRIC_COUNTER,
+		      "This is the total number of seconds spent by all writes.");
 	ms_add(ms, f, 2.0 + 0.5 * k, "device", "sda", NULL);
 	ms_add(ms, f, 1.0, "device", "sdb", NULL);
-	f = ms_family(ms, "node_disk_reads_completed_total", METRIC_COUNTER, "The total number of reads completed successfully.");
+	f = ms_family(ms, "node_disk_reads_completed_total", METRIC_COUNTER,
+		      "The total number of reads completed successfully.");
 	ms_add(ms, f, 100 + 10 * k, "device", "sda", NULL);
 	ms_add(ms, f, 3, "device", "sdb", NULL);
-	f = ms_family(ms, "node_disk_writes_completed_total", METRIC_COUNTER, "The total number of writes completed successfully.");
+	f = ms_family(ms, "node_disk_writes_completed_total", METRIC_COUNTER,
+		      "The total number of writes completed successfully.");
 	ms_add(ms, f, 50 + 10 * k, "device", "sda", NULL);
 	ms_add(ms, f, 4, "device", "sdb", NULL);
-	f = ms_family(ms, "node_network_receive_bytes_total", METRIC_COUNTER, "Network device statistic receive_bytes.");
+	f = ms_family(ms, "node_network_receive_bytes_total", METRIC_COUNTER,
+		      "Network device statistic receive_bytes.");
 	ms_add(ms, f, 1e6 + 5e5 * k, "device", "eth0", NULL);
-	f = ms_family(ms, "node_network_transmit_bytes_total", METRIC_COUNTER, "Network device statistic transmit_bytes.");
+	f = ms_family(ms, "node_network_transmit_bytes_total", METRIC_COUNTER,
+		      "Network device statistic transmit_bytes.");
 	ms_add(ms, f, 2000 + 1000 * k, "device", "eth0", NULL);
 
 	f = ms_family(ms, "infra_monitor_disk_latency_seconds", METRIC_HISTOGRAM,
@@ -75,15 +85,17 @@ static struct snapshot *host_snapshot(double t, double k, uint64_t seq)
 	h.slots[7] = 10 * (uint64_t)k;
 	h.count = h.slots[3] + h.slots[5] + h.slots[7];
 	h.sum = 0.001 * (1 + k);
-	ms_add_hist(ms, f, &h, (struct label[]){ { "device", "sda" }, { "op", "read" } }, 2);
+	ms_add_hist(ms, f, &h, (struct label[]){{"device", "sda"}, {"op", "read"}}, 2);
 	/* Second series: its count goes down between the two calls. */
 	memset(h.slots, 0, sizeof(h.slots));
 	h.slots[1] = k ? 1 : 9;
 	h.count = h.slots[1];
-	ms_add_hist(ms, f, &h, (struct label[]){ { "device", "sda" }, { "op", "write" } }, 2);
+	ms_add_hist(ms, f, &h, (struct label[]){{"device", "sda"}, {"op", "write"}}, 2);
 
 	/* Awkward but legal content, to prove the escaping round-trips. */
-	ms_add(ms, ms_family(ms, "node_uname_info", METRIC_GAUGE, "Help with \"quotes\", \\ and\nnewline."),
+	ms_add(ms,
+	       ms_family(ms, "node_uname_info", METRIC_GAUGE,
+			 "Help with \"quotes\", \\ and\nnewline."),
 	       1, "version", "#1 SMP \"x\" \\ \t tab\nnl \xc3\xa9", "nodename", "", NULL);
 	ms_set(ms, "node_weird_gauge", METRIC_GAUGE, "NaN and infinities.", NAN);
 	ms_add(ms, ms_family(ms, "node_weird_gauge", METRIC_GAUGE, ""), INFINITY, "s", "+", NULL);
@@ -94,7 +106,9 @@ static struct snapshot *host_snapshot(double t, double k, uint64_t seq)
 	assert_int_equal(ms_error(ms), 0);
 	assert_int_equal(snapshot_add_set(s, ms), 0);
 
-	ms_add(meta, ms_family(meta, "infra_monitor_collector_success", METRIC_GAUGE, "Whether a collector succeeded."),
+	ms_add(meta,
+	       ms_family(meta, "infra_monitor_collector_success", METRIC_GAUGE,
+			 "Whether a collector succeeded."),
 	       1, "collector", "cpu", NULL);
 	ms_add(meta, ms_family(meta, "infra_monitor_collector_success", METRIC_GAUGE, ""), 0,
 	       "collector", "meminfo", NULL);
@@ -187,20 +201,31 @@ static void test_content(void **state)
 	buf_init(&a);
 	render(s, NULL, &a);
 	j = load(&a);
-	assert_int_equal(json_integer_value(json_object_get(j, "schema_version")), JSONL_SCHEMA_VERSION);
+	assert_int_equal(json_integer_value(json_object_get(j, "schema_version")),
+			 JSONL_SCHEMA_VERSION);
 	assert_string_equal(json_string_value(json_object_get(j, "timestamp")),
 			    "2025-11-26T05:20:14.250Z");
 	assert_string_equal(json_string_value(json_object_get(j, "host")), "web-1");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(j, "collectors"), "meminfo"), "status")), "failed");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(j, "collectors"), "meminfo"), "error")), strerror(ENOENT));
-	h = json_array_get(json_object_get(json_object_get(json_object_get(j, "metrics"), "infra_monitor_disk_latency_seconds"), "samples"), 0);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(json_object_get(j, "collectors"), "meminfo"), "status")),
+	    "failed");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(json_object_get(j, "collectors"), "meminfo"), "error")),
+	    strerror(ENOENT));
+	h = json_array_get(json_object_get(json_object_get(json_object_get(j, "metrics"),
+							   "infra_monitor_disk_latency_seconds"),
+					   "samples"),
+			   0);
 	assert_int_equal(json_integer_value(json_object_get(h, "count")), 10);
 	assert_int_equal(json_object_size(json_object_get(h, "slots")), 2);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(h, "slots"), "3")), 5);
 	assert_null(json_object_get(json_object_get(j, "metrics"), "node_empty_family"));
 	/* Without prev: only the current-only ratio. */
 	assert_true(json_is_null(json_object_get(json_object_get(j, "derived"), "cpu_busy_ratio")));
-	assert_true(json_real_value(json_object_get(json_object_get(j, "derived"), "memory_used_ratio")) == 0.75);
+	assert_true(json_real_value(json_object_get(json_object_get(j, "derived"),
+						    "memory_used_ratio")) == 0.75);
 	json_decref(j);
 	snapshot_put(s);
 	buf_free(&a);
@@ -222,7 +247,7 @@ static double dnum(json_t *j, const char *a, const char *b, const char *c)
 static void test_derived_exact(void **state)
 {
 	struct snapshot *prev = host_snapshot(0, 0, 1), *cur = host_snapshot(10, 1, 2);
-	struct log2_hist d = { .unit = 1e-6, .nslots = 32 };
+	struct log2_hist d = {.unit = 1e-6, .nslots = 32};
 	struct buf a;
 	json_t *j, *der, *hs, *h0;
 
@@ -238,17 +263,21 @@ static void test_derived_exact(void **state)
 	assert_true(dnum(j, "disks", "sda", "write_bytes_per_second") == 500);
 	assert_true(dnum(j, "disks", "sda", "io_latency_seconds") == (0.5 + 0.5) / 20.0);
 	/* sdb's read bytes went down: no rate; nothing completed: no latency. */
-	assert_true(json_is_null(json_object_get(json_object_get(json_object_get(der, "disks"), "sdb"), "read_bytes_per_second")));
+	assert_true(json_is_null(json_object_get(
+	    json_object_get(json_object_get(der, "disks"), "sdb"), "read_bytes_per_second")));
 	assert_true(dnum(j, "disks", "sdb", "write_bytes_per_second") == 1);
-	assert_true(json_is_null(json_object_get(json_object_get(json_object_get(der, "disks"), "sdb"), "io_latency_seconds")));
+	assert_true(json_is_null(json_object_get(
+	    json_object_get(json_object_get(der, "disks"), "sdb"), "io_latency_seconds")));
 	assert_true(dnum(j, "network", "eth0", "receive_bytes_per_second") == 50000);
 	assert_true(dnum(j, "network", "eth0", "transmit_bytes_per_second") == 100);
 
-	hs = json_object_get(json_object_get(der, "histograms"), "infra_monitor_disk_latency_seconds");
+	hs = json_object_get(json_object_get(der, "histograms"),
+			     "infra_monitor_disk_latency_seconds");
 	/* The op="write" series went down and is skipped. */
 	assert_int_equal(json_array_size(hs), 1);
 	h0 = json_array_get(hs, 0);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(h0, "labels"), "op")), "read");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(h0, "labels"), "op")),
+			    "read");
 	assert_int_equal(json_integer_value(json_object_get(h0, "count")), 20);
 	d.slots[3] = 10;
 	d.slots[7] = 10;
@@ -281,7 +310,7 @@ static void test_cpu_reset_skips_that_cpu(void **state)
 	json_t *j;
 
 	buf_init(&a);
-	cpu->samples[5].value = 1;      /* cpu1 user went down: cpu1 is left out */
+	cpu->samples[5].value = 1; /* cpu1 user went down: cpu1 is left out */
 	render(cur, prev, &a);
 	j = load(&a);
 	assert_true(dnum(j, "cpu_busy_ratio", NULL, NULL) == 1.0 - 7.0 / 10.0);
@@ -307,8 +336,9 @@ static void expect_error(const char *line, int want_err, const char *want_msg)
 		fail_msg("error \"%s\" does not mention \"%s\"", errbuf, want_msg);
 }
 
-#define HEAD "{\"schema_version\":1,\"host\":\"h\",\"timestamp\":\"x\",\"unix_seconds\":1,\"seq\":1," \
-	     "\"interval_seconds\":10,\"collectors\":{},"
+#define HEAD                                                                                       \
+	"{\"schema_version\":1,\"host\":\"h\",\"timestamp\":\"x\",\"unix_seconds\":1,\"seq\":1,"   \
+	"\"interval_seconds\":10,\"collectors\":{},"
 
 static void test_damaged_inputs(void **state)
 {
@@ -321,31 +351,36 @@ static void test_damaged_inputs(void **state)
 	expect_error("{\"schema_version\":1}", -EINVAL, "host: missing");
 	expect_error(HEAD "\"metrics\":[]}", -EINVAL, "metrics: not an object");
 	expect_error(HEAD "\"metrics\":{\"node_x\":{\"type\":\"gauge\",\"help\":\"\",\"samples\":"
-		     "[{\"labels\":{},\"value\":1},{\"labels\":{},\"value\":\"abc\"}]}}}",
+			  "[{\"labels\":{},\"value\":1},{\"labels\":{},\"value\":\"abc\"}]}}}",
 		     -EINVAL, "metrics.node_x.samples[1].value: not a number");
 	expect_error(HEAD "\"metrics\":{\"node_x\":{\"type\":\"gauge\",\"help\":\"\",\"samples\":"
-		     "[{\"labels\":{\"1bad\":\"v\"},\"value\":1}]}}}",
+			  "[{\"labels\":{\"1bad\":\"v\"},\"value\":1}]}}}",
 		     -EINVAL, "metrics.node_x.samples[0].labels.1bad: invalid label name");
 	expect_error(HEAD "\"metrics\":{\"node_x\":{\"type\":\"gauge\",\"help\":\"\",\"samples\":"
-		     "[{\"labels\":{\"a\":1},\"value\":1}]}}}",
+			  "[{\"labels\":{\"a\":1},\"value\":1}]}}}",
 		     -EINVAL, "samples[0].labels.a: not a string");
 	expect_error(HEAD "\"metrics\":{\"node x\":{}}}", -EINVAL, "invalid metric name");
-	expect_error(HEAD "\"metrics\":{\"node_x\":{\"type\":\"summary\",\"help\":\"\",\"samples\":[]}}}",
-		     -EINVAL, "node_x.type: unknown type");
+	expect_error(
+	    HEAD "\"metrics\":{\"node_x\":{\"type\":\"summary\",\"help\":\"\",\"samples\":[]}}}",
+	    -EINVAL, "node_x.type: unknown type");
 	expect_error(HEAD "\"metrics\":{\"h\":{\"type\":\"histogram\",\"help\":\"\",\"samples\":"
-		     "[{\"labels\":{},\"count\":1,\"sum\":1,\"unit\":1,\"nslots\":4,\"slots\":{\"4\":1}}]}}}",
+			  "[{\"labels\":{},\"count\":1,\"sum\":1,\"unit\":1,\"nslots\":4,\"slots\":"
+			  "{\"4\":1}}]}}}",
 		     -EINVAL, "h.samples[0].slots.4: not a slot index");
-	expect_error(HEAD "\"metrics\":{\"h\":{\"type\":\"histogram\",\"help\":\"\",\"samples\":"
-		     "[{\"labels\":{},\"count\":-1,\"sum\":1,\"unit\":1,\"nslots\":4,\"slots\":{}}]}}}",
-		     -EINVAL, "h.samples[0].count");
-	expect_error(HEAD "\"metrics\":{\"h\":{\"type\":\"histogram\",\"help\":\"\",\"samples\":"
-		     "[{\"labels\":{},\"count\":1,\"sum\":1,\"unit\":1,\"nslots\":65,\"slots\":{}}]}}}",
-		     -EINVAL, "h.samples[0].nslots");
+	expect_error(
+	    HEAD "\"metrics\":{\"h\":{\"type\":\"histogram\",\"help\":\"\",\"samples\":"
+		 "[{\"labels\":{},\"count\":-1,\"sum\":1,\"unit\":1,\"nslots\":4,\"slots\":{}}]}}}",
+	    -EINVAL, "h.samples[0].count");
+	expect_error(
+	    HEAD "\"metrics\":{\"h\":{\"type\":\"histogram\",\"help\":\"\",\"samples\":"
+		 "[{\"labels\":{},\"count\":1,\"sum\":1,\"unit\":1,\"nslots\":65,\"slots\":{}}]}}}",
+	    -EINVAL, "h.samples[0].nslots");
 	expect_error("{\"schema_version\":1,\"schema_version\":1}", -EINVAL, "duplicate");
 	expect_error("{\"schema_version\":1,\"host\":\"a\\u0000b\"}", -EINVAL, NULL);
-	expect_error("{\"schema_version\":1,\"host\":\"h\",\"timestamp\":\"x\",\"unix_seconds\":1,"
-		     "\"seq\":1,\"interval_seconds\":10,\"collectors\":{\"cpu\":{\"status\":\"meh\"}}}",
-		     -EINVAL, "collectors.cpu.status: not ok, failed or nodata");
+	expect_error(
+	    "{\"schema_version\":1,\"host\":\"h\",\"timestamp\":\"x\",\"unix_seconds\":1,"
+	    "\"seq\":1,\"interval_seconds\":10,\"collectors\":{\"cpu\":{\"status\":\"meh\"}}}",
+	    -EINVAL, "collectors.cpu.status: not ok, failed or nodata");
 }
 
 /* Every prefix of a real line (a torn write) is rejected cleanly. */
@@ -394,7 +429,8 @@ static void test_mutations_never_crash(void **state)
 		buf_put(&m, a.data, a.len);
 		for (int k = 0; k < 1 + i % 4; k++) {
 			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-			m.data[(rng >> 33) % (m.len - 1)] = bytes[(rng >> 17) % (sizeof(bytes) - 1)];
+			m.data[(rng >> 33) % (m.len - 1)] =
+			    bytes[(rng >> 17) % (sizeof(bytes) - 1)];
 		}
 		back = parse_jsonl(m.data, m.len, &err, errbuf, sizeof(errbuf));
 		if (!back) {
@@ -440,13 +476,13 @@ int main(int argc, char **argv)
 		return dump(argv[2]);
 
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip_is_byte_identical),
-		cmocka_unit_test(test_content),
-		cmocka_unit_test(test_derived_exact),
-		cmocka_unit_test(test_cpu_reset_skips_that_cpu),
-		cmocka_unit_test(test_damaged_inputs),
-		cmocka_unit_test(test_every_truncation_fails_cleanly),
-		cmocka_unit_test(test_mutations_never_crash),
+	    cmocka_unit_test(test_round_trip_is_byte_identical),
+	    cmocka_unit_test(test_content),
+	    cmocka_unit_test(test_derived_exact),
+	    cmocka_unit_test(test_cpu_reset_skips_that_cpu),
+	    cmocka_unit_test(test_damaged_inputs),
+	    cmocka_unit_test(test_every_truncation_fails_cleanly),
+	    cmocka_unit_test(test_mutations_never_crash),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

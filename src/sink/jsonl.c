@@ -344,7 +344,8 @@ static int rotated_stem(struct jsonl_sink *k, char *out, size_t outsz)
 		int n;
 
 		gmtime_r(&sec, &tm);
-		n = snprintf(out, outsz, JSONL_ROTATED_PREFIX "%04d%02d%02dT%02d%02d%02d.%06uZ.jsonl",
+		n = snprintf(out, outsz,
+			     JSONL_ROTATED_PREFIX "%04d%02d%02dT%02d%02d%02d.%06uZ.jsonl",
 			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 			     tm.tm_sec, (unsigned int)(us % 1000000u));
 		if (n < 0 || (size_t)n >= outsz || stem_name(gz, sizeof(gz), out, ".gz") ||
