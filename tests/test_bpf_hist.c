@@ -1,0 +1,301 @@
+/* Unit tests of the BPF histogram path that need no kernel: the kernel's
+ * slot rule (bpf/hist.bpf.h compiled here as plain C), export to Prometheus
+ * buckets, per-CPU summing, interval deltas, drop-reason names from a BTF
+ * built in memory, and device names from a diskstats file. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <bpf/btf.h>
+#include <linux/bpf.h>
+
+#include "fixture.h"
+#include "bpf/loader.h"
+#include "buf.h"
+#include "render.h"
+
+/* Just enough of the BPF helper surface for hist.bpf.h to compile as C. */
+#ifndef __always_inline
+#define __always_inline inline
+#endif
+#define barrier_var(x) __asm__ volatile("" : "+r"(x))
+static void *bpf_map_lookup_elem(void *map, const void *key)
+{
+	(void)key;
+	return map;
+}
+static long bpf_map_update_elem(void *map, const void *key, const void *v, __u64 flags)
+{
+	(void)map, (void)key, (void)v, (void)flags;
+	return 0;
+}
+#include "../bpf/hist.bpf.h"
+
+static void test_slot_rounds_up(void **state)
+{
+	static const __u64 vals[] = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 1000, 1023, 1024, 1025,
+				      (1ULL << 26) - 1, 1ULL << 26 };
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		__u64 v = vals[i], s = hist_slot(v);
+
+		assert_true(s < HIST_SLOTS - 1);
+		assert_true(v <= (1ULL << s));                  /* le is a true bound */
+		if (s)
+			assert_true(v > (1ULL << (s - 1)));     /* and the tightest one */
+	}
+	assert_int_equal(hist_slot(0), 0);
+	assert_int_equal(hist_slot(1), 0);
+	assert_int_equal(hist_slot(2), 1);
+	assert_int_equal(hist_slot(3), 2);
+	assert_int_equal(hist_slot(1024), 10);
+	assert_int_equal(hist_slot(1025), 11);
+}
+
+static void test_slot_clamps_to_overflow(void **state)
+{
+	assert_int_equal(hist_slot((1ULL << 26) + 1), HIST_SLOTS - 1);
+	assert_int_equal(hist_slot(1ULL << 40), HIST_SLOTS - 1);
+	assert_int_equal(hist_slot(~0ULL), HIST_SLOTS - 1);
+}
+
+static void test_ns_to_us_rounds_up(void **state)
+{
+	struct hist h = { 0 };
+
+	assert_int_equal(ns_to_us_up(0), 0);
+	assert_int_equal(ns_to_us_up(1), 1);
+	assert_int_equal(ns_to_us_up(1000), 1);
+	assert_int_equal(ns_to_us_up(1001), 2);
+	hist_add_ns(&h, 1500);          /* 1.5 us is not "<= 1 us" */
+	assert_int_equal(h.slots[0], 0);
+	assert_int_equal(h.slots[1], 1);
+	assert_int_equal(h.sum, 1500);
+}
+
+/* Renders one histogram and returns the text (owned by b). */
+static const char *render_one(const struct hist *k, double unit, double scale, struct buf *b)
+{
+	struct metric_set *ms = ms_new();
+	struct family *f = ms_family(ms, "x_seconds", METRIC_HISTOGRAM, "X.");
+	const struct family *fams[1];
+	struct log2_hist h;
+
+	bpfl_hist_export(k, unit, scale, &h);
+	ms_add_hist(ms, f, &h, NULL, 0);
+	fams[0] = f;
+	buf_reset(b);
+	render_prom(b, fams, 1);
+	ms_free(ms);
+	return buf_cstr(b);
+}
+
+/* Parses the bucket values in order, +Inf last; returns how many. */
+static size_t parse_buckets(const char *text, double *v, size_t max, double *count, double *sum)
+{
+	size_t n = 0;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (strncmp(l, "x_seconds_bucket", 16) == 0 && n < max)
+			v[n++] = strtod(strchr(l, '}') + 1, NULL);
+		else if (strncmp(l, "x_seconds_count ", 16) == 0)
+			*count = strtod(l + 16, NULL);
+		else if (strncmp(l, "x_seconds_sum ", 14) == 0)
+			*sum = strtod(l + 14, NULL);
+	}
+	return n;
+}
+
+static void test_export_inf_equals_count_monotone(void **state)
+{
+	struct hist k = { 0 };
+	double v[64], count = -1, sum = -1;
+	struct buf b;
+	size_t n;
+
+	for (__u64 ns = 1; ns < 200000000000ULL; ns = ns * 3 + 7)
+		hist_add_ns(&k, ns);    /* up to ~200 s: some land in the overflow slot */
+	assert_true(k.slots[HIST_SLOTS - 1] > 0);
+	buf_init(&b);
+	n = parse_buckets(render_one(&k, 1e-6, 1e-9, &b), v, 64, &count, &sum);
+	assert_int_equal(n, HIST_SLOTS);        /* HIST_SLOTS - 1 buckets + +Inf */
+	for (size_t i = 1; i < n; i++)
+		assert_true(v[i] >= v[i - 1]);
+	assert_true(v[n - 1] == count);
+	assert_true(count == (double)bpfl_hist_count(&k));
+	assert_true(v[n - 2] < count);          /* the overflow shows only in +Inf */
+	assert_true(fabs(sum - (double)k.sum * 1e-9) < 1e-9 * sum);
+	assert_non_null(strstr(buf_cstr(&b), "le=\"67.108864\""));
+	buf_free(&b);
+}
+
+static void test_export_empty(void **state)
+{
+	struct hist k = { 0 };
+	double v[64], count = -1, sum = -1;
+	struct buf b;
+	size_t n;
+
+	buf_init(&b);
+	n = parse_buckets(render_one(&k, 1e-6, 1e-9, &b), v, 64, &count, &sum);
+	assert_int_equal(n, HIST_SLOTS);
+	for (size_t i = 0; i < n; i++)
+		assert_true(v[i] == 0);
+	assert_true(count == 0);
+	assert_true(sum == 0);
+	assert_non_null(strstr(buf_cstr(&b), "x_seconds_bucket{le=\"+Inf\"} 0\n"));
+	buf_free(&b);
+}
+
+static void test_export_bytes_unit(void **state)
+{
+	struct hist k = { 0 };
+	struct log2_hist h;
+
+	hist_add(&k, 4096, 4096);
+	hist_add(&k, 4097, 4097);
+	bpfl_hist_export(&k, 1, 1, &h);
+	assert_int_equal(h.slots[12], 1);
+	assert_int_equal(h.slots[13], 1);
+	assert_true(h.sum == 8193);
+	assert_int_equal(h.count, 2);
+}
+
+static void test_percpu_sum(void **state)
+{
+	/* 3 CPUs, a 2-word value padded to a 24-byte stride. */
+	uint64_t percpu[3][3] = { { 1, 10, 999 }, { 2, 20, 999 }, { 3, 30, 999 } };
+	uint64_t out[2] = { 77, 77 };
+
+	bpfl_percpu_sum(percpu, 3, sizeof(percpu[0]), 2, out);
+	assert_int_equal(out[0], 6);
+	assert_int_equal(out[1], 60);
+	bpfl_percpu_sum(percpu, 0, sizeof(percpu[0]), 2, out);
+	assert_int_equal(out[0], 0);
+}
+
+static void test_hist_sub_never_negative(void **state)
+{
+	struct hist a = { 0 }, b = { 0 }, d;
+
+	a.slots[3] = 10;
+	b.slots[3] = 4;
+	b.slots[5] = 1;         /* a reload can make "before" larger */
+	a.sum = 100;
+	b.sum = 40;
+	bpfl_hist_sub(&a, &b, &d);
+	assert_int_equal(d.slots[3], 6);
+	assert_int_equal(d.slots[5], 0);
+	assert_int_equal(d.sum, 60);
+}
+
+static struct btf *drop_btf(int with_enum)
+{
+	struct btf *btf = btf__new_empty();
+	int id;
+
+	assert_non_null(btf);
+	if (!with_enum) {
+		assert_true(btf__add_int(btf, "int", 4, BTF_INT_SIGNED) > 0);
+		return btf;
+	}
+	id = btf__add_enum(btf, "skb_drop_reason", 4);
+	assert_true(id > 0);
+	assert_int_equal(btf__add_enum_value(btf, "SKB_NOT_DROPPED_YET", 0), 0);
+	assert_int_equal(btf__add_enum_value(btf, "SKB_CONSUMED", 1), 0);
+	assert_int_equal(btf__add_enum_value(btf, "SKB_DROP_REASON_NOT_SPECIFIED", 2), 0);
+	assert_int_equal(btf__add_enum_value(btf, "SKB_DROP_REASON_NO_SOCKET", 3), 0);
+	assert_int_equal(btf__add_enum_value(btf, "SKB_DROP_REASON_MAX", 4), 0);
+	/* subsystem-encoded values sit far above the array */
+	assert_int_equal(btf__add_enum_value(btf, "SKB_DROP_REASON_SUBSYS_MASK", 0x7fff0000), 0);
+	return btf;
+}
+
+static void test_drop_reason_names(void **state)
+{
+	struct btf *btf = drop_btf(1);
+	struct skbdrop_names n;
+	char buf[32];
+
+	assert_int_equal(skbdrop_names_load(&n, btf), 0);
+	assert_string_equal(skbdrop_reason_label(&n, 3, buf, sizeof(buf)), "NO_SOCKET");
+	assert_string_equal(skbdrop_reason_label(&n, 2, buf, sizeof(buf)), "NOT_SPECIFIED");
+	assert_string_equal(skbdrop_reason_label(&n, 1, buf, sizeof(buf)), "CONSUMED");
+	/* a number this BTF does not name: numeric label, never a guess */
+	assert_string_equal(skbdrop_reason_label(&n, 77, buf, sizeof(buf)), "reason_77");
+	/* the overflow slot the kernel side folds large reasons into */
+	assert_string_equal(skbdrop_reason_label(&n, SKBDROP_MAX_REASONS - 1, buf, sizeof(buf)),
+			    "other");
+	assert_string_equal(skbdrop_reason_label(&n, 0x10003, buf, sizeof(buf)), "other");
+	skbdrop_names_free(&n);
+	btf__free(btf);
+}
+
+static void test_drop_reason_fallback_without_enum(void **state)
+{
+	struct btf *btf = drop_btf(0);
+	struct skbdrop_names n;
+	char buf[32];
+
+	assert_true(skbdrop_names_load(&n, btf) < 0);
+	assert_string_equal(skbdrop_reason_label(&n, 3, buf, sizeof(buf)), "reason_3");
+	assert_string_equal(skbdrop_reason_label(NULL, 5, buf, sizeof(buf)), "reason_5");
+	btf__free(btf);
+}
+
+static void test_disk_names(void **state)
+{
+	char dir[] = "/tmp/test_bpf_hist.XXXXXX", path[64], buf[32];
+	struct disk_names *d;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/diskstats", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("   7       0 loop0 10 0 80 1 0 0 0 0 0 1 1 0 0 0 0 0 0\n"
+	      " 253       0 vda 1 2 3 4 5 6 7 8 9 10 11\n"
+	      " 259       3 nvme0n1p1 1 2 3 4 5 6 7 8 9 10 11\n"
+	      "garbage\n", f);
+	fclose(f);
+	d = disk_names_new(dir);
+	assert_non_null(d);
+	assert_string_equal(disk_names_get(d, 7u << 20 | 0, buf, sizeof(buf)), "loop0");
+	assert_string_equal(disk_names_get(d, 253u << 20 | 0, buf, sizeof(buf)), "vda");
+	assert_string_equal(disk_names_get(d, 259u << 20 | 3, buf, sizeof(buf)), "nvme0n1p1");
+	assert_string_equal(disk_names_get(d, 8u << 20 | 99, buf, sizeof(buf)), "8:99");
+	disk_names_free(d);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_hook_names(void **state)
+{
+	enum bpf_hook_pref p;
+
+	assert_int_equal(bpfl_hook_parse("raw_tp", &p), 0);
+	assert_int_equal(p, BPF_HOOK_RAW_TP);
+	assert_int_equal(bpfl_hook_parse("fentry", &p), -EINVAL);
+	assert_string_equal(bpfl_hook_name(BPFL_TRACEPOINT), "tracepoint");
+	assert_string_equal(bpfl_hook_name(-1), "none");
+	assert_string_equal(biolat_op_name(BIOLAT_OP_DISCARD), "discard");
+	assert_string_equal(biolat_op_name(99), "other");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_slot_rounds_up),
+		cmocka_unit_test(test_slot_clamps_to_overflow),
+		cmocka_unit_test(test_ns_to_us_rounds_up),
+		cmocka_unit_test(test_export_inf_equals_count_monotone),
+		cmocka_unit_test(test_export_empty),
+		cmocka_unit_test(test_export_bytes_unit),
+		cmocka_unit_test(test_percpu_sum),
+		cmocka_unit_test(test_hist_sub_never_negative),
+		cmocka_unit_test(test_drop_reason_names),
+		cmocka_unit_test(test_drop_reason_fallback_without_enum),
+		cmocka_unit_test(test_disk_names),
+		cmocka_unit_test(test_hook_names),
+	};
+	return cmocka_run_group_tests_name("bpf_hist", tests, NULL, NULL);
+}
