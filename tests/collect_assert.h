@@ -60,32 +60,52 @@ static inline int ca_rm(const char *path, const struct stat *sb, int flag, struc
 	return remove(path);
 }
 
-/* Writes the files under a fresh temporary directory, runs the collector's
- * whole life on it (procfs = dir/proc, sysfs = dir/sys), removes the tree and
- * returns collect's result: hostile inputs as table rows, not fixture trees. */
+/* Writes one file under dir, creating its parent directories; an existing
+ * file is replaced. */
+static inline void ca_tree_write(const char *dir, const struct ca_file *f)
+{
+	size_t len = f->len ? f->len : strlen(f->text);
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, f->path);
+	for (char *q = path + strlen(dir) + 1; (q = strchr(q, '/')); q++) {
+		*q = '\0';
+		mkdir(path, 0755);
+		*q = '/';
+	}
+	fp = fopen(path, "w");
+	if (!fp || fwrite(f->text, 1, len, fp) != len || fclose(fp))
+		fail_msg("write %s", path);
+}
+
+/* Writes the files under a fresh temporary directory, whose name goes to
+ * dir (at least 20 bytes). */
+static inline void ca_tree_new(char *dir, const struct ca_file *files, size_t nfiles)
+{
+	strcpy(dir, "/tmp/im-test-XXXXXX");
+	if (!mkdtemp(dir))
+		fail_msg("mkdtemp: %s", strerror(errno));
+	for (size_t i = 0; i < nfiles; i++)
+		ca_tree_write(dir, &files[i]);
+}
+
+static inline void ca_tree_free(const char *dir)
+{
+	nftw(dir, ca_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Runs the collector's whole life on a temporary tree of these files
+ * (procfs = dir/proc, sysfs = dir/sys), removes the tree and returns
+ * collect's result: hostile inputs as table rows, not fixture trees. */
 static inline int ca_collect_files(const struct collector *c, const struct ca_file *files,
 				   size_t nfiles, struct metric_set *ms)
 {
-	char dir[] = "/tmp/im-test-XXXXXX", path[512], procfs[512], sysfs[512], rootfs[512];
+	char dir[32], procfs[512], sysfs[512], rootfs[512];
 	struct collect_ctx ctx = { .procfs = procfs, .sysfs = sysfs, .rootfs = rootfs };
 	int err;
 
-	if (!mkdtemp(dir))
-		fail_msg("mkdtemp: %s", strerror(errno));
-	for (size_t i = 0; i < nfiles; i++) {
-		size_t len = files[i].len ? files[i].len : strlen(files[i].text);
-		FILE *fp;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i].path);
-		for (char *q = path + strlen(dir) + 1; (q = strchr(q, '/')); q++) {
-			*q = '\0';
-			mkdir(path, 0755);
-			*q = '/';
-		}
-		fp = fopen(path, "w");
-		if (!fp || fwrite(files[i].text, 1, len, fp) != len || fclose(fp))
-			fail_msg("write %s", path);
-	}
+	ca_tree_new(dir, files, nfiles);
 	snprintf(procfs, sizeof(procfs), "%s/proc", dir);
 	snprintf(sysfs, sizeof(sysfs), "%s/sys", dir);
 	snprintf(rootfs, sizeof(rootfs), "%s/root", dir);
@@ -94,7 +114,7 @@ static inline int ca_collect_files(const struct collector *c, const struct ca_fi
 		err = c->collect(&ctx, ms);
 	if (c->fini)
 		c->fini(&ctx);
-	nftw(dir, ca_rm, 16, FTW_DEPTH | FTW_PHYS);
+	ca_tree_free(dir);
 	return err;
 }
 

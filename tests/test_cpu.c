@@ -1,4 +1,5 @@
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "collect_assert.h"
 #include "util.h"
@@ -117,6 +118,94 @@ static void test_cpu_jump_back(void **state)
 	collector_cpu.fini(&ctx2);
 }
 
+/* Two packages of two cores of two threads; cpu5 has no thermal_throttle
+ * directory (offline at start), its sibling cpu4 stands for the core. */
+static void test_cpu_throttles(void **state)
+{
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect(&collector_cpu, "cpu-throttle", ms), 0);
+	assert_family(ms, "node_cpu_core_throttles_total", METRIC_COUNTER,
+		      "Number of times this CPU core has been throttled.", 4);
+	assert_family(ms, "node_cpu_package_throttles_total", METRIC_COUNTER,
+		      "Number of times this CPU package has been throttled.", 2);
+	assert_sample(ms, 1, "node_cpu_core_throttles_total", "core", "0", "package", "0");
+	assert_sample(ms, 2, "node_cpu_core_throttles_total", "core", "1", "package", "0");
+	assert_sample(ms, 11, "node_cpu_core_throttles_total", "core", "0", "package", "1");
+	assert_sample(ms, 12, "node_cpu_core_throttles_total", "core", "1", "package", "1");
+	assert_sample(ms, 100, "node_cpu_package_throttles_total", "package", "0");
+	assert_sample(ms, 101, "node_cpu_package_throttles_total", "package", "1");
+	/* node_exporter's label order, and sorted output. */
+	const struct family *f = ms_find(ms, "node_cpu_core_throttles_total");
+	assert_string_equal(f->samples[0].labels[0].name, "core");
+	assert_string_equal(f->samples[0].labels[1].name, "package");
+	assert_string_equal(f->samples[2].labels[1].value, "1");
+	assert_int_equal(ca_nsamples(ms, "node_cpu_isolated"), 2);
+	assert_int_equal(ca_nsamples(ms, "node_cpu_seconds_total"), 8 * 8);
+	ms_free(ms);
+
+	/* No throttle counters (virtual machines): no families at all. */
+	ms = ms_new();
+	assert_int_equal(ca_collect(&collector_cpu, "default", ms), 0);
+	assert_null(ms_find(ms, "node_cpu_core_throttles_total"));
+	assert_null(ms_find(ms, "node_cpu_package_throttles_total"));
+	ms_free(ms);
+}
+
+#define TT "sys/devices/system/cpu/cpu0/"
+
+/* A counter that turns to junk after start-up fails the read; one that
+ * vanishes (CPU offline) is skipped. */
+static void test_cpu_throttle_inputs(void **state)
+{
+	static const struct {
+		const char *count;
+		int err;
+		size_t ncores;
+	} cases[] = {
+		{ "5\n", 0, 1 },
+		{ "x\n", -EINVAL, 0 },
+		{ NULL, 0, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct ca_file files[] = {
+			{ "proc/stat", "cpu0 1 2 3 4\n", 0 },
+			{ TT "topology/physical_package_id", "0\n", 0 },
+			{ TT "topology/core_id", "0\n", 0 },
+			{ TT "thermal_throttle/core_throttle_count", "5\n", 0 },
+		};
+		struct ca_file count = { TT "thermal_throttle/core_throttle_count", cases[i].count,
+					 0 };
+		char dir[32], path[512];
+		struct fixture_paths fp;
+		struct collect_ctx ctx = fixture_ctx(&fp, "default");
+		struct metric_set *ms = ms_new();
+		int err;
+
+		/* init() on a good tree, then the counter changes under it. */
+		ca_tree_new(dir, files, ARRAY_SIZE(files));
+		snprintf(fp.procfs, sizeof(fp.procfs), "%s/proc", dir);
+		snprintf(fp.sysfs, sizeof(fp.sysfs), "%s/sys", dir);
+		assert_int_equal(collector_cpu.init(&ctx), 0);
+		if (count.text) {
+			ca_tree_write(dir, &count);
+		} else {
+			snprintf(path, sizeof(path), "%s/%s", dir, count.path);
+			assert_int_equal(unlink(path), 0);
+		}
+		err = collector_cpu.collect(&ctx, ms);
+		collector_cpu.fini(&ctx);
+		ca_tree_free(dir);
+		if (err != cases[i].err)
+			fail_msg("case %zu: got %d, want %d", i, err, cases[i].err);
+		if (!err)
+			assert_int_equal(ca_nsamples(ms, "node_cpu_core_throttles_total"),
+					 cases[i].ncores);
+		ms_free(ms);
+	}
+}
+
 /* Without init() the collector still reads one interval correctly. */
 static void test_cpu_no_state(void **state)
 {
@@ -157,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_default),    cmocka_unit_test(test_cpu_many),
 		cmocka_unit_test(test_cpu_old_kernel), cmocka_unit_test(test_cpu_jump_back),
 		cmocka_unit_test(test_cpu_no_state),   cmocka_unit_test(test_cpu_errors),
+		cmocka_unit_test(test_cpu_throttles),  cmocka_unit_test(test_cpu_throttle_inputs),
 	};
 	return cmocka_run_group_tests_name("cpu", tests, NULL, NULL);
 }

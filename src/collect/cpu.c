@@ -10,11 +10,18 @@
  * CPU starts afresh. The aggregate "cpu " line is ignored, as node_exporter
  * does; sum the per-CPU series instead.
  *
- * Thermal throttle counters (node_cpu_*_throttles_total), which node_exporter
- * reads from sysfs where the hardware exposes them, are not collected here.
+ * Where the hardware exposes thermal throttle counters (Intel, bare metal),
+ * node_cpu_core_throttles_total{core,package} and
+ * node_cpu_package_throttles_total{package} come from
+ * <sysfs>/devices/system/cpu/cpuN/thermal_throttle/ as in node_exporter. Which
+ * CPU stands for which core and package is worked out once in init(), so each
+ * interval costs one read per core and per package and nothing at all on
+ * virtual machines, which have no such counters.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +89,17 @@ struct cpu_state {
 	size_t cap;
 	uint32_t *isolated;     /* read once: isolcpus= is fixed at boot */
 	size_t nisolated;
+	struct throttle *cores; /* one per (package, core) */
+	size_t ncores;
+	struct throttle *packages;      /* one per package */
+	size_t npackages;
+};
+
+/* A counter file to read each interval and the labels it is reported under. */
+struct throttle {
+	uint32_t cpu;           /* the lowest-numbered CPU of that core or package */
+	uint64_t package_id, core_id;
+	char package[24], core[24];
 };
 
 /* ------------------------------------------------------------------------ */
@@ -262,6 +280,150 @@ static void read_isolated(struct collect_ctx *ctx, struct cpu_state *st)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Thermal throttling                                                       */
+
+/* One decimal value of a sysfs file under devices/system/cpu/cpuN/. */
+static int read_cpu_u64(struct collect_ctx *ctx, struct buf *b, uint32_t cpu, const char *file,
+			uint64_t *v)
+{
+	char rel[128], id[24];
+	const char *p;
+	int err;
+
+	pp_fmt_u64(id, cpu);
+	snprintf(rel, sizeof(rel), "devices/system/cpu/cpu%s/%s", id, file);
+	err = read_file_at(ctx->sysfs, rel, b);
+	if (!err)
+		err = pp_one_line(b);
+	if (err)
+		return err;
+	p = pp_u64(b->data, v);
+	return p && !*p ? 0 : -EINVAL;
+}
+
+static int add_throttle(struct throttle **arr, size_t *n, size_t *cap, uint32_t cpu,
+			uint64_t package, uint64_t core, bool per_core)
+{
+	struct throttle *t;
+
+	if (!per_core)
+		core = 0;
+	for (size_t i = 0; i < *n; i++) {
+		t = &(*arr)[i];
+		if (t->package_id == package && t->core_id == core) {
+			if (cpu < t->cpu)
+				t->cpu = cpu;
+			return 0;
+		}
+	}
+	if (grow((void **)arr, cap, *n + 1, sizeof(**arr)))
+		return -ENOMEM;
+	t = &(*arr)[(*n)++];
+	t->cpu = cpu;
+	t->package_id = package;
+	t->core_id = core;
+	pp_fmt_u64(t->package, package);
+	pp_fmt_u64(t->core, core);
+	return 0;
+}
+
+/* Output in package, core order whatever order readdir gave. */
+static int cmp_throttle(const void *a, const void *b)
+{
+	const struct throttle *x = a, *y = b;
+
+	if (x->package_id != y->package_id)
+		return x->package_id < y->package_id ? -1 : 1;
+	return x->core_id < y->core_id ? -1 : x->core_id > y->core_id;
+}
+
+/* Every CPU with a thermal_throttle directory, grouped by core and package.
+ * A CPU whose topology cannot be read is left out rather than guessed. */
+static int find_throttles(struct collect_ctx *ctx, struct cpu_state *st)
+{
+	size_t core_cap = 0, pkg_cap = 0;
+	uint64_t package, core, count;
+	char path[4096];
+	struct dirent *de;
+	struct buf b;
+	DIR *d;
+	int err = path_join(path, sizeof(path), ctx->sysfs, "devices/system/cpu");
+
+	if (err)
+		return err;
+	d = opendir(path);
+	if (!d)
+		return 0;
+	buf_init(&b);
+	while (!err && (de = readdir(d))) {
+		const char *p;
+		uint64_t cpu;
+
+		if (strncmp(de->d_name, "cpu", 3) != 0)
+			continue;
+		p = pp_u64(de->d_name + 3, &cpu);
+		if (!p || *p || cpu > MAX_CPU_ID)
+			continue;
+		if (read_cpu_u64(ctx, &b, (uint32_t)cpu, "topology/physical_package_id", &package) ||
+		    read_cpu_u64(ctx, &b, (uint32_t)cpu, "topology/core_id", &core))
+			continue;
+		if (!read_cpu_u64(ctx, &b, (uint32_t)cpu, "thermal_throttle/core_throttle_count",
+				  &count))
+			err = add_throttle(&st->cores, &st->ncores, &core_cap, (uint32_t)cpu,
+					   package, core, true);
+		if (!err && !read_cpu_u64(ctx, &b, (uint32_t)cpu,
+					  "thermal_throttle/package_throttle_count", &count))
+			err = add_throttle(&st->packages, &st->npackages, &pkg_cap, (uint32_t)cpu,
+					   package, core, false);
+	}
+	buf_free(&b);
+	closedir(d);
+	if (st->ncores)
+		qsort(st->cores, st->ncores, sizeof(*st->cores), cmp_throttle);
+	if (st->npackages)
+		qsort(st->packages, st->npackages, sizeof(*st->packages), cmp_throttle);
+	return err;
+}
+
+/* A CPU gone offline takes its thermal_throttle directory with it: its core
+ * is skipped until it returns. Anything else unreadable is an error. */
+static int emit_throttles(struct collect_ctx *ctx, struct cpu_state *st, struct metric_set *ms)
+{
+	struct family *fc = NULL, *fp = NULL;
+	struct buf b;
+	uint64_t v;
+	int err = 0;
+
+	if (st->ncores)
+		fc = ms_family(ms, "node_cpu_core_throttles_total", METRIC_COUNTER,
+			       "Number of times this CPU core has been throttled.");
+	if (st->npackages)
+		fp = ms_family(ms, "node_cpu_package_throttles_total", METRIC_COUNTER,
+			       "Number of times this CPU package has been throttled.");
+	buf_init(&b);
+	for (size_t i = 0; i < st->ncores && !err; i++) {
+		const struct throttle *t = &st->cores[i];
+
+		err = read_cpu_u64(ctx, &b, t->cpu, "thermal_throttle/core_throttle_count", &v);
+		if (!err)
+			ms_add(ms, fc, (double)v, "core", t->core, "package", t->package, NULL);
+		else if (err == -ENOENT)
+			err = 0;
+	}
+	for (size_t i = 0; i < st->npackages && !err; i++) {
+		const struct throttle *t = &st->packages[i];
+
+		err = read_cpu_u64(ctx, &b, t->cpu, "thermal_throttle/package_throttle_count", &v);
+		if (!err)
+			ms_add(ms, fp, (double)v, "package", t->package, NULL);
+		else if (err == -ENOENT)
+			err = 0;
+	}
+	buf_free(&b);
+	return err;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Collector                                                                */
 
 static void cpu_state_free(struct cpu_state *st)
@@ -271,16 +433,24 @@ static void cpu_state_free(struct cpu_state *st)
 	free(st->prev);
 	free(st->lines);
 	free(st->isolated);
+	free(st->cores);
+	free(st->packages);
 	free(st);
 }
 
 static int cpu_init(struct collect_ctx *ctx)
 {
 	struct cpu_state *st = calloc(1, sizeof(*st));
+	int err;
 
 	if (!st)
 		return -ENOMEM;
 	read_isolated(ctx, st);
+	err = find_throttles(ctx, st);
+	if (err) {
+		cpu_state_free(st);
+		return err;
+	}
 	ctx->state = st;
 	return 0;
 }
@@ -345,7 +515,9 @@ static int cpu_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		clamp(st, &st->lines[i]);
 	st->gen++;
 	emit(st, nlines, ms);
-	err = ms_error(ms);
+	err = emit_throttles(ctx, st, ms);
+	if (!err)
+		err = ms_error(ms);
 out:
 	buf_free(&b);
 	if (st == &local) {
