@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# `make e2e`: infra-monitor under a real Prometheus (Debian's prometheus
+# package), on loopback, with the shipped scrape config and rules.  Runs
+# twice: against the binary, then against the container image started with
+# the privileges, mounts and command of infra/docker-compose.yml's
+# infra-monitor service (read from the compose file, not copied).
+#
+#   tests/e2e-stack.sh [BIN]     BIN defaults to build/infra-monitor
+#
+# Each run: start the daemon on a free loopback port, start Prometheus with
+# infra/prometheus/prometheus.yml where only the target addresses (and the
+# rule directory) are rewritten, wait for two scrapes and one rule
+# evaluation, then tests/e2e-stack-eval.py asserts up == 1, evaluates every
+# dashboard expression and every rule, and requires data for every
+# host-overview panel.  Also scrapes /metrics directly with the OpenMetrics
+# Accept header and with gzip.  Reports go to build/e2e/.
+#
+# Environment: IMAGE (default localhost/infra-monitor:dev; built with
+# scripts/container-build.sh when missing), E2E_TARGETS ("binary container"),
+# E2E_KEEP=1 keeps the temporary directory.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+root=$PWD
+BIN=${1:-build/infra-monitor}
+IMAGE=${IMAGE:-localhost/infra-monitor:dev}
+E2E_TARGETS=${E2E_TARGETS:-binary container}
+out=$root/build/e2e
+mkdir -p "$out"
+tmp=$(mktemp -d /tmp/infra-monitor-e2e.XXXXXX)
+pids=()
+ctr=
+
+log() { printf 'e2e: %s\n' "$*" >&2; }
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	[ -z "$ctr" ] || podman rm -f -t 2 "$ctr" >/dev/null 2>&1 || true
+	if [ "${E2E_KEEP:-0}" = 1 ]; then log "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_http() {   # url seconds
+	local i
+	for ((i = 0; i < $2 * 4; i++)); do
+		curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null && return 0
+		sleep 0.25
+	done
+	return 1
+}
+
+prom_query() {   # base query -> first value or empty
+	curl -fsS --max-time 5 --data-urlencode "query=$2" "$1/api/v1/query" 2>/dev/null |
+		jq -r '.data.result[0].value[1] // empty' 2>/dev/null || true
+}
+
+# podman arguments for the compose file's infra-monitor service: network and
+# PID mode, capabilities, read-only root, security options, tmpfs, host bind
+# mounts (named volumes become directories under $tmp) and the command with
+# the listen address replaced.
+compose_podman_args() {   # port -> one argument per line
+	GRAFANA_ADMIN_PASSWORD=e2e COMPOSE_PROFILES=single \
+		docker-compose -f infra/docker-compose.yml config >"$tmp/compose.yml"
+	python3 - "$1" "$tmp" "$tmp/compose.yml" <<-'PY'
+			import os, sys, yaml
+			port, tmp = sys.argv[1], sys.argv[2]
+			svc = yaml.safe_load(open(sys.argv[3]))["services"]["infra-monitor"]
+			args = []
+			if svc.get("network_mode") == "host": args.append("--network=host")
+			if svc.get("pid") == "host": args.append("--pid=host")
+			if svc.get("read_only"): args.append("--read-only")
+			args += [f"--cap-drop={c}" for c in svc.get("cap_drop", [])]
+			args += [f"--cap-add={c}" for c in svc.get("cap_add", [])]
+			args += [f"--security-opt={o.replace(':true', '')}" for o in svc.get("security_opt", [])]
+			for t in svc.get("tmpfs", []):
+			    path, _, opts = t.partition(":")
+			    args.append(f"--tmpfs={path}" + (f":{opts}" if opts else ""))
+			for v in svc.get("volumes", []):
+			    if isinstance(v, str):
+			        src, dst, *mode = v.split(":")
+			        opts = mode[0].split(",") if mode else []
+			        v = {"type": "bind" if src.startswith("/") else "volume", "source": src, "target": dst}
+			    else:
+			        opts = ["ro"] if v.get("read_only") else []
+			        prop = (v.get("bind") or {}).get("propagation")
+			        if prop: opts.append(prop)
+			    src = v["source"]
+			    if v["type"] == "volume":
+			        src = os.path.join(tmp, "vol-" + src)
+			        os.makedirs(src, exist_ok=True)
+			    args.append(f"--volume={src}:{v['target']}" + (":" + ",".join(opts) if opts else ""))
+			args.append("--")
+			args.append("IMAGE")
+			for c in svc.get("command", []):
+			    args.append(f"--web.listen-address=127.0.0.1:{port}" if c.startswith("--web.listen-address=") else c)
+			print("\n".join(args))
+		PY
+}
+
+start_binary() {   # port
+	mkdir -p "$tmp/jsonl"
+	"$BIN" --web.listen-address="127.0.0.1:$1" --collect.interval=15s \
+		--output.dir="$tmp/jsonl" --log.file="$tmp/daemon.log" >"$tmp/daemon.stderr" 2>&1 &
+	pids+=($!)
+}
+
+start_container() {   # port
+	local args=() a
+	while IFS= read -r a; do
+		[ "$a" = IMAGE ] && a=$IMAGE
+		args+=("$a")
+	done < <(compose_podman_args "$1")
+	[ ${#args[@]} -gt 3 ] || { log "could not read infra/docker-compose.yml"; return 1; }
+	ctr=infra-monitor-e2e-$$
+	# The image's CMD is replaced by the compose command; --log.file points
+	# into the logs volume.
+	local sep
+	for sep in "${!args[@]}"; do [ "${args[$sep]}" = -- ] && break; done
+	log "podman run ${args[*]}"
+	podman run -d --name "$ctr" "${args[@]:0:$sep}" "${args[@]:$((sep + 1))}" >/dev/null
+}
+
+run_one() {   # target
+	local target=$1 port pport base rc=0
+	port=$(free_port)
+	pport=$(free_port)
+	log "== $target: daemon on 127.0.0.1:$port, Prometheus on 127.0.0.1:$pport"
+	case $target in
+	binary) start_binary "$port" ;;
+	container) start_container "$port" ;;
+	esac
+	if ! wait_http "http://127.0.0.1:$port/health" 30; then
+		log "$target: /health did not answer within 30 s"
+		[ "$target" = binary ] && tail -n 20 "$tmp/daemon.stderr" >&2
+		[ "$target" = container ] && podman logs --tail 20 "$ctr" >&2
+		return 1
+	fi
+
+	# The shipped config, only the targets (and the rule directory) rewritten.
+	mkdir -p "$tmp/prom-$target"
+	sed -e "s|infra-monitor:9479|127.0.0.1:$port|" \
+		-e "s|localhost:9090|127.0.0.1:$pport|" \
+		-e "s|/etc/prometheus/rules/|$root/infra/prometheus/rules/|" \
+		infra/prometheus/prometheus.yml >"$tmp/prom-$target/prometheus.yml"
+	diff -u infra/prometheus/prometheus.yml "$tmp/prom-$target/prometheus.yml" >"$out/prometheus-$target.diff" || true
+	promtool check config "$tmp/prom-$target/prometheus.yml" >/dev/null
+	prometheus --config.file="$tmp/prom-$target/prometheus.yml" \
+		--storage.tsdb.path="$tmp/prom-$target/data" \
+		--web.listen-address="127.0.0.1:$pport" --log.level=warn \
+		>"$out/prometheus-$target.log" 2>&1 &
+	pids+=($!)
+	base=http://127.0.0.1:$pport
+	wait_http "$base/-/ready" 30 || { log "Prometheus not ready"; return 1; }
+
+	# Two scrapes of the daemon, then one more rule evaluation after them.
+	local i n=0
+	for ((i = 0; i < 60; i++)); do
+		n=$(prom_query "$base" 'count_over_time(up{job="infra-monitor"}[10m])')
+		[ "${n:-0}" -ge 2 ] && break
+		sleep 1
+	done
+	[ "${n:-0}" -ge 2 ] || { log "$target: fewer than two scrapes in 60 s"; return 1; }
+	log "$target: $n scrapes; waiting one rule evaluation interval"
+	sleep 16
+
+	# Direct scrapes: OpenMetrics negotiation and gzip.
+	{
+		echo "== direct scrapes: $target =="
+		local ct body
+		ct=$(curl -fsS -o "$tmp/om.txt" -w '%{content_type}' \
+			-H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1' \
+			"http://127.0.0.1:$port/metrics") || ct=ERROR
+		if [[ $ct == application/openmetrics-text* ]]; then
+			tail -n 1 "$tmp/om.txt" | grep -qx '# EOF' && body=ok || body="no '# EOF' terminator"
+		elif [[ $ct == text/plain* ]]; then
+			promtool check metrics <"$tmp/om.txt" >/dev/null 2>&1 && body=ok ||
+				body="parses only with lint notes (see promtool check metrics)"
+			grep -q '^infra_monitor_build_info' "$tmp/om.txt" || body="no infra_monitor_build_info"
+		else
+			body=failed
+		fi
+		echo "$([ "$body" = failed ] && echo FAIL || echo ok)    OpenMetrics Accept header  ->  Content-Type: $ct; body: $body"
+		[ "$body" = failed ] && rc=1
+		local enc
+		enc=$(curl -fsS -D - -o "$tmp/gz.bin" -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics" |
+			tr -d '\r' | awk -F': ' 'tolower($1)=="content-encoding" { print $2 }')
+		if [ "$enc" = gzip ] && gzip -dc "$tmp/gz.bin" | grep -q '^infra_monitor_build_info'; then
+			echo "ok    gzip (Accept-Encoding: gzip)  ->  Content-Encoding: gzip, $(stat -c %s "$tmp/gz.bin") bytes, $(gzip -dc "$tmp/gz.bin" | wc -c) decompressed"
+		else
+			echo "FAIL  gzip (Accept-Encoding: gzip)  ->  Content-Encoding: ${enc:-none}"
+			rc=1
+		fi
+		local status
+		status=$(curl -fsS "http://127.0.0.1:$port/health" | jq -r .status)
+		echo "ok    /health  ->  status $status"
+	} | tee "$out/report-$target.txt"
+
+	python3 tests/e2e-stack-eval.py "$base" "$target ($( [ "$target" = container ] && echo "$IMAGE" || echo "$BIN"))" |
+		tee -a "$out/report-$target.txt" || rc=1
+
+	# Stop this run's daemon and Prometheus before the next.
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	pids=()
+	if [ -n "$ctr" ]; then
+		podman logs "$ctr" >"$out/container-$target.log" 2>&1 || true
+		podman rm -f -t 2 "$ctr" >/dev/null 2>&1 || true
+		ctr=
+	fi
+	return $rc
+}
+
+"$root/scripts/install-deploy-deps.sh" e2e
+failed=()
+for target in $E2E_TARGETS; do
+	case $target in
+	binary)
+		[ -x "$BIN" ] || { log "no binary at $BIN (run make)"; exit 1; } ;;
+	container)
+		[ "$(id -u)" -eq 0 ] || { log "the container run needs root (rootful podman)"; failed+=(container); continue; }
+		eval "$(scripts/container-build.sh --env)"
+		podman image exists "$IMAGE" || IMAGE=$IMAGE scripts/container-build.sh
+		log "image $IMAGE: $(podman image inspect --format '{{.Size}}' "$IMAGE") bytes" ;;
+	*)
+		log "unknown target $target"; exit 2 ;;
+	esac
+	run_one "$target" || failed+=("$target")
+done
+
+echo
+echo "e2e reports: $out/report-*.txt"
+if [ ${#failed[@]} -ne 0 ]; then
+	echo "e2e: FAILED: ${failed[*]}"
+	exit 1
+fi
+echo "e2e: passed (${E2E_TARGETS})"
