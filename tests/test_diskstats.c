@@ -52,10 +52,10 @@ static void test_diskstats_default(void **state)
 /* The default exclude regex drops partitions and pseudo devices only. */
 static void test_diskstats_exclude(void **state)
 {
-	static const char *const dropped[] = { "sda1", "sda2", "nvme0n1p1", "loop0", "loop1",
-					       "ram0", "vda1" };
-	static const char *const kept[] = { "sda", "nvme0n1", "dm-0", "sr0", "vda", "mmcblk0",
-					    "mmcblk0p1" };
+	static const char *const dropped[] = {"sda1",  "sda2", "nvme0n1p1", "loop0",
+					      "loop1", "ram0", "vda1"};
+	static const char *const kept[] = {"sda", "nvme0n1", "dm-0",	 "sr0",
+					   "vda", "mmcblk0", "mmcblk0p1"};
 	struct metric_set *ms = collect_tree("default", 0);
 
 	for (size_t i = 0; i < ARRAY_SIZE(dropped); i++) {
@@ -63,8 +63,8 @@ static void test_diskstats_exclude(void **state)
 		assert_null(fixture_find_labeled(ms, "node_disk_info", "device", dropped[i]));
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
-		assert_non_null(fixture_find(ms, "node_disk_reads_completed_total", "device",
-					     kept[i], NULL));
+		assert_non_null(
+		    fixture_find(ms, "node_disk_reads_completed_total", "device", kept[i], NULL));
 	assert_int_equal(ms_find(ms, "node_disk_io_now")->nsamples, ARRAY_SIZE(kept));
 	ms_free(ms);
 }
@@ -73,9 +73,9 @@ static void test_diskstats_udev(void **state)
 {
 	struct metric_set *ms = collect_tree("default", 0);
 
-	assert_sample(ms, 1, "node_disk_info", "device", "sda", "major", "8", "minor", "0",
-		      "model", "TOSHIBA_KSDB4U86", "path", "pci-0000:3b:00.0-sas-phy7-lun-0",
-		      "revision", "0102", "serial", "2160A0D5FVGG", "wwn", "0x7c72382b8de36a64");
+	assert_sample(ms, 1, "node_disk_info", "device", "sda", "major", "8", "minor", "0", "model",
+		      "TOSHIBA_KSDB4U86", "path", "pci-0000:3b:00.0-sas-phy7-lun-0", "revision",
+		      "0102", "serial", "2160A0D5FVGG", "wwn", "0x7c72382b8de36a64");
 	assert_sample(ms, 1, "node_disk_info", "device", "nvme0n1", "major", "259", "minor", "0",
 		      "model", "SAMSUNG EHFTF55LURSY-000Y9", "path", "pci-0000:02:00.0-nvme-1",
 		      "revision", "4NBTUY95", "serial", "S252B6CU1HG3M1", "wwn",
@@ -95,9 +95,9 @@ static void test_diskstats_udev(void **state)
 	assert_sample(ms, 1, "node_disk_filesystem_info", "device", "sda", "type", "LVM2_member",
 		      "usage", "raid", "uuid", "cVVv6j-HSA2-IY33-1Jmj-dO2H-YL7w-b4Oxqw", "version",
 		      "LVM2 001");
-	assert_sample(ms, 1, "node_disk_filesystem_info", "device", "dm-0", "type", "ext4",
-		      "usage", "filesystem", "uuid", "3deafd0d-faff-4695-8d15-51061ae1f51b",
-		      "version", "1.0");
+	assert_sample(ms, 1, "node_disk_filesystem_info", "device", "dm-0", "type", "ext4", "usage",
+		      "filesystem", "uuid", "3deafd0d-faff-4695-8d15-51061ae1f51b", "version",
+		      "1.0");
 	assert_int_equal(ms_find(ms, "node_disk_filesystem_info")->nsamples, 2);
 	ms_free(ms);
 }
@@ -144,12 +144,9 @@ static void test_diskstats_missing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_diskstats_default),
-		cmocka_unit_test(test_diskstats_exclude),
-		cmocka_unit_test(test_diskstats_udev),
-		cmocka_unit_test(test_diskstats_old_kernels),
-		cmocka_unit_test(test_diskstats_garbled),
-		cmocka_unit_test(test_diskstats_missing),
+	    cmocka_unit_test(test_diskstats_default), cmocka_unit_test(test_diskstats_exclude),
+	    cmocka_unit_test(test_diskstats_udev),    cmocka_unit_test(test_diskstats_old_kernels),
+	    cmocka_unit_test(test_diskstats_garbled), cmocka_unit_test(test_diskstats_missing),
 	};
 	return cmocka_run_group_tests_name("diskstats", tests, NULL, NULL);
 }

@@ -67,7 +67,7 @@ static int hang_get(int *counter)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
@@ -130,26 +130,39 @@ static void assert_sane(const struct metric_set *ms, const char *mp)
 
 static void test_filesystem_default(void **state)
 {
-	static const char *const kept[] = { "/", "/boot/efi", "/home", "/mnt/backup disk",
-					    "/srv/ro", "/mnt/nfs", "/data/quote\"d\\dir",
-					    "/srv/sb-ro", "/run", "/run/lock", "/run/user/1000" };
+	static const char *const kept[] = {"/",
+					   "/boot/efi",
+					   "/home",
+					   "/mnt/backup disk",
+					   "/srv/ro",
+					   "/mnt/nfs",
+					   "/data/quote\"d\\dir",
+					   "/srv/sb-ro",
+					   "/run",
+					   "/run/lock",
+					   "/run/user/1000"};
 	static const char *const dropped[] = {
-		"/proc", "/sys", "/dev", "/dev/shm", "/sys/fs/cgroup", "/snap/core20/1974",
-		"/var/lib/docker/overlay2/4f1c2a9e/merged",
-		"/run/credentials/systemd-sysusers.service",
+	    "/proc",
+	    "/sys",
+	    "/dev",
+	    "/dev/shm",
+	    "/sys/fs/cgroup",
+	    "/snap/core20/1974",
+	    "/var/lib/docker/overlay2/4f1c2a9e/merged",
+	    "/run/credentials/systemd-sysusers.service",
 	};
 	static const struct {
 		const char *name, *help;
 	} fams[] = {
-		{ "node_filesystem_size_bytes", "Filesystem size in bytes." },
-		{ "node_filesystem_free_bytes", "Filesystem free space in bytes." },
-		{ "node_filesystem_avail_bytes",
-		  "Filesystem space available to non-root users in bytes." },
-		{ "node_filesystem_files", "Filesystem total file nodes." },
-		{ "node_filesystem_files_free", "Filesystem total free file nodes." },
-		{ "node_filesystem_readonly", "Filesystem read-only status." },
-		{ "node_filesystem_device_error",
-		  "Whether an error occurred while getting statistics for the given device." },
+	    {"node_filesystem_size_bytes", "Filesystem size in bytes."},
+	    {"node_filesystem_free_bytes", "Filesystem free space in bytes."},
+	    {"node_filesystem_avail_bytes",
+	     "Filesystem space available to non-root users in bytes."},
+	    {"node_filesystem_files", "Filesystem total file nodes."},
+	    {"node_filesystem_files_free", "Filesystem total free file nodes."},
+	    {"node_filesystem_readonly", "Filesystem read-only status."},
+	    {"node_filesystem_device_error",
+	     "Whether an error occurred while getting statistics for the given device."},
 	};
 	struct run r;
 
@@ -184,7 +197,8 @@ static void test_filesystem_default(void **state)
 	assert_sample(r.ms, 0, "node_filesystem_readonly",
 		      FS_LABELS("tmpfs", "tmpfs", "/run/user/1000"));
 	/* Read-only by its mount options, and by its superblock's. */
-	assert_sample(r.ms, 1, "node_filesystem_readonly", FS_LABELS("/dev/sdc1", "xfs", "/srv/ro"));
+	assert_sample(r.ms, 1, "node_filesystem_readonly",
+		      FS_LABELS("/dev/sdc1", "xfs", "/srv/ro"));
 	assert_sample(r.ms, 1, "node_filesystem_readonly",
 		      FS_LABELS("/dev/sdf1", "ext4", "/srv/sb-ro"));
 	/* No such directory under the root: an error, and no other series. */
@@ -230,9 +244,9 @@ static void test_filesystem_escapes(void **state)
 	assert_non_null(fixture_find(r.ms, "node_filesystem_device_error",
 				     FS_LABELS("/dev/sda5", "ext4", "/odd\\9x\\000y\\"), NULL));
 	/* Optional fields between the options and "-" are skipped. */
-	assert_non_null(fixture_find(r.ms, "node_filesystem_device_error",
-				     FS_LABELS("user@host:/my files", "fuse.sshfs", "/srv/dev name"),
-				     NULL));
+	assert_non_null(
+	    fixture_find(r.ms, "node_filesystem_device_error",
+			 FS_LABELS("user@host:/my files", "fuse.sshfs", "/srv/dev name"), NULL));
 	assert_int_equal(ms_find(r.ms, "node_filesystem_device_error")->nsamples, 5);
 	run_fini(&r);
 }
@@ -259,7 +273,7 @@ static void test_filesystem_rootfs_prefix(void **state)
 
 static void test_filesystem_config(void **state)
 {
-	struct config cfg = { 0 };
+	struct config cfg = {0};
 	struct run r;
 
 	filesystem_statvfs_fn = statvfs;
@@ -288,7 +302,7 @@ static void test_filesystem_config(void **state)
 
 static void test_filesystem_hung_mount(void **state)
 {
-	struct config cfg = { .filesystem_timeout_ms = 200 };
+	struct config cfg = {.filesystem_timeout_ms = 200};
 	double t0, took;
 	struct run r;
 
@@ -343,7 +357,7 @@ static void test_filesystem_hung_mount(void **state)
  * frees the shared state when it finally returns. */
 static void test_filesystem_fini_while_hung(void **state)
 {
-	struct config cfg = { .filesystem_timeout_ms = 50 };
+	struct config cfg = {.filesystem_timeout_ms = 50};
 	double t0;
 	struct run r;
 
@@ -357,13 +371,13 @@ static void test_filesystem_fini_while_hung(void **state)
 	hang_release();
 	for (int i = 0; i < 200 && hang_get(&hang_returns) < 1; i++)
 		sleep_ms(5);
-	sleep_ms(20);   /* let the worker drop the last reference (ASan checks the free) */
+	sleep_ms(20); /* let the worker drop the last reference (ASan checks the free) */
 	filesystem_statvfs_fn = statvfs;
 }
 
 static void test_filesystem_bad(void **state)
 {
-	static const char *const trees[] = { "garbled", "truncated" };
+	static const char *const trees[] = {"garbled", "truncated"};
 	struct run r;
 
 	filesystem_statvfs_fn = statvfs;
@@ -380,14 +394,14 @@ static void test_filesystem_bad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_filesystem_default),
-		cmocka_unit_test(test_filesystem_self_fallback),
-		cmocka_unit_test(test_filesystem_escapes),
-		cmocka_unit_test(test_filesystem_rootfs_prefix),
-		cmocka_unit_test(test_filesystem_config),
-		cmocka_unit_test(test_filesystem_hung_mount),
-		cmocka_unit_test(test_filesystem_fini_while_hung),
-		cmocka_unit_test(test_filesystem_bad),
+	    cmocka_unit_test(test_filesystem_default),
+	    cmocka_unit_test(test_filesystem_self_fallback),
+	    cmocka_unit_test(test_filesystem_escapes),
+	    cmocka_unit_test(test_filesystem_rootfs_prefix),
+	    cmocka_unit_test(test_filesystem_config),
+	    cmocka_unit_test(test_filesystem_hung_mount),
+	    cmocka_unit_test(test_filesystem_fini_while_hung),
+	    cmocka_unit_test(test_filesystem_bad),
 	};
 	return cmocka_run_group_tests_name("filesystem", tests, NULL, NULL);
 }

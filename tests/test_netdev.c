@@ -13,12 +13,12 @@ static struct metric_set *collect_tree(const char *tree, int want)
 
 static void test_netdev_default(void **state)
 {
-	static const char *const rx[] = { "bytes", "packets", "errs", "drop", "fifo", "frame",
-					  "compressed", "multicast" };
-	static const char *const tx[] = { "bytes", "packets", "errs", "drop", "fifo", "colls",
-					  "carrier", "compressed" };
-	static const double eth0_rx[] = { 68210035552.0, 52735682, 0, 121, 0, 0, 0, 103855 };
-	static const double eth0_tx[] = { 43217741921.0, 41023477, 3, 0, 1, 0, 2, 0 };
+	static const char *const rx[] = {"bytes", "packets", "errs",	   "drop",
+					 "fifo",  "frame",   "compressed", "multicast"};
+	static const char *const tx[] = {"bytes", "packets", "errs",	"drop",
+					 "fifo",  "colls",   "carrier", "compressed"};
+	static const double eth0_rx[] = {68210035552.0, 52735682, 0, 121, 0, 0, 0, 103855};
+	static const double eth0_tx[] = {43217741921.0, 41023477, 3, 0, 1, 0, 2, 0};
 	struct metric_set *ms = collect_tree("default", 0);
 	char name[96], help[96];
 
@@ -74,7 +74,7 @@ static void test_netdev_new_column(void **state)
 
 static void test_netdev_bad(void **state)
 {
-	static const char *const trees[] = { "garbled", "truncated", "netdev-header" };
+	static const char *const trees[] = {"garbled", "truncated", "netdev-header"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(trees); i++)
 		ms_free(collect_tree(trees[i], -EINVAL));
@@ -84,10 +84,10 @@ static void test_netdev_bad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_netdev_default),
-		cmocka_unit_test(test_netdev_nohandler),
-		cmocka_unit_test(test_netdev_new_column),
-		cmocka_unit_test(test_netdev_bad),
+	    cmocka_unit_test(test_netdev_default),
+	    cmocka_unit_test(test_netdev_nohandler),
+	    cmocka_unit_test(test_netdev_new_column),
+	    cmocka_unit_test(test_netdev_bad),
 	};
 	return cmocka_run_group_tests_name("netdev", tests, NULL, NULL);
 }

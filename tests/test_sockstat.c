@@ -75,9 +75,9 @@ static void test_sockstat_bad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sockstat_default),
-		cmocka_unit_test(test_sockstat_no_ipv6),
-		cmocka_unit_test(test_sockstat_bad),
+	    cmocka_unit_test(test_sockstat_default),
+	    cmocka_unit_test(test_sockstat_no_ipv6),
+	    cmocka_unit_test(test_sockstat_bad),
 	};
 	return cmocka_run_group_tests_name("sockstat", tests, NULL, NULL);
 }

@@ -30,9 +30,9 @@
 
 /* Columns before the counters: major, minor, name. */
 #define DS_HEAD 3
-#define DS_MIN_COLS 14          /* before 4.18: 11 counters */
-#define DS_DISCARD_COLS 18      /* 4.18+: discards */
-#define DS_FLUSH_COLS 20        /* 5.5+: flushes */
+#define DS_MIN_COLS 14	   /* before 4.18: 11 counters */
+#define DS_DISCARD_COLS 18 /* 4.18+: discards */
+#define DS_FLUSH_COLS 20   /* 5.5+: flushes */
 #define DS_MAX_COLS 32
 
 enum ds_scale { DS_RAW, DS_SECTORS, DS_MS };
@@ -45,73 +45,83 @@ static const struct ds_field {
 	unsigned int col;
 	enum ds_scale scale;
 } ds_fields[] = {
-	{ "node_disk_reads_completed_total",
-	  "The total number of reads completed successfully.", METRIC_COUNTER, 0, DS_RAW },
-	{ "node_disk_reads_merged_total", "The total number of reads merged.", METRIC_COUNTER, 1,
-	  DS_RAW },
-	{ "node_disk_read_bytes_total", "The total number of bytes read successfully.",
-	  METRIC_COUNTER, 2, DS_SECTORS },
-	{ "node_disk_read_time_seconds_total", "The total number of seconds spent by all reads.",
-	  METRIC_COUNTER, 3, DS_MS },
-	{ "node_disk_writes_completed_total",
-	  "The total number of writes completed successfully.", METRIC_COUNTER, 4, DS_RAW },
-	{ "node_disk_writes_merged_total", "The number of writes merged.", METRIC_COUNTER, 5,
-	  DS_RAW },
-	{ "node_disk_written_bytes_total", "The total number of bytes written successfully.",
-	  METRIC_COUNTER, 6, DS_SECTORS },
-	{ "node_disk_write_time_seconds_total",
-	  "This is the total number of seconds spent by all writes.", METRIC_COUNTER, 7, DS_MS },
-	{ "node_disk_io_now", "The number of I/Os currently in progress.", METRIC_GAUGE, 8,
-	  DS_RAW },
-	{ "node_disk_io_time_seconds_total", "Total seconds spent doing I/Os.", METRIC_COUNTER, 9,
-	  DS_MS },
-	{ "node_disk_io_time_weighted_seconds_total", "The weighted # of seconds spent doing I/Os.",
-	  METRIC_COUNTER, 10, DS_MS },
-	{ "node_disk_discards_completed_total",
-	  "The total number of discards completed successfully.", METRIC_COUNTER, 11, DS_RAW },
-	{ "node_disk_discards_merged_total", "The total number of discards merged.",
-	  METRIC_COUNTER, 12, DS_RAW },
-	/* node_exporter exports this one in sectors, not bytes; we keep its name and unit so
-	 * existing queries stay right. */
-	{ "node_disk_discarded_sectors_total", "The total number of sectors discarded successfully.",
-	  METRIC_COUNTER, 13, DS_RAW },
-	{ "node_disk_discard_time_seconds_total",
-	  "This is the total number of seconds spent by all discards.", METRIC_COUNTER, 14, DS_MS },
-	/* No full stop at the end: 1.5's text, kept byte for byte. */
-	{ "node_disk_flush_requests_total",
-	  "The total number of flush requests completed successfully", METRIC_COUNTER, 15, DS_RAW },
-	{ "node_disk_flush_requests_time_seconds_total",
-	  "This is the total number of seconds spent by all flush requests.", METRIC_COUNTER, 16,
-	  DS_MS },
+    {"node_disk_reads_completed_total", "The total number of reads completed successfully.",
+     METRIC_COUNTER, 0, DS_RAW},
+    {"node_disk_reads_merged_total", "The total number of reads merged.", METRIC_COUNTER, 1,
+     DS_RAW},
+    {"node_disk_read_bytes_total", "The total number of bytes read successfully.", METRIC_COUNTER,
+     2, DS_SECTORS},
+    {"node_disk_read_time_seconds_total", "The total number of seconds spent by all reads.",
+     METRIC_COUNTER, 3, DS_MS},
+    {"node_disk_writes_completed_total", "The total number of writes completed successfully.",
+     METRIC_COUNTER, 4, DS_RAW},
+    {"node_disk_writes_merged_total", "The number of writes merged.", METRIC_COUNTER, 5, DS_RAW},
+    {"node_disk_written_bytes_total", "The total number of bytes written successfully.",
+     METRIC_COUNTER, 6, DS_SECTORS},
+    {"node_disk_write_time_seconds_total",
+     "This is the total number of seconds spent by all writes.", METRIC_COUNTER, 7, DS_MS},
+    {"node_disk_io_now", "The number of I/Os currently in progress.", METRIC_GAUGE, 8, DS_RAW},
+    {"node_disk_io_time_seconds_total", "Total seconds spent doing I/Os.", METRIC_COUNTER, 9,
+     DS_MS},
+    {"node_disk_io_time_weighted_seconds_total", "The weighted # of seconds spent doing I/Os.",
+     METRIC_COUNTER, 10, DS_MS},
+    {"node_disk_discards_completed_total", "The total number of discards completed successfully.",
+     METRIC_COUNTER, 11, DS_RAW},
+    {"node_disk_discards_merged_total", "The total number of discards merged.", METRIC_COUNTER, 12,
+     DS_RAW},
+    /* node_exporter exports this one in sectors, not bytes; we keep its name and unit so
+     * existing queries stay right. */
+    {"node_disk_discarded_sectors_total", "The total number of sectors discarded successfully.",
+     METRIC_COUNTER, 13, DS_RAW},
+    {"node_disk_discard_time_seconds_total",
+     "This is the total number of seconds spent by all discards.", METRIC_COUNTER, 14, DS_MS},
+    /* No full stop at the end: 1.5's text, kept byte for byte. */
+    {"node_disk_flush_requests_total", "The total number of flush requests completed successfully",
+     METRIC_COUNTER, 15, DS_RAW},
+    {"node_disk_flush_requests_time_seconds_total",
+     "This is the total number of seconds spent by all flush requests.", METRIC_COUNTER, 16, DS_MS},
 };
 
 /* The udev properties we export, as found in the database's "E:KEY=VALUE" lines. */
 enum udev_prop {
-	U_MODEL, U_PATH, U_REVISION, U_SERIAL, U_WWN,
-	U_ATA_ROT, U_ATA_WC, U_ATA_WCE,
-	U_DM_LV_LAYER, U_DM_LV_NAME, U_DM_NAME, U_DM_UUID, U_DM_VG_NAME,
-	U_FS_TYPE, U_FS_USAGE, U_FS_UUID, U_FS_VERSION,
+	U_MODEL,
+	U_PATH,
+	U_REVISION,
+	U_SERIAL,
+	U_WWN,
+	U_ATA_ROT,
+	U_ATA_WC,
+	U_ATA_WCE,
+	U_DM_LV_LAYER,
+	U_DM_LV_NAME,
+	U_DM_NAME,
+	U_DM_UUID,
+	U_DM_VG_NAME,
+	U_FS_TYPE,
+	U_FS_USAGE,
+	U_FS_UUID,
+	U_FS_VERSION,
 	U_NPROPS
 };
 
 static const char *const udev_keys[U_NPROPS] = {
-	[U_MODEL] = "ID_MODEL",
-	[U_PATH] = "ID_PATH",
-	[U_REVISION] = "ID_REVISION",
-	[U_SERIAL] = "ID_SERIAL_SHORT",
-	[U_WWN] = "ID_WWN",
-	[U_ATA_ROT] = "ID_ATA_ROTATION_RATE_RPM",
-	[U_ATA_WC] = "ID_ATA_WRITE_CACHE",
-	[U_ATA_WCE] = "ID_ATA_WRITE_CACHE_ENABLED",
-	[U_DM_LV_LAYER] = "DM_LV_LAYER",
-	[U_DM_LV_NAME] = "DM_LV_NAME",
-	[U_DM_NAME] = "DM_NAME",
-	[U_DM_UUID] = "DM_UUID",
-	[U_DM_VG_NAME] = "DM_VG_NAME",
-	[U_FS_TYPE] = "ID_FS_TYPE",
-	[U_FS_USAGE] = "ID_FS_USAGE",
-	[U_FS_UUID] = "ID_FS_UUID",
-	[U_FS_VERSION] = "ID_FS_VERSION",
+    [U_MODEL] = "ID_MODEL",
+    [U_PATH] = "ID_PATH",
+    [U_REVISION] = "ID_REVISION",
+    [U_SERIAL] = "ID_SERIAL_SHORT",
+    [U_WWN] = "ID_WWN",
+    [U_ATA_ROT] = "ID_ATA_ROTATION_RATE_RPM",
+    [U_ATA_WC] = "ID_ATA_WRITE_CACHE",
+    [U_ATA_WCE] = "ID_ATA_WRITE_CACHE_ENABLED",
+    [U_DM_LV_LAYER] = "DM_LV_LAYER",
+    [U_DM_LV_NAME] = "DM_LV_NAME",
+    [U_DM_NAME] = "DM_NAME",
+    [U_DM_UUID] = "DM_UUID",
+    [U_DM_VG_NAME] = "DM_VG_NAME",
+    [U_FS_TYPE] = "ID_FS_TYPE",
+    [U_FS_USAGE] = "ID_FS_USAGE",
+    [U_FS_UUID] = "ID_FS_UUID",
+    [U_FS_VERSION] = "ID_FS_VERSION",
 };
 
 /* node_exporter's default --collector.diskstats.device-exclude,
@@ -138,7 +148,7 @@ static const char *skip_digits(const char *s)
 
 static bool diskstats_excluded(const char *name)
 {
-	static const char *const prefixes[] = { "ram", "loop", "fd" };
+	static const char *const prefixes[] = {"ram", "loop", "fd"};
 	const char *p;
 
 	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
@@ -168,8 +178,8 @@ static bool diskstats_excluded(const char *name)
  * else leaves the family out for that device, as 1.5 does. */
 static int parse_go_bool(const char *s, double *out)
 {
-	static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True" };
-	static const char *const no[] = { "0", "f", "F", "false", "FALSE", "False" };
+	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
+	static const char *const no[] = {"0", "f", "F", "false", "FALSE", "False"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
 		if (!strcmp(s, yes[i])) {
@@ -213,37 +223,42 @@ static void udev_read(const struct collect_ctx *ctx, const char *major, const ch
 	}
 }
 
-static void udev_emit(struct metric_set *ms, const char *dev, const char *major,
-		      const char *minor, const char *const p[U_NPROPS])
+static void udev_emit(struct metric_set *ms, const char *dev, const char *major, const char *minor,
+		      const char *const p[U_NPROPS])
 {
 #define P(i) (p[i] ? p[i] : "")
 	double v;
 
-	ms_add(ms, ms_family(ms, "node_disk_info", METRIC_GAUGE,
-			     "Info of /sys/block/<block_device>."),
+	ms_add(ms,
+	       ms_family(ms, "node_disk_info", METRIC_GAUGE, "Info of /sys/block/<block_device>."),
 	       1, "device", dev, "major", major, "minor", minor, "model", P(U_MODEL), "path",
 	       P(U_PATH), "revision", P(U_REVISION), "serial", P(U_SERIAL), "wwn", P(U_WWN), NULL);
 	if (p[U_ATA_ROT] && !parse_double(p[U_ATA_ROT], &v))
-		ms_add(ms, ms_family(ms, "node_disk_ata_rotation_rate_rpm", METRIC_GAUGE,
-				     "ATA disk rotation rate in RPMs (0 for SSDs)."),
+		ms_add(ms,
+		       ms_family(ms, "node_disk_ata_rotation_rate_rpm", METRIC_GAUGE,
+				 "ATA disk rotation rate in RPMs (0 for SSDs)."),
 		       v, "device", dev, NULL);
 	if (p[U_ATA_WC] && !parse_go_bool(p[U_ATA_WC], &v))
-		ms_add(ms, ms_family(ms, "node_disk_ata_write_cache", METRIC_GAUGE,
-				     "ATA disk has a write cache."),
+		ms_add(ms,
+		       ms_family(ms, "node_disk_ata_write_cache", METRIC_GAUGE,
+				 "ATA disk has a write cache."),
 		       v, "device", dev, NULL);
 	if (p[U_ATA_WCE] && !parse_go_bool(p[U_ATA_WCE], &v))
-		ms_add(ms, ms_family(ms, "node_disk_ata_write_cache_enabled", METRIC_GAUGE,
-				     "ATA disk has its write cache enabled."),
+		ms_add(ms,
+		       ms_family(ms, "node_disk_ata_write_cache_enabled", METRIC_GAUGE,
+				 "ATA disk has its write cache enabled."),
 		       v, "device", dev, NULL);
 	if (p[U_DM_NAME])
-		ms_add(ms, ms_family(ms, "node_disk_device_mapper_info", METRIC_GAUGE,
-				     "Info about disk device mapper."),
+		ms_add(ms,
+		       ms_family(ms, "node_disk_device_mapper_info", METRIC_GAUGE,
+				 "Info about disk device mapper."),
 		       1, "device", dev, "lv_layer", P(U_DM_LV_LAYER), "lv_name", P(U_DM_LV_NAME),
 		       "name", P(U_DM_NAME), "uuid", P(U_DM_UUID), "vg_name", P(U_DM_VG_NAME),
 		       NULL);
 	if (p[U_FS_TYPE] && *p[U_FS_TYPE])
-		ms_add(ms, ms_family(ms, "node_disk_filesystem_info", METRIC_GAUGE,
-				     "Info about disk filesystem."),
+		ms_add(ms,
+		       ms_family(ms, "node_disk_filesystem_info", METRIC_GAUGE,
+				 "Info about disk filesystem."),
 		       1, "device", dev, "type", P(U_FS_TYPE), "usage", P(U_FS_USAGE), "uuid",
 		       P(U_FS_UUID), "version", P(U_FS_VERSION), NULL);
 #undef P
@@ -251,7 +266,7 @@ static void udev_emit(struct metric_set *ms, const char *dev, const char *major,
 
 static int diskstats_collect(struct collect_ctx *ctx, struct metric_set *ms)
 {
-	struct family *fams[ARRAY_SIZE(ds_fields)] = { 0 };
+	struct family *fams[ARRAY_SIZE(ds_fields)] = {0};
 	const char *props[U_NPROPS];
 	struct buf b, ub;
 	char *cur, *line;
@@ -278,8 +293,9 @@ static int diskstats_collect(struct collect_ctx *ctx, struct metric_set *ms)
 			goto out;
 		}
 		/* Use only whole groups of columns: a 19-column line has discards, not flushes. */
-		ncounters = n >= DS_FLUSH_COLS ? DS_FLUSH_COLS : n >= DS_DISCARD_COLS ?
-			    DS_DISCARD_COLS : DS_MIN_COLS;
+		ncounters = n >= DS_FLUSH_COLS	   ? DS_FLUSH_COLS
+			    : n >= DS_DISCARD_COLS ? DS_DISCARD_COLS
+						   : DS_MIN_COLS;
 		ncounters -= DS_HEAD;
 		for (size_t i = 0; i < ncounters; i++) {
 			if (parse_u64(f[DS_HEAD + i], &v[i])) {
@@ -317,8 +333,8 @@ out:
 }
 
 const struct collector collector_diskstats = {
-	.name = "diskstats",
-	.help = "Disk I/O statistics from /proc/diskstats",
-	.default_enabled = true,
-	.collect = diskstats_collect,
+    .name = "diskstats",
+    .help = "Disk I/O statistics from /proc/diskstats",
+    .default_enabled = true,
+    .collect = diskstats_collect,
 };

@@ -43,12 +43,12 @@
 
 /* node_exporter 1.5's defaults (collector/filesystem_linux.go upstream; Debian's
  * package patches the mount points one to also drop /run, /mnt and /media). */
-#define FS_MOUNT_POINTS_EXCLUDE                                                        \
-	"^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)" \
+#define FS_MOUNT_POINTS_EXCLUDE                                                                    \
+	"^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)"      \
 	"($|/)"
-#define FS_TYPES_EXCLUDE                                                                   \
-	"^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|" \
-	"iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|"      \
+#define FS_TYPES_EXCLUDE                                                                           \
+	"^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|"    \
+	"iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|"          \
 	"squashfs|sysfs|tracefs)$"
 #define FS_DEFAULT_TIMEOUT_MS 1000
 /* A statvfs() needs a few hundred bytes of stack; glibc's default would be 8 MiB
@@ -65,39 +65,39 @@ int (*filesystem_statvfs_fn)(const char *path, struct statvfs *buf) = statvfs;
 enum fs_job_state { JOB_PENDING, JOB_RUNNING, JOB_DONE, JOB_TIMEDOUT };
 
 struct fs_job {
-	size_t path_off;        /* into fs_shared.paths */
+	size_t path_off; /* into fs_shared.paths */
 	enum fs_job_state state;
-	int err;                /* 0 or -errno */
+	int err; /* 0 or -errno */
 	struct statvfs st;
 };
 
 struct fs_stuck {
-	char *mountpoint;       /* owned; the label value */
-	uint64_t worker;        /* the worker still inside its statvfs() */
+	char *mountpoint; /* owned; the label value */
+	uint64_t worker;  /* the worker still inside its statvfs() */
 };
 
 struct fs_shared {
 	pthread_mutex_t mu;
-	pthread_cond_t work_cv;         /* workers: a batch arrived, or stop */
-	pthread_cond_t done_cv;         /* collector: the batch is finished */
+	pthread_cond_t work_cv; /* workers: a batch arrived, or stop */
+	pthread_cond_t done_cv; /* collector: the batch is finished */
 	unsigned int refs;
 	bool shutdown;
 	uint64_t next_id;
-	uint64_t active;                /* the worker allowed to take jobs; 0: none */
-	bool busy;                      /* active worker is inside statvfs() on job cur */
+	uint64_t active; /* the worker allowed to take jobs; 0: none */
+	bool busy;	 /* active worker is inside statvfs() on job cur */
 	size_t cur;
-	double cur_start;               /* monotonic seconds */
-	uint64_t batch;                 /* bumped per collection */
+	double cur_start; /* monotonic seconds */
+	uint64_t batch;	  /* bumped per collection */
 	struct fs_job *jobs;
 	size_t njobs, cap, next, nfinished;
-	struct buf paths;               /* NUL-separated statvfs paths of the batch */
+	struct buf paths; /* NUL-separated statvfs paths of the batch */
 	struct fs_stuck *stuck;
 	size_t nstuck, stuck_cap;
 };
 
 struct fs_state {
 	regex_t mount_points, fs_types;
-	double timeout;                 /* seconds */
+	double timeout; /* seconds */
 	struct fs_shared *sh;
 };
 
@@ -110,9 +110,9 @@ struct fs_worker_arg {
 struct fs_mount {
 	const char *device, *fstype, *mountpoint;
 	bool ro;
-	bool stuck;             /* skipped: an earlier call still hangs */
-	uint64_t hash;          /* of the three labels, to find duplicates fast */
-	size_t job;             /* index in the batch, SIZE_MAX when not queued */
+	bool stuck;    /* skipped: an earlier call still hangs */
+	uint64_t hash; /* of the three labels, to find duplicates fast */
+	size_t job;    /* index in the batch, SIZE_MAX when not queued */
 	int err;
 	struct statvfs st;
 };
@@ -234,7 +234,7 @@ static int fs_spawn_locked(struct fs_shared *sh)
 
 	if (!arg)
 		return -ENOMEM;
-	*arg = (struct fs_worker_arg){ .sh = sh, .id = id };
+	*arg = (struct fs_worker_arg){.sh = sh, .id = id};
 	/* Set before the thread runs: it checks this first, once we drop the lock. */
 	sh->active = id;
 	sh->busy = false;
@@ -268,8 +268,8 @@ static void fs_timespec_at(double t_mono, struct timespec *ts)
 
 /* Runs the queued batch to its end: every job done or timed out. Returns the
  * number of timed-out jobs. Called with sh->mu held. */
-static int fs_run_batch_locked(struct fs_shared *sh, double timeout,
-			       const struct fs_mount *mounts, size_t nmounts)
+static int fs_run_batch_locked(struct fs_shared *sh, double timeout, const struct fs_mount *mounts,
+			       size_t nmounts)
 {
 	double idle_since = fs_now();
 	size_t last_next = sh->next;
@@ -310,7 +310,7 @@ static int fs_run_batch_locked(struct fs_shared *sh, double timeout,
 
 					if (copy)
 						sh->stuck[sh->nstuck++] = (struct fs_stuck){
-							.mountpoint = copy, .worker = sh->active };
+						    .mountpoint = copy, .worker = sh->active};
 				}
 			}
 			sh->active = 0;
@@ -321,7 +321,7 @@ static int fs_run_batch_locked(struct fs_shared *sh, double timeout,
 			continue;
 		}
 		if (!sh->busy && sh->next < sh->njobs && now >= idle_since + timeout)
-			break;  /* the worker never picked up: give up on the rest */
+			break; /* the worker never picked up: give up on the rest */
 		deadline = sh->busy ? sh->cur_start + timeout : idle_since + timeout;
 		fs_timespec_at(deadline, &ts);
 		pthread_cond_timedwait(&sh->done_cv, &sh->mu, &ts);
@@ -332,7 +332,7 @@ static int fs_run_batch_locked(struct fs_shared *sh, double timeout,
 	for (size_t i = 0; i < sh->njobs; i++)
 		if (sh->jobs[i].state == JOB_PENDING)
 			sh->jobs[i].err = -EAGAIN;
-	sh->next = sh->njobs;   /* nothing more for the worker to take */
+	sh->next = sh->njobs; /* nothing more for the worker to take */
 	return ntimedout;
 }
 
@@ -388,12 +388,12 @@ static int fs_parse_line(char *line, struct fs_mount *m)
 	if (f[4][0] != '/')
 		return -EINVAL;
 	*m = (struct fs_mount){
-		.mountpoint = f[4],
-		.fstype = f[sep + 1],
-		.device = f[sep + 2],
-		/* /proc/mounts says "ro" when either the mount or its superblock is. */
-		.ro = fs_opt_ro(f[5]) || (sep + 3 < n && fs_opt_ro(f[sep + 3])),
-		.job = SIZE_MAX,
+	    .mountpoint = f[4],
+	    .fstype = f[sep + 1],
+	    .device = f[sep + 2],
+	    /* /proc/mounts says "ro" when either the mount or its superblock is. */
+	    .ro = fs_opt_ro(f[5]) || (sep + 3 < n && fs_opt_ro(f[sep + 3])),
+	    .job = SIZE_MAX,
 	};
 	return 0;
 }
@@ -417,8 +417,8 @@ static const char *fs_strip_rootfs(const char *rootfs, const char *mp)
 static uint64_t fs_hash(uint64_t h, const char *s)
 {
 	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;     /* FNV-1a */
-	return (h ^ 0xff) * 1099511628211ULL;   /* a separator, so "a"+"bc" != "ab"+"c" */
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL; /* FNV-1a */
+	return (h ^ 0xff) * 1099511628211ULL; /* a separator, so "a"+"bc" != "ab"+"c" */
 }
 
 /* Quadratic, but on integers first: a node with a thousand pod mounts stays well
@@ -441,22 +441,27 @@ static void fs_emit(struct metric_set *ms, struct family **fam, const struct fs_
 	static const struct {
 		const char *name, *help;
 	} defs[] = {
-		{ "node_filesystem_size_bytes", "Filesystem size in bytes." },
-		{ "node_filesystem_free_bytes", "Filesystem free space in bytes." },
-		{ "node_filesystem_avail_bytes",
-		  "Filesystem space available to non-root users in bytes." },
-		{ "node_filesystem_files", "Filesystem total file nodes." },
-		{ "node_filesystem_files_free", "Filesystem total free file nodes." },
-		{ "node_filesystem_readonly", "Filesystem read-only status." },
-		{ "node_filesystem_device_error",
-		  "Whether an error occurred while getting statistics for the given device." },
+	    {"node_filesystem_size_bytes", "Filesystem size in bytes."},
+	    {"node_filesystem_free_bytes", "Filesystem free space in bytes."},
+	    {"node_filesystem_avail_bytes",
+	     "Filesystem space available to non-root users in bytes."},
+	    {"node_filesystem_files", "Filesystem total file nodes."},
+	    {"node_filesystem_files_free", "Filesystem total free file nodes."},
+	    {"node_filesystem_readonly", "Filesystem read-only status."},
+	    {"node_filesystem_device_error",
+	     "Whether an error occurred while getting statistics for the given device."},
 	};
 	/* node_exporter multiplies the block counts by f_bsize, not f_frsize; on Linux
 	 * they agree for every filesystem that reports both. */
 	double bs = (double)m->st.f_bsize;
 	double v[ARRAY_SIZE(defs)] = {
-		(double)m->st.f_blocks * bs, (double)m->st.f_bfree * bs, (double)m->st.f_bavail * bs,
-		(double)m->st.f_files, (double)m->st.f_ffree, m->ro ? 1 : 0, 0,
+	    (double)m->st.f_blocks * bs,
+	    (double)m->st.f_bfree * bs,
+	    (double)m->st.f_bavail * bs,
+	    (double)m->st.f_files,
+	    (double)m->st.f_ffree,
+	    m->ro ? 1 : 0,
+	    0,
 	};
 	size_t first = 0;
 
@@ -485,8 +490,8 @@ static void fs_detail(struct collect_ctx *ctx, const struct fs_mount *mounts, si
 
 		if (!m->stuck && m->err != -ETIMEDOUT)
 			continue;
-		w = snprintf(ctx->detail + len, cap - len, "%s%s", any ? ", " : "statvfs hung: ",
-			     m->mountpoint);
+		w = snprintf(ctx->detail + len, cap - len, "%s%s",
+			     any ? ", " : "statvfs hung: ", m->mountpoint);
 		any = true;
 		if (w < 0 || (size_t)w >= cap - len) {
 			snprintf(ctx->detail + cap - 4, 4, "...");
@@ -509,7 +514,7 @@ static int fs_read_mounts(const struct collect_ctx *ctx, struct buf *b)
 static int filesystem_collect(struct collect_ctx *ctx, struct metric_set *ms)
 {
 	struct fs_state *s = ctx->state;
-	struct family *fam[7] = { 0 };
+	struct family *fam[7] = {0};
 	struct fs_mount *mounts = NULL;
 	size_t nmounts = 0, cap = 0, njobs = 0;
 	struct fs_shared *sh;
@@ -583,7 +588,7 @@ static int filesystem_collect(struct collect_ctx *ctx, struct metric_set *ms)
 			continue;
 		}
 		m->job = njobs;
-		sh->jobs[njobs++] = (struct fs_job){ .path_off = sh->paths.len };
+		sh->jobs[njobs++] = (struct fs_job){.path_off = sh->paths.len};
 		buf_put(&sh->paths, path, strlen(path) + 1);
 	}
 	if (sh->paths.oom) {
@@ -650,12 +655,14 @@ static void filesystem_fini(struct collect_ctx *ctx)
 static int filesystem_init(struct collect_ctx *ctx)
 {
 	const struct config *cfg = ctx->cfg;
-	const char *mp_re = cfg && cfg->filesystem_mount_points_exclude ?
-			    cfg->filesystem_mount_points_exclude : FS_MOUNT_POINTS_EXCLUDE;
-	const char *fs_re = cfg && cfg->filesystem_fs_types_exclude ?
-			    cfg->filesystem_fs_types_exclude : FS_TYPES_EXCLUDE;
-	uint64_t timeout_ms = cfg && cfg->filesystem_timeout_ms ? cfg->filesystem_timeout_ms :
-			      FS_DEFAULT_TIMEOUT_MS;
+	const char *mp_re = cfg && cfg->filesystem_mount_points_exclude
+				? cfg->filesystem_mount_points_exclude
+				: FS_MOUNT_POINTS_EXCLUDE;
+	const char *fs_re = cfg && cfg->filesystem_fs_types_exclude
+				? cfg->filesystem_fs_types_exclude
+				: FS_TYPES_EXCLUDE;
+	uint64_t timeout_ms =
+	    cfg && cfg->filesystem_timeout_ms ? cfg->filesystem_timeout_ms : FS_DEFAULT_TIMEOUT_MS;
 	struct fs_state *s = calloc(1, sizeof(*s));
 	struct fs_shared *sh = calloc(1, sizeof(*sh));
 	int rc;
@@ -702,10 +709,10 @@ static int filesystem_init(struct collect_ctx *ctx)
 }
 
 const struct collector collector_filesystem = {
-	.name = "filesystem",
-	.help = "Filesystem sizes from statvfs() on every mount in /proc/1/mountinfo",
-	.default_enabled = true,
-	.init = filesystem_init,
-	.collect = filesystem_collect,
-	.fini = filesystem_fini,
+    .name = "filesystem",
+    .help = "Filesystem sizes from statvfs() on every mount in /proc/1/mountinfo",
+    .default_enabled = true,
+    .init = filesystem_init,
+    .collect = filesystem_collect,
+    .fini = filesystem_fini,
 };

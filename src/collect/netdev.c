@@ -41,8 +41,8 @@ static int netdev_header(char *part, const char *dir, struct netdev_col *cols, s
 		int b = snprintf(c->help, sizeof(c->help), "Network device statistic %s_%s.", dir,
 				 f[i]);
 
-		if (a < 0 || (size_t)a >= sizeof(c->name) || b < 0 || (size_t)b >= sizeof(c->help) ||
-		    !metric_name_valid(c->name))
+		if (a < 0 || (size_t)a >= sizeof(c->name) || b < 0 ||
+		    (size_t)b >= sizeof(c->help) || !metric_name_valid(c->name))
 			return -EINVAL;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(cols[j].name, c->name))
@@ -123,7 +123,7 @@ static int netdev_collect(struct collect_ctx *ctx, struct metric_set *ms)
 
 		if (!colon) {
 			if (split_fields(line, f, 1) == 0)
-				continue;       /* blank line */
+				continue; /* blank line */
 			err = -EINVAL;
 			goto out;
 		}
@@ -136,7 +136,8 @@ static int netdev_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		n = split_fields(colon + 1, f, ARRAY_SIZE(f));
 		if (n != nrx + ntx) {
 			snprintf(ctx->detail, sizeof(ctx->detail),
-				 "net/dev: %.64s has %zu columns, header names %zu", dev, n, nrx + ntx);
+				 "net/dev: %.64s has %zu columns, header names %zu", dev, n,
+				 nrx + ntx);
 			err = -EINVAL;
 			goto out;
 		}
@@ -149,7 +150,8 @@ static int netdev_collect(struct collect_ctx *ctx, struct metric_set *ms)
 			continue;
 		for (size_t i = 0; i < n; i++) {
 			if (!cols[i].fam)
-				cols[i].fam = ms_family(ms, cols[i].name, METRIC_COUNTER, cols[i].help);
+				cols[i].fam =
+				    ms_family(ms, cols[i].name, METRIC_COUNTER, cols[i].help);
 			ms_add(ms, cols[i].fam, (double)v[i], "device", dev, NULL);
 		}
 		if (want_nohandler)
@@ -163,8 +165,8 @@ out:
 }
 
 const struct collector collector_netdev = {
-	.name = "netdev",
-	.help = "Network device statistics from /proc/net/dev",
-	.default_enabled = true,
-	.collect = netdev_collect,
+    .name = "netdev",
+    .help = "Network device statistics from /proc/net/dev",
+    .default_enabled = true,
+    .collect = netdev_collect,
 };

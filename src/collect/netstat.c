@@ -20,10 +20,10 @@
 #include "util.h"
 
 /* node_exporter 1.5's default, from `node_exporter --help`. */
-#define NETSTAT_FIELDS                                                                     \
-	"^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|" \
-	"OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|"  \
-	"InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|"       \
+#define NETSTAT_FIELDS                                                                             \
+	"^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|"      \
+	"OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|"      \
+	"InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|"           \
 	"OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$"
 
 /* Twice the names a 6.x kernel has, so the set stays under half full; past
@@ -35,7 +35,7 @@
 #define NETSTAT_MAX_FIELDS 512
 
 struct netstat_slot {
-	char *name;             /* "TcpExt_ListenDrops", owned */
+	char *name; /* "TcpExt_ListenDrops", owned */
 	bool match;
 };
 
@@ -47,7 +47,7 @@ struct netstat_state {
 
 static uint64_t netstat_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;    /* FNV-1a */
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
 
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
@@ -167,12 +167,12 @@ static int netstat_collect(struct collect_ctx *ctx, struct metric_set *ms)
 {
 	static const struct {
 		const char *rel;
-		bool optional;          /* snmp6 is absent when IPv6 is off */
+		bool optional; /* snmp6 is absent when IPv6 is off */
 		bool snmp6;
 	} files[] = {
-		{ "net/netstat", false, false },
-		{ "net/snmp", false, false },
-		{ "net/snmp6", true, true },
+	    {"net/netstat", false, false},
+	    {"net/snmp", false, false},
+	    {"net/snmp6", true, true},
 	};
 	struct netstat_state *st = ctx->state;
 	struct buf b;
@@ -188,8 +188,8 @@ static int netstat_collect(struct collect_ctx *ctx, struct metric_set *ms)
 			continue;
 		}
 		if (!err)
-			err = files[i].snmp6 ? netstat_parse_snmp6(st, ms, b.data) :
-					       netstat_parse_pairs(st, ms, b.data);
+			err = files[i].snmp6 ? netstat_parse_snmp6(st, ms, b.data)
+					     : netstat_parse_pairs(st, ms, b.data);
 		if (err) {
 			snprintf(ctx->detail, sizeof(ctx->detail), "%s: %s", files[i].rel,
 				 strerror(-err));
@@ -230,10 +230,10 @@ static int netstat_init(struct collect_ctx *ctx)
 }
 
 const struct collector collector_netstat = {
-	.name = "netstat",
-	.help = "Network statistics from /proc/net/netstat, snmp and snmp6",
-	.default_enabled = true,
-	.init = netstat_init,
-	.collect = netstat_collect,
-	.fini = netstat_fini,
+    .name = "netstat",
+    .help = "Network statistics from /proc/net/netstat, snmp and snmp6",
+    .default_enabled = true,
+    .init = netstat_init,
+    .collect = netstat_collect,
+    .fini = netstat_fini,
 };

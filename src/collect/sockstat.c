@@ -60,9 +60,9 @@ static int sockstat_parse(char *text, bool v4, struct metric_set *ms, long page_
 				return -EINVAL;
 			/* Only the IPv4 file counts sockets; node_exporter has no IPv6 twin. */
 			if (v4) {
-				struct family *fam = ms_family(ms, "node_sockstat_sockets_used",
-							       METRIC_GAUGE,
-							       "Number of IPv4 sockets in use.");
+				struct family *fam =
+				    ms_family(ms, "node_sockstat_sockets_used", METRIC_GAUGE,
+					      "Number of IPv4 sockets in use.");
 
 				if (fam && fam->nsamples)
 					return -EINVAL;
@@ -88,7 +88,7 @@ static int sockstat_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	static const struct {
 		const char *rel;
 		bool v4;
-	} files[] = { { "net/sockstat", true }, { "net/sockstat6", false } };
+	} files[] = {{"net/sockstat", true}, {"net/sockstat6", false}};
 	long page_size = sysconf(_SC_PAGESIZE);
 	size_t found = 0;
 	struct buf b;
@@ -117,8 +117,8 @@ out:
 }
 
 const struct collector collector_sockstat = {
-	.name = "sockstat",
-	.help = "Socket statistics from /proc/net/sockstat and sockstat6",
-	.default_enabled = true,
-	.collect = sockstat_collect,
+    .name = "sockstat",
+    .help = "Socket statistics from /proc/net/sockstat and sockstat6",
+    .default_enabled = true,
+    .collect = sockstat_collect,
 };
