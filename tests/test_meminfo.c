@@ -77,8 +77,9 @@ static void test_meminfo_inputs(void **state)
 		{ "MemTotal: 1 kB\n\n", -EINVAL, 0 },
 		{ "MemTotal: 1 kB", -EINVAL, 0 },               /* cut short */
 		{ "MemTotal: 99999999999999999999 kB\n", -EINVAL, 0 },
-		{ "MemTotal: 1 kB\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA: 1\n",
-		  -EINVAL, 0 },
+		{ "MemTotal: 1 kB\n"
+		  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA: 1\n",
+		  -EINVAL, 0 },                                 /* name too long */
 		{ "", -EINVAL, 0 },
 	};
 

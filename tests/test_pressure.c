@@ -145,8 +145,10 @@ static void test_pressure_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pressure_default), cmocka_unit_test(test_pressure_newer_kernel),
-		cmocka_unit_test(test_pressure_missing), cmocka_unit_test(test_pressure_inputs),
+		cmocka_unit_test(test_pressure_default),
+		cmocka_unit_test(test_pressure_newer_kernel),
+		cmocka_unit_test(test_pressure_missing),
+		cmocka_unit_test(test_pressure_inputs),
 		cmocka_unit_test(test_pressure_errors),
 	};
 	return cmocka_run_group_tests_name("pressure", tests, NULL, NULL);

@@ -364,7 +364,8 @@ static int find_throttles(struct collect_ctx *ctx, struct cpu_state *st)
 		p = pp_u64(de->d_name + 3, &cpu);
 		if (!p || *p || cpu > MAX_CPU_ID)
 			continue;
-		if (read_cpu_u64(ctx, &b, (uint32_t)cpu, "topology/physical_package_id", &package) ||
+		if (read_cpu_u64(ctx, &b, (uint32_t)cpu, "topology/physical_package_id",
+				 &package) ||
 		    read_cpu_u64(ctx, &b, (uint32_t)cpu, "topology/core_id", &core))
 			continue;
 		if (!read_cpu_u64(ctx, &b, (uint32_t)cpu, "thermal_throttle/core_throttle_count",
@@ -389,22 +390,23 @@ static int find_throttles(struct collect_ctx *ctx, struct cpu_state *st)
  * is skipped until it returns. Anything else unreadable is an error. */
 static int emit_throttles(struct collect_ctx *ctx, struct cpu_state *st, struct metric_set *ms)
 {
+	static const char core_help[] = "Number of times this CPU core has been throttled.";
+	static const char pkg_help[] = "Number of times this CPU package has been throttled.";
 	struct family *fc = NULL, *fp = NULL;
 	struct buf b;
 	uint64_t v;
 	int err = 0;
 
-	if (st->ncores)
-		fc = ms_family(ms, "node_cpu_core_throttles_total", METRIC_COUNTER,
-			       "Number of times this CPU core has been throttled.");
-	if (st->npackages)
-		fp = ms_family(ms, "node_cpu_package_throttles_total", METRIC_COUNTER,
-			       "Number of times this CPU package has been throttled.");
+	/* Families are made on their first sample, so that a host whose
+	 * counters all went offline shows none rather than empty ones. */
 	buf_init(&b);
 	for (size_t i = 0; i < st->ncores && !err; i++) {
 		const struct throttle *t = &st->cores[i];
 
 		err = read_cpu_u64(ctx, &b, t->cpu, "thermal_throttle/core_throttle_count", &v);
+		if (!err && !fc)
+			fc = ms_family(ms, "node_cpu_core_throttles_total", METRIC_COUNTER,
+				       core_help);
 		if (!err)
 			ms_add(ms, fc, (double)v, "core", t->core, "package", t->package, NULL);
 		else if (err == -ENOENT)
@@ -414,6 +416,9 @@ static int emit_throttles(struct collect_ctx *ctx, struct cpu_state *st, struct 
 		const struct throttle *t = &st->packages[i];
 
 		err = read_cpu_u64(ctx, &b, t->cpu, "thermal_throttle/package_throttle_count", &v);
+		if (!err && !fp)
+			fp = ms_family(ms, "node_cpu_package_throttles_total", METRIC_COUNTER,
+				       pkg_help);
 		if (!err)
 			ms_add(ms, fp, (double)v, "package", t->package, NULL);
 		else if (err == -ENOENT)
@@ -481,8 +486,10 @@ static void emit(struct cpu_state *st, size_t nlines, struct metric_set *ms)
 		}
 	}
 	if (st->nisolated) {
-		struct family *fi = ms_family(ms, "node_cpu_isolated", METRIC_GAUGE,
-			"Whether each core is isolated, information from /sys/devices/system/cpu/isolated.");
+		struct family *fi = ms_family(
+			ms, "node_cpu_isolated", METRIC_GAUGE,
+			"Whether each core is isolated, information from "
+			"/sys/devices/system/cpu/isolated.");
 
 		for (size_t i = 0; i < st->nisolated; i++) {
 			pp_fmt_u64(id, st->isolated[i]);

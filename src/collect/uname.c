@@ -67,6 +67,7 @@ static int uname_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	char values[NFIELDS][MAX_VALUE + 1];
 	struct label labels[NFIELDS];
 	struct utsname u;
+	struct family *f;
 	struct buf b;
 	int err = 0;
 
@@ -103,9 +104,9 @@ static int uname_collect(struct collect_ctx *ctx, struct metric_set *ms)
 				memcpy(st->values[i], values[i], sizeof(values[i]));
 		st->cached = true;
 	}
-	ms_add_labels(ms, ms_family(ms, "node_uname_info", METRIC_GAUGE,
-				    "Labeled system information as provided by the uname system call."),
-		      1, labels, NFIELDS);
+	f = ms_family(ms, "node_uname_info", METRIC_GAUGE,
+		      "Labeled system information as provided by the uname system call.");
+	ms_add_labels(ms, f, 1, labels, NFIELDS);
 	err = ms_error(ms);
 out:
 	buf_free(&b);
