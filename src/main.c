@@ -43,6 +43,7 @@ struct daemon {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stopping;
+	bool sink_failing;
 };
 
 static void take_ref(struct snapshot *s)
@@ -68,6 +69,23 @@ static bool wait_tick(struct daemon *d, uint64_t period_ms)
 	return !stopping;
 }
 
+/* 0 or -errno; the sink reports the failure in /health itself, and the log
+ * says it once per streak so a directory that stays read-only is not noisy. */
+static int open_sink(struct daemon *d)
+{
+	const struct config *cfg = d->cfg;
+	int err = jsonl_sink_open(cfg->output_dir, cfg->output_max_bytes, cfg->output_max_files,
+				  cfg->output_fsync, &d->sink);
+
+	if (err && !d->sink_failing)
+		log_error("jsonl", "cannot open JSONL output, retrying every interval", "path",
+			  cfg->output_dir, "err", strerror(-err));
+	else if (!err && d->sink_failing)
+		log_info("jsonl", "JSONL output open", "path", cfg->output_dir);
+	d->sink_failing = err != 0;
+	return err;
+}
+
 static void *collect_loop(void *arg)
 {
 	struct daemon *d = arg;
@@ -91,6 +109,8 @@ static void *collect_loop(void *arg)
 			take_ref(snap);
 			snapshot_publish(snap);
 		}
+		if (!d->sink)
+			open_sink(d);
 		if (d->sink)
 			jsonl_sink_write(d->sink, snap->jsonl.data, snap->jsonl.len);
 		snapshot_put(prev);
@@ -150,16 +170,11 @@ static int open_outputs(struct daemon *d)
 				  "err", strerror(-err));
 		return err;
 	}
-	/* A sink that cannot open (read-only disk, no permission) must not stop
-	 * metrics from being served: it is reported and retried by the sink. */
-	err = jsonl_sink_open(cfg->output_dir, cfg->output_max_bytes, cfg->output_max_files,
-			      cfg->output_fsync, &d->sink);
-	if (err) {
-		log_error("jsonl", "cannot open JSONL output", "path", cfg->output_dir, "err",
-			  strerror(-err));
-		return cfg->mode == MODE_COLLECT ? err : 0;
-	}
-	return 0;
+	/* JSONL is the only output of --mode=collect, so failing to open it is
+	 * fatal there; with --mode=all metrics are still served and the collect
+	 * loop retries the sink every interval. */
+	err = open_sink(d);
+	return cfg->mode == MODE_COLLECT ? err : 0;
 }
 
 static void wait_for_signals(struct daemon *d, const sigset_t *set)

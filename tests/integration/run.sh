@@ -54,13 +54,13 @@ sleep 1.5
 check "JSONL lines validate against docs/jsonl.schema.json" \
 	"$py" tests/validate-jsonl.py "$out/infra-monitor.jsonl"
 check "JSONL has derived per-interval values by the second line" \
-	bash -c "tail -n 1 '$out/infra-monitor.jsonl' | jq -e '.derived.cpu_busy_ratio >= 0'"
+	bash -c "tail -n 1 '$out/infra-monitor.jsonl' | jq -e '.derived.cpu_busy_ratio >= 0' >/dev/null"
 start=$SECONDS
 kill -TERM "$daemon"
 wait "$daemon"
 rc=$?
 check "SIGTERM: exit 0 (got $rc) within 2 s ($((SECONDS - start)) s)" \
-	[ "$rc" = 0 ] -a $((SECONDS - start)) -le 2
+	test "$rc" = 0 -a $((SECONDS - start)) -le 2
 check "logs are JSON lines" bash -c "grep -v '^$' '$work/all.log' | jq -e -s 'all(.[]; .ts and .level and .msg and .component)' >/dev/null"
 
 echo "== rotation"
@@ -73,7 +73,7 @@ sleep 4
 kill -TERM "$rot"
 wait "$rot"
 n=$(find "$out" -name '*.jsonl.gz' | wc -l)
-check "rotated files kept: $n (max 3)" [ "$n" -ge 1 ] -a "$n" -le 3
+check "rotated files kept: $n (max 3)" test "$n" -ge 1 -a "$n" -le 3
 for gz in "$out"/*.jsonl.gz; do
 	check "$(basename "$gz") is valid gzip of valid lines" \
 		bash -c "gzip -t '$gz' && zcat '$gz' | $py tests/validate-jsonl.py -"
@@ -101,15 +101,18 @@ sleep 4.5
 curl -fsS "http://127.0.0.1:$eport/health" >"$work/stale.json"
 check "exporter degraded once the data is stale" jq -e '.status == "degraded"' "$work/stale.json"
 check "exporter keeps serving the last good snapshot" \
-	bash -c "curl -fsS http://127.0.0.1:$eport/metrics | grep -q '^node_load1 '"
+	bash -c "curl -fsS http://127.0.0.1:$eport/metrics | grep -c '^node_load1 ' >/dev/null"
 
 echo "== bad input"
 "$bin" --no-such-flag >/dev/null 2>"$work/err"
-check "unknown flag: exit 2 and named" [ $? = 2 ] -a -n "$(grep -- '--no-such-flag' "$work/err")"
+rc=$?
+check "unknown flag: exit 2 (got $rc) and named" \
+	test "$rc" = 2 -a -n "$(grep -- '--no-such-flag' "$work/err")"
 printf 'web:\n  listen-adress: x\n' >"$work/bad.yml"
 "$bin" --config.file="$work/bad.yml" >/dev/null 2>"$work/err"
-check "unknown config key: exit 2, file:line and key named" \
-	[ $? = 2 ] -a -n "$(grep "bad.yml:2:3: web.listen-adress: unknown key" "$work/err")"
+rc=$?
+check "unknown config key: exit 2 (got $rc), file:line and key named" \
+	test "$rc" = 2 -a -n "$(grep "bad.yml:2:3: web.listen-adress: unknown key" "$work/err")"
 
 if [ -x tests/integration/bpf.sh ]; then
 	echo "== BPF"
