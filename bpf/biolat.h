@@ -5,7 +5,14 @@
 
 #include "hist.h"
 
-#define BIOLAT_MAX_STARTS 16384 /* requests in flight tracked at once */
+/* In-flight table: direct-mapped by a hash of the request, a power of 2. A
+ * collision with a live request evicts it and is counted; with a few hundred
+ * requests in flight that is rare, and it spares the ~275 ns of a hash update
+ * per I/O that a BPF hash map would cost. */
+#define BIOLAT_START_BITS 13
+#define BIOLAT_MAX_STARTS (1u << BIOLAT_START_BITS)
+/* An entry older than this is a request whose completion we never saw. */
+#define BIOLAT_STALE_NS (10ULL * 1000000000ULL)
 #define BIOLAT_MAX_KEYS 1024    /* devices x ops */
 
 enum biolat_op {
@@ -18,22 +25,20 @@ enum biolat_op {
 };
 
 enum biolat_counter {
-	BIOLAT_START_MISSES,    /* disk_io_start full: request not timed */
+	BIOLAT_START_MISSES,    /* disk_io_start slot taken by a live request: evicted */
 	BIOLAT_KEY_MISSES,      /* disk_io_latency_seconds full: sample lost */
 	BIOLAT_COUNTERS,
 };
 
-/* Key of the in-flight map: the request pointer (tp_btf, raw_tp), or the
- * start sector and device (classic tracepoints, which carry no pointer). */
-struct biolat_start_key {
-	__u64 id;
-	__u32 dev;
-	__u32 pad;
-};
-
+/* One in-flight request. id is the request pointer (tp_btf, raw_tp) or the
+ * start sector (classic tracepoints, which carry no pointer; dev then tells
+ * devices apart). id == 0: free. */
 struct biolat_start {
+	__u64 id;
 	__u64 insert_ns;        /* or the issue time when no insert was seen */
 	__u64 issue_ns;
+	__u32 dev;
+	__u32 pad;
 };
 
 struct biolat_key {
@@ -45,7 +50,7 @@ struct biolat_key {
 struct biolat_val {
 	struct hist total;      /* insert -> complete, us slots, ns sum */
 	struct hist service;    /* issue -> complete, us slots, ns sum */
-	struct hist size;       /* bytes at issue */
+	struct hist size;       /* bytes completed */
 };
 
 #endif

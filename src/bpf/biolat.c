@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -115,6 +116,40 @@ static void add_entry(const void *key, const uint64_t *sum, void *arg)
 	memcpy(&e->total, sum, sizeof(struct biolat_val));
 }
 
+/* Live entries of the in-flight table: taken and not stale. One batch read
+ * of BIOLAT_MAX_STARTS small entries per interval. */
+static int count_inflight(int fd, uint64_t *out)
+{
+	struct biolat_start *v = calloc(BIOLAT_MAX_STARTS, sizeof(*v));
+	__u32 *keys = calloc(BIOLAT_MAX_STARTS, sizeof(*keys));
+	__u32 count = BIOLAT_MAX_STARTS, out_batch = 0;
+	struct timespec ts;
+	uint64_t now, n = 0;
+	int err;
+
+	if (!v || !keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = bpf_map_lookup_batch(fd, NULL, &out_batch, keys, v, &count, NULL);
+	if (err && err != -ENOENT)
+		goto out;
+	err = 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);    /* bpf_ktime_get_ns()'s clock */
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	for (__u32 i = 0; i < count; i++) {
+		uint64_t last = v[i].issue_ns > v[i].insert_ns ? v[i].issue_ns : v[i].insert_ns;
+
+		if (v[i].id && now - last < BIOLAT_STALE_NS)
+			n++;
+	}
+	*out = n;
+out:
+	free(keys);
+	free(v);
+	return err;
+}
+
 static int biolat_read(struct bpfl_prog *p, struct bpfl_readout *r)
 {
 	struct biolat_bpf *skel = p->skel;
@@ -141,8 +176,7 @@ static int biolat_read(struct bpfl_prog *p, struct bpfl_readout *r)
 			bpfl_percpu_sum(v, (size_t)ncpu, sizeof(uint64_t), 1, &misses[i]);
 	}
 	memcpy(d->misses, misses, sizeof(misses));
-	return bpfl_map_count(bpf_map__fd(skel->maps.disk_io_start),
-			      sizeof(struct biolat_start_key), &d->inflight);
+	return count_inflight(bpf_map__fd(skel->maps.disk_io_start), &d->inflight);
 }
 
 const struct bpfl_prog_ops biolat_ops = {

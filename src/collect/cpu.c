@@ -38,7 +38,7 @@
 
 /* An idle counter that drops by this much is not jitter but a CPU that was
  * unplugged and came back with fresh counters (node_exporter's threshold). */
-#define JUMP_BACK_TICKS (3 * 100)
+#define JUMP_BACK_TICKS (3 * (uint64_t)USER_HZ)
 
 /* CPU numbers above this are garbage, not hardware: the kernel's NR_CPUS
  * tops out at 8192; this bounds what a hostile file can make us allocate. */

@@ -161,6 +161,25 @@ static void fs_unstick_locked(struct fs_shared *sh, uint64_t worker)
 	}
 }
 
+/* Out of memory here only means the mount is asked again next time. */
+static void fs_stick_locked(struct fs_shared *sh, const char *mountpoint, uint64_t worker)
+{
+	char *copy;
+
+	if (sh->nstuck == sh->stuck_cap) {
+		size_t cap = sh->stuck_cap ? 2 * sh->stuck_cap : 4;
+		struct fs_stuck *s = realloc(sh->stuck, cap * sizeof(*s));
+
+		if (!s)
+			return;
+		sh->stuck = s;
+		sh->stuck_cap = cap;
+	}
+	copy = strdup(mountpoint);
+	if (copy)
+		sh->stuck[sh->nstuck++] = (struct fs_stuck){.mountpoint = copy, .worker = worker};
+}
+
 static double fs_now(void)
 {
 	return now_monotonic();
@@ -176,7 +195,7 @@ static void *fs_worker(void *p)
 	free(p);
 	pthread_mutex_lock(&sh->mu);
 	for (;;) {
-		struct statvfs st;
+		struct statvfs st = {0};
 		uint64_t batch;
 		size_t i;
 		int err;
@@ -225,12 +244,11 @@ static void *fs_worker(void *p)
 static int fs_spawn_locked(struct fs_shared *sh)
 {
 	struct fs_worker_arg *arg = malloc(sizeof(*arg));
+	uint64_t id = ++sh->next_id;
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t t;
 	int err;
-
-	uint64_t id = ++sh->next_id;
 
 	if (!arg)
 		return -ENOMEM;
@@ -295,24 +313,8 @@ static int fs_run_batch_locked(struct fs_shared *sh, double timeout, const struc
 			j->err = -ETIMEDOUT;
 			sh->nfinished++;
 			ntimedout++;
-			if (mp && sh->nstuck < SIZE_MAX / sizeof(*sh->stuck) - 1) {
-				if (sh->nstuck == sh->stuck_cap) {
-					size_t cap = sh->stuck_cap ? 2 * sh->stuck_cap : 4;
-					struct fs_stuck *s = realloc(sh->stuck, cap * sizeof(*s));
-
-					if (s) {
-						sh->stuck = s;
-						sh->stuck_cap = cap;
-					}
-				}
-				if (sh->nstuck < sh->stuck_cap) {
-					char *copy = strdup(mp);
-
-					if (copy)
-						sh->stuck[sh->nstuck++] = (struct fs_stuck){
-						    .mountpoint = copy, .worker = sh->active};
-				}
-			}
+			if (mp)
+				fs_stick_locked(sh, mp, sh->active);
 			sh->active = 0;
 			sh->busy = false;
 			if (sh->next < sh->njobs && fs_spawn_locked(sh) != 0)

@@ -442,9 +442,9 @@ int jsonl_sink_open(const char *dir, uint64_t max_bytes, uint32_t max_files, boo
 out:
 	snprintf(reason, sizeof(reason), "cannot open %.200s: %s", k->path[0] ? k->path : dir,
 		 strerror(-err));
+	/* No log line here: the caller retries every interval and logs once
+	 * per streak of failures. */
 	health_set(COMPONENT, HEALTH_FAILED, reason);
-	log_error(COMPONENT, "cannot open JSONL output", "path", k->path[0] ? k->path : dir,
-		  "err", strerror(-err));
 	jsonl_sink_free(k);
 	return err;
 }

@@ -60,8 +60,9 @@ scrape() {
 
 # The daemon's BPF programs, by the daemon's pid (bpftool finds the pids through a BPF iterator).
 progs_of() {
-	[ -x "$TOOLS/bpftool" ] || { echo '[]'; return; }
-	"$TOOLS/bpftool" -j prog show 2>/dev/null
+	bt=$TOOLS/bpftool
+	[ -x "$bt" ] || bt=$(command -v bpftool) || { echo '[]'; return; }
+	"$bt" -j prog show 2>/dev/null
 }
 
 if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then

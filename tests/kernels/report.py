@@ -77,15 +77,49 @@ def family_for(program, table):
     return None
 
 
-def program_events(program, samples):
-    fams = family_for(program, PROGRAM_EVENTS)
-    if not fams:
-        return None, None
-    for fam in fams:
-        vals = [v for n, _, v in samples if n == fam]
-        if vals:
-            return int(sum(vals)), fam
-    return 0, fams[0]
+def _sum(samples, name, **want):
+    return int(sum(v for n, lab, v in samples
+                   if n == name and all(lab.get(k) == x for k, x in want.items())))
+
+
+def program_events(program, samples, disk=None):
+    """(events, detail) for one program from one scrape. events counts what the workload must
+    cause (disk: I/Os on the scratch disk only), detail shows the breakdown. (None, why) when the
+    program is unknown to the report."""
+    p = program.lower()
+    fam = family_for(program, PROGRAM_EVENTS)
+    if fam is None:
+        return None, "no known series"
+    if "infra_monitor_disk_io_size_bytes_count" in fam:
+        dev = os.path.basename(disk) if disk else None
+        want = {"device": dev} if dev else {}
+        size = "infra_monitor_disk_io_size_bytes_count"
+        lat = "infra_monitor_disk_io_latency_seconds_count"
+        ops = sorted({lab.get("op") for n, lab, v in samples if n == size and (not dev or lab.get("device") == dev)})
+        phases = sorted({lab.get("phase") for n, lab, v in samples if n == lat})
+        ev = _sum(samples, size, **want)
+        detail = "%s: " % (dev or "all") + " ".join(
+            "%s %d" % (op, _sum(samples, size, op=op, **want)) for op in ops)
+        if phases:
+            detail += "; latency " + " ".join(
+                "%s %d" % (ph, _sum(samples, lat, phase=ph, **want)) for ph in phases)
+        return ev, detail
+    if "infra_monitor_runqueue_latency_seconds_count" in fam:
+        ev = _sum(samples, "infra_monitor_runqueue_latency_seconds_count")
+        return ev, "wakeup→run %d" % ev
+    if "infra_monitor_skb_drops_total" in fam:
+        by = {}
+        for n, lab, v in samples:
+            if n == "infra_monitor_skb_drops_total" and v > 0:
+                by[lab.get("reason", "?")] = by.get(lab.get("reason", "?"), 0) + int(v)
+        return sum(by.values()), " ".join("%s %d" % kv for kv in sorted(by.items(), key=lambda x: -x[1])[:4])
+    ev = _sum(samples, "infra_monitor_tcp_connect_latency_seconds_count")
+    detail = "connect %d, srtt %d, resets sent %d / received %d, retransmits %d" % (
+        ev, _sum(samples, "infra_monitor_tcp_srtt_seconds_count"),
+        _sum(samples, "infra_monitor_tcp_resets_total", direction="sent"),
+        _sum(samples, "infra_monitor_tcp_resets_total", direction="received"),
+        _sum(samples, "infra_monitor_tcp_retransmits_total"))
+    return ev, detail
 
 
 def daemon_progs(progs_json, pid):
@@ -279,16 +313,18 @@ def main():
         if a.daemon:
             failures.append("daemon %s given but no rung ran" % a.daemon)
     else:
-        w("One daemon per rung (`--bpf.hook=R`), one scrape of `/metrics` after the workload. *events*: the "
-          "program's own series in the scrape (sum of the histogram `_count`s or counter over all labels); "
+        w("One daemon per rung (`--bpf.hook=R`), one scrape of `/metrics` after the workload. *events*: what "
+          "the program counted of the workload: biolat: I/Os on the scratch disk "
+          "(`infra_monitor_disk_io_size_bytes_count{device=<scratch>}`), tcplat: connect latencies, "
+          "skbdrop: drops of every reason, runqlat: run-queue latencies; "
           "*runs*: times the kernel ran the program's BPF code (`bpftool prog show`, run-time stats on in "
           "guests only); *insns*: the verifier's processed instructions (`verified_insns`, summed over the "
           "program's BPF programs); *load*: the loader's open + verify + load + attach of the program, "
           "from the daemon's log (millisecond grain); *ready*: daemon start until `/metrics` showed the "
           "programs.")
         w("")
-        w("| kernel | rung | program | hook | status | events | runs | insns | load (ms) | ready (s) |")
-        w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        w("| kernel | rung | program | hook | status | events | runs | insns | load (ms) | ready (s) | detail |")
+        w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for k in kernels:
             if not k["rungs"] and k["marker"]:
                 failures.append("%s: daemon did not run" % k["name"])
@@ -302,20 +338,21 @@ def main():
                     failures.append("%s/%s: daemon never showed infra_monitor_bpf_program_info (alive=%s)"
                                     % (k["name"], rung, mt.get("alive")))
                 if not rr["info"]:
-                    w("| %s | %s | – | – | **no program info** | – | – | – | – | %.1f |" % (k["name"], rung, ready_s))
+                    w("| %s | %s | – | – | **no program info** | – | – | – | – | %.1f | see %s.log |" % (
+                        k["name"], rung, ready_s, rung))
                     continue
                 for prog, hook, status in sorted(rr["info"]):
-                    ev, fam = program_events(prog, rr["samples"])
+                    ev, detail = program_events(prog, rr["samples"], k["env"].get("disk"))
                     words = family_for(prog, PROG_WORDS) or ()
                     bps = [p for p in rr["progs"] if any(x in p.get("name", "").lower() for x in words)]
                     runs = sum(p.get("run_cnt", 0) for p in bps) if bps else None
                     insns = sum(p.get("verified_insns", 0) for p in bps) if bps else None
                     lt = rr["load"].get(prog)
-                    w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f |" % (
+                    w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f | %s |" % (
                         k["name"], rung, prog, hook, status, "?" if ev is None else ev,
                         "–" if runs is None or k["name"] == "host" else runs,
                         "–" if insns is None else insns, "–" if lt is None else "%.0f" % (lt * 1000),
-                        ready_s))
+                        ready_s, detail))
                     if status != "attached":
                         failures.append("%s/%s: %s %s on %s" % (k["name"], rung, prog, status, hook))
                     elif rung != "auto" and hook != rung:
@@ -324,7 +361,7 @@ def main():
                         failures.append("%s/%s: %s: no known series to count its events" % (k["name"], rung, prog))
                     elif ev <= 0:
                         failures.append("%s/%s: %s attached on %s but counted nothing (%s)"
-                                        % (k["name"], rung, prog, hook, fam))
+                                        % (k["name"], rung, prog, hook, detail))
         w("")
         w("### BPF programs as the kernel sees them")
         w("")
