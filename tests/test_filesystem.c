@@ -18,11 +18,18 @@ static pthread_cond_t hang_cv = PTHREAD_COND_INITIALIZER;
 static bool hang_released;
 static int hang_calls, hang_returns;
 
+static const char *hang_also; /* a second mount point to hang, or NULL */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
 static bool is_nfs(const char *path)
 {
-	size_t n = strlen(path);
-
-	return n >= 8 && !strcmp(path + n - 8, "/mnt/nfs");
+	return ends_with(path, "/mnt/nfs") || (hang_also && ends_with(path, hang_also));
 }
 
 static int hanging_statvfs(const char *path, struct statvfs *buf)
@@ -375,6 +382,38 @@ static void test_filesystem_fini_while_hung(void **state)
 	filesystem_statvfs_fn = statvfs;
 }
 
+/* Two dead mounts in one batch: each gets its own time box and its own
+ * replacement worker; both are reported, in mount order. */
+static void test_filesystem_two_hung_mounts(void **state)
+{
+	struct config cfg = {.filesystem_timeout_ms = 100};
+	double t0, took;
+	struct run r;
+
+	hang_arm();
+	hang_also = "/srv/ro";
+	run_init(&r, "default", &cfg);
+	t0 = now_monotonic();
+	assert_int_equal(run_collect(&r), 0);
+	took = now_monotonic() - t0;
+	assert_true(took >= 0.19 && took < 2.0);
+	assert_sample(r.ms, 1, "node_filesystem_device_error",
+		      FS_LABELS("/dev/sdc1", "xfs", "/srv/ro"));
+	assert_sample(r.ms, 1, "node_filesystem_device_error",
+		      FS_LABELS("fileserver:/export/home", "nfs4", "/mnt/nfs"));
+	assert_sane(r.ms, "/run/user/1000");
+	assert_string_equal(r.ctx.detail, "statvfs hung: /srv/ro, /mnt/nfs");
+	assert_int_equal(hang_get(&hang_calls), 2);
+	hang_release();
+	for (int i = 0; i < 200 && hang_get(&hang_returns) < 2; i++)
+		sleep_ms(5);
+	assert_int_equal(hang_get(&hang_returns), 2);
+	run_fini(&r);
+	hang_also = NULL;
+	filesystem_statvfs_fn = statvfs;
+	sleep_ms(20);
+}
+
 static void test_filesystem_bad(void **state)
 {
 	static const char *const trees[] = {"garbled", "truncated"};
@@ -401,6 +440,7 @@ int main(void)
 	    cmocka_unit_test(test_filesystem_config),
 	    cmocka_unit_test(test_filesystem_hung_mount),
 	    cmocka_unit_test(test_filesystem_fini_while_hung),
+	    cmocka_unit_test(test_filesystem_two_hung_mounts),
 	    cmocka_unit_test(test_filesystem_bad),
 	};
 	return cmocka_run_group_tests_name("filesystem", tests, NULL, NULL);
