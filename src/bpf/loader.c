@@ -29,8 +29,10 @@
 #include "log.h"
 #include "util.h"
 
-/* Error texts are cut to fit their buffers on purpose. */
+/* Error texts are cut to fit their buffers on purpose (clang has no such warning). */
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Names                                                                    */
