@@ -218,6 +218,53 @@ static void test_cpu_no_state(void **state)
 	ms_free(ms);
 }
 
+static void test_cpu_inputs(void **state)
+{
+	static const struct {
+		const char *text;
+		int err;
+		size_t ncpus;
+	} cases[] = {
+		{ "cpu  1 2 3 4\ncpu0 1 2 3 4\n", 0, 1 },
+		{ "cpu0\t1\t2\t3\t4\n", 0, 1 },
+		{ "cpu0 1 2 3 4 5 6 7 8 9 10 11 12\n", 0, 1 },      /* newer columns */
+		{ "cpux 1 2 3 4\ncpu0 1 2 3 4\n", 0, 1 },
+		{ "cpu0 1 2 3 4\ncpu2 1 2 3 4\n", 0, 2 },          /* cpu1 offline */
+		{ "cpu0 18446744073709551615 2 0 0\n", 0, 1 },
+		{ "cpu0 18446744073709551616 0 0 0\n", -EINVAL, 0 },
+		{ "cpu0 1 2 3\n", -EINVAL, 0 },
+		{ "cpu0\n", -EINVAL, 0 },
+		{ "cpu0 1 2 x 4\n", -EINVAL, 0 },
+		{ "cpu0 1 2 3 4x\n", -EINVAL, 0 },
+		{ "cpu0 1 2 -3 4\n", -EINVAL, 0 },
+		{ "cpu0x 1 2 3 4\n", -EINVAL, 0 },
+		{ "cpu  1 2 3 4\n", -EINVAL, 0 },                  /* no per-CPU line */
+		{ "cpu-1 1 2 3 4\n", -EINVAL, 0 },
+		{ "cpu0 1 2 3 4", -EINVAL, 0 },                     /* cut short */
+		{ "intr 1\n", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct metric_set *ms = ms_new();
+		int err = ca_collect_text(&collector_cpu, "proc/stat", cases[i].text, ms);
+
+		if (err != cases[i].err)
+			fail_msg("case %zu: got %d, want %d", i, err, cases[i].err);
+		assert_int_equal(ca_nsamples(ms, "node_cpu_seconds_total"), cases[i].ncpus * 8);
+		if (!err)
+			assert_sample(ms, 0.02, "node_cpu_seconds_total", "cpu", "0", "mode",
+				      "nice");
+		ms_free(ms);
+	}
+	/* "cpu01" is CPU 1, labelled as the kernel would print it. */
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect_text(&collector_cpu, "proc/stat", "cpu01 1 2 3 4\n", ms), 0);
+	assert_sample(ms, 0.04, "node_cpu_seconds_total", "cpu", "1", "mode", "idle");
+	ms_free(ms);
+}
+
 static void test_cpu_errors(void **state)
 {
 	static const struct {
@@ -227,6 +274,7 @@ static void test_cpu_errors(void **state)
 		{ "truncated", -EINVAL },       /* last line cut mid-number */
 		{ "garbled", -EINVAL },         /* "-1" */
 		{ "cpu-dup", -EINVAL },         /* cpu0 twice */
+		{ "cpu-bad-id", -EINVAL },      /* cpu16384, beyond any NR_CPUS */
 		{ "does-not-exist", -ENOENT },
 	};
 
@@ -247,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_old_kernel), cmocka_unit_test(test_cpu_jump_back),
 		cmocka_unit_test(test_cpu_no_state),   cmocka_unit_test(test_cpu_errors),
 		cmocka_unit_test(test_cpu_throttles),  cmocka_unit_test(test_cpu_throttle_inputs),
+		cmocka_unit_test(test_cpu_inputs),
 	};
 	return cmocka_run_group_tests_name("cpu", tests, NULL, NULL);
 }

@@ -41,8 +41,9 @@
 #define JUMP_BACK_TICKS (3 * (uint64_t)USER_HZ)
 
 /* CPU numbers above this are garbage, not hardware: the kernel's NR_CPUS
- * tops out at 8192; this bounds what a hostile file can make us allocate. */
-#define MAX_CPU_ID 65535
+ * tops out at 8192 (x86 MAXSMP). Twice that bounds what one hostile line can
+ * make us allocate for history to about 1.5 MiB. */
+#define MAX_CPU_ID 16383
 
 /* Columns of a cpuN line, in the kernel's order. Kernels before 2.6.33 lack
  * the later columns; like node_exporter we report those as 0. */
