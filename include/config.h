@@ -50,6 +50,7 @@ struct config {
 	char *log_file;
 
 	enum run_mode mode;
+	char *runtime_user;             /* --runtime.user: setresuid() to it after start-up */
 
 	enum bpf_hook_pref bpf_hook;
 	enum bpf_stats_mode bpf_stats;

@@ -60,6 +60,7 @@ static const struct option_def options[] = {
 	{ "log.level", OPT_ENUM, OFF(log_level), "Only log messages at or above this level", level_names, ALL_CMDS },
 	{ "log.format", OPT_ENUM, OFF(log_format), "Log line format", logfmt_names, ALL_CMDS },
 	{ "log.file", OPT_STRING, OFF(log_file), "Also append logs to this file (reopened on SIGHUP)", NULL, DAEMON },
+	{ "runtime.user", OPT_STRING, OFF(runtime_user), "After start-up, drop to this user (and its groups); capabilities are dropped either way", NULL, DAEMON },
 	{ "mode", OPT_ENUM, OFF(mode), "all: collect, write JSONL, serve; collect: only JSONL; export: serve the newest JSONL line of --output.dir", mode_names, DAEMON },
 	{ "bpf.hook", OPT_ENUM, OFF(bpf_hook), "Force one hook rung for every BPF program", hook_names, ALL_CMDS },
 	{ "bpf.stats", OPT_ENUM, OFF(bpf_stats), "Kernel BPF run-time statistics: off, sampled windows, or always on", stats_names, DAEMON },

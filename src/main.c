@@ -27,6 +27,7 @@
 #include "health.h"
 #include "http.h"
 #include "log.h"
+#include "privsep.h"
 #include "runner.h"
 #include "sink.h"
 #include "snapshot.h"
@@ -222,6 +223,10 @@ static int daemon_main(const struct config *cfg)
 
 	log_info("main", "starting", "version", IM_VERSION, "revision", IM_REVISION, "mode",
 		 modes[cfg->mode]);
+	/* The stats helper first, while we are one thread holding nothing. */
+	err = privsep_start(cfg);
+	if (err)
+		goto out;
 	if (cfg->mode != MODE_EXPORT) {
 		d.runner = runner_new(cfg);
 		if (!d.runner) {
@@ -241,6 +246,10 @@ static int daemon_main(const struct config *cfg)
 		}
 		log_info("http", "listening", "address", cfg->listen_address);
 	}
+	/* BPF attached, files open, listener bound: no capability from here. */
+	err = privsep_drop(cfg);
+	if (err)
+		goto out;
 	err = pthread_create(&worker, NULL, cfg->mode == MODE_EXPORT ? export_loop : collect_loop,
 			     &d);
 	if (err) {
@@ -254,6 +263,7 @@ out:
 	jsonl_sink_free(d.sink);
 	jsonl_reader_free(d.reader);
 	runner_free(d.runner);
+	privsep_stop();
 	snapshot_publish(NULL);
 	log_info("main", "stopped");
 	return err ? 1 : 0;

@@ -11,6 +11,8 @@
  * cost every BPF program on the host about 100 ns per event while on, so by
  * default they are switched on through the fd-scoped BPF_ENABLE_STATS for a
  * short window every period and the deltas over those windows are exported.
+ * BPF_ENABLE_STATS needs CAP_SYS_ADMIN, which the daemon gives up after
+ * start-up: the fd comes from the privileged helper (src/privsep.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -27,6 +29,7 @@
 #include "bpf/loader.h"
 #include "health.h"
 #include "log.h"
+#include "privsep.h"
 #include "util.h"
 
 /* Error texts are cut to fit their buffers on purpose (clang has no such warning). */
@@ -290,7 +293,7 @@ static void *sampler_main(void *arg)
 		int fd;
 
 		pthread_mutex_unlock(&s->lock);
-		fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		fd = privsep_enable_stats();
 		if (fd < 0 && !warned) {
 			log_warn("bpf", "enable BPF run-time statistics failed; no cost figures",
 				 "err", strerror(-fd));
@@ -340,7 +343,7 @@ static int stats_start(struct bpfl_set *s)
 	if (s->opts.stats == BPF_STATS_OFF)
 		return 0;
 	if (s->opts.stats == BPF_STATS_ON) {
-		s->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		s->stats_fd = privsep_enable_stats();
 		if (s->stats_fd < 0) {
 			log_warn("bpf", "enable BPF run-time statistics failed; no cost figures",
 				 "err", strerror(-s->stats_fd));
