@@ -63,10 +63,12 @@ LABEL org.opencontainers.image.title="infra-monitor" \
 COPY --from=build /rootfs/ /
 EXPOSE 9479
 VOLUME ["/var/lib/infra-monitor"]
-# /health answers 200 while the daemon serves; busybox wget exits non-zero on
-# anything else, a refused connection or the 4 s timeout.
+# /health answers 200 for "ok" and "degraded" and 503 before the first
+# snapshot; busybox wget exits non-zero on anything but 2xx or a refused
+# connection, and the engine's --timeout bounds a hung one.  (busybox 1.35's
+# own -T timeout crashes the static build: do not add it.)
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["/usr/bin/busybox", "wget", "-q", "-T", "4", "-O", "/dev/null", "http://127.0.0.1:9479/health"]
+    CMD ["/usr/bin/busybox", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:9479/health"]
 ENTRYPOINT ["/usr/bin/infra-monitor"]
 CMD ["--path.procfs=/host/proc", "--path.sysfs=/host/sys", "--path.rootfs=/host/root", \
      "--output.dir=/var/lib/infra-monitor"]

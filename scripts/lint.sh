@@ -51,14 +51,17 @@ lint_promtool_test() { promtool test rules "$@"; }
 
 # Debian's docker-compose (v1) validates against the compose schema without
 # an engine; any warning (unset variable, ignored key) counts as a failure.
+# It runs in the compose file's directory, as users do: relative paths (the
+# seccomp profile, the .env file) resolve there.
 lint_compose() {
-	local f out rc=0
+	local f out rc=0 p
 	for f in "$@"; do
-		out=$(GRAFANA_ADMIN_PASSWORD=lint-only docker-compose -f "$f" config -q 2>&1) || rc=1
+		out=$(cd "$(dirname "$f")" && GRAFANA_ADMIN_PASSWORD=lint-only docker-compose -f "$(basename "$f")" config -q 2>&1) || rc=1
 		[ -z "$out" ] || { printf '%s\n' "$out"; rc=1; }
 		# Every profile resolves on its own, too.
 		for p in single split promtail; do
-			out=$(COMPOSE_PROFILES=$p GRAFANA_ADMIN_PASSWORD=lint-only docker-compose -f "$f" config -q 2>&1) ||
+			out=$(cd "$(dirname "$f")" && COMPOSE_PROFILES=$p GRAFANA_ADMIN_PASSWORD=lint-only \
+				docker-compose -f "$(basename "$f")" config -q 2>&1) ||
 				{ printf 'profile %s: %s\n' "$p" "$out"; rc=1; }
 		done
 	done

@@ -65,11 +65,12 @@ prom_query() {   # base query -> first value or empty
 # mounts (named volumes become directories under $tmp) and the command with
 # the listen address replaced.
 compose_podman_args() {   # port -> one argument per line
-	GRAFANA_ADMIN_PASSWORD=e2e COMPOSE_PROFILES=single \
-		docker-compose -f infra/docker-compose.yml config >"$tmp/compose.yml"
+	(cd infra && GRAFANA_ADMIN_PASSWORD=e2e COMPOSE_PROFILES=single \
+		docker-compose -f docker-compose.yml config) >"$tmp/compose.yml"
 	python3 - "$1" "$tmp" "$tmp/compose.yml" <<-'PY'
 			import os, sys, yaml
 			port, tmp = sys.argv[1], sys.argv[2]
+			infra = os.path.abspath("infra")
 			svc = yaml.safe_load(open(sys.argv[3]))["services"]["infra-monitor"]
 			args = []
 			if svc.get("network_mode") == "host": args.append("--network=host")
@@ -77,7 +78,13 @@ compose_podman_args() {   # port -> one argument per line
 			if svc.get("read_only"): args.append("--read-only")
 			args += [f"--cap-drop={c}" for c in svc.get("cap_drop", [])]
 			args += [f"--cap-add={c}" for c in svc.get("cap_add", [])]
-			args += [f"--security-opt={o.replace(':true', '')}" for o in svc.get("security_opt", [])]
+			for o in svc.get("security_opt", []):
+			    key, _, val = o.replace(":", "=", 1).partition("=")
+			    if key == "seccomp" and val not in ("unconfined", ""):
+			        val = os.path.join(infra, val)      # relative to the compose file
+			    elif val == "true":
+			        val = ""
+			    args.append(f"--security-opt={key}" + (f"={val}" if val else ""))
 			for t in svc.get("tmpfs", []):
 			    path, _, opts = t.partition(":")
 			    args.append(f"--tmpfs={path}" + (f":{opts}" if opts else ""))
@@ -216,11 +223,13 @@ run_one() {   # target
 				rc=1
 			fi
 		fi
-		fi
-	} | tee "$out/report-$target.txt"
+	} >"$out/report-$target.txt"
+	cat "$out/report-$target.txt"
+	! grep -q '^FAIL' "$out/report-$target.txt" || rc=1
 
 	python3 tests/e2e-stack-eval.py "$base" "$target ($( [ "$target" = container ] && echo "$IMAGE" || echo "$BIN"))" |
-		tee -a "$out/report-$target.txt" || rc=1
+		tee -a "$out/report-$target.txt"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 
 	# Stop this run's daemon and Prometheus before the next.
 	local p

@@ -50,13 +50,18 @@ resource "docker_image" "stack" {
 # The daemon: host network and PID namespaces, read-only host mounts,
 # CAP_BPF and CAP_PERFMON only (docs/deployment.md).
 resource "docker_container" "infra_monitor" {
-  name          = "infra-monitor"
-  image         = docker_image.infra_monitor.image_id
-  restart       = "unless-stopped"
-  network_mode  = "host"
-  pid_mode      = "host"
-  read_only     = true
-  security_opts = ["no-new-privileges:true"]
+  name         = "infra-monitor"
+  image        = docker_image.infra_monitor.image_id
+  restart      = "unless-stopped"
+  network_mode = "host"
+  pid_mode     = "host"
+  read_only    = true
+  # The engine's default seccomp profile plus bpf and perf_event_open (still
+  # gated by CAP_BPF / CAP_PERFMON), as in the compose file.
+  security_opts = [
+    "no-new-privileges:true",
+    "seccomp=${jsonencode(jsondecode(file("${local.infra_dir}/seccomp/infra-monitor.json")))}",
+  ]
 
   capabilities {
     add  = ["CAP_BPF", "CAP_PERFMON"]
