@@ -97,7 +97,7 @@ run_case() { # run_case NAME [extra flags...]
 		check "$name: helper has no file open but its socket and stdio" \
 			test "$(ls "/proc/$helper/fd" | wc -l)" -le 4
 	fi
-	curl -fsS "http://127.0.0.1:$port/health" >"$work/$name.health" >/dev/null
+	curl -fsS "http://127.0.0.1:$port/health" >"$work/$name.health"
 	check "$name: /health shows the daemon's capabilities" \
 		jq -e '.components.privileges.state == "ok" and
 		       (.components.privileges.detail | test("CapEff=0000000000000000"))' \
