@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# BPF overhead benchmark (not a timed test). Prints, in one run:
+#   1. ns per event of each of our programs under load, from the kernel's BPF
+#      run-time statistics, next to an empty program on the same hook
+#      (bpf/bench_empty.bpf.c) and to the same measurement done with bpftrace
+#      (hist(), the classic runqlat one-liner, a biolatency-style script);
+#   2. the cost a workload sees: perf bench sched pipe, 4 KiB O_DIRECT reads
+#      of a loop device and a loopback TCP ping-pong, each alone, with the
+#      daemon and with the bpftrace scripts (best of several rounds), and the
+#      resulting per-event cost and throughput loss.
+# Targets (issue 4): histogram-only programs <= empty + 20 ns; run queue
+# <= 0.8x bpftrace runqlat; disk <= 0.5x the biolatency-style script; <= 2 %
+# throughput loss. Needs root, bpftool, bpftrace, perf, python3.
+#
+# usage: bench/bpf-overhead.sh [path/to/infra-monitor] [rounds]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bin=$(realpath "${1:-build/infra-monitor}")
+rounds=${2:-3}
+out=$(dirname "$bin")
+work=$(mktemp -d)
+pids=()
+loop=
+stats_was=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
+
+finish() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	sysctl -q kernel.bpf_stats_enabled="$stats_was" 2>/dev/null
+	[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
+	rm -rf "$work"
+}
+trap finish EXIT
+
+[ "$(id -u)" -eq 0 ] || { echo "bpf-overhead: needs root"; exit 1; }
+for t in bpftool bpftrace perf python3 losetup; do
+	command -v "$t" >/dev/null || { echo "bpf-overhead: needs $t (apt-get install $t)"; exit 1; }
+done
+[ -d /sys/kernel/tracing/events ] || mount -t tracefs none /sys/kernel/tracing 2>/dev/null
+
+make --no-print-directory "$out/bpf/bench_empty.skel.h" >/dev/null || exit 1
+cc -O2 -I"$out" bench/bpf-empty.c -lbpf -lelf -lz -o "$work/bpf-empty" || exit 1
+truncate -s 256M "$work/disk.img"
+loop=$(losetup -f --show "$work/disk.img") || exit 1
+
+# ---- workloads -------------------------------------------------------------
+
+SCHED_LOOPS=200000
+DISK_IOS=40000
+TCP_MSGS=100000
+cat >"$work/tcp.py" <<'PY'
+import socket, sys, threading, time
+n = int(sys.argv[1])
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(64)
+port = srv.getsockname()[1]
+def serve():
+    c, _ = srv.accept()
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    while True:
+        b = c.recv(64)
+        if not b: break
+        c.sendall(b)
+threading.Thread(target=serve, daemon=True).start()
+t0 = time.perf_counter()
+s = socket.create_connection(("127.0.0.1", port))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+for _ in range(n):
+    s.sendall(b"x" * 32); s.recv(64)
+s.close()
+print(f"{(time.perf_counter() - t0) / n * 1e6:.3f}")
+PY
+# Each prints microseconds per operation.
+w_sched() { perf bench sched pipe -l "$SCHED_LOOPS" 2>/dev/null | awk '/usecs\/op/ { print $1 }'; }
+w_disk() {
+	local t0 t1
+	t0=$(date +%s%N)
+	dd if="$loop" of=/dev/null bs=4k count="$DISK_IOS" iflag=direct status=none
+	t1=$(date +%s%N)
+	awk -v d=$((t1 - t0)) -v n="$DISK_IOS" 'BEGIN { printf "%.3f\n", d / n / 1000 }'
+}
+w_tcp() { python3 "$work/tcp.py" "$TCP_MSGS"; }
+best() { # best FN: lowest us/op over $rounds rounds
+	local f=$1 b= v
+	for _ in $(seq "$rounds"); do
+		v=$($f)
+		[ -z "$b" ] || awk -v a="$v" -v b="$b" 'BEGIN { exit !(a < b) }' && b=$v
+	done
+	echo "$b"
+}
+
+# ---- bpftrace scripts --------------------------------------------------------
+
+cat >"$work/runqlat.bt" <<'BT'
+tracepoint:sched:sched_wakeup, tracepoint:sched:sched_wakeup_new { @qtime[args->pid] = nsecs; }
+tracepoint:sched:sched_switch {
+	if (args->prev_state == 0) { @qtime[args->prev_pid] = nsecs; }
+	$ns = @qtime[args->next_pid];
+	if ($ns) { @usecs = hist((nsecs - $ns) / 1000); }
+	delete(@qtime[args->next_pid]);
+}
+BT
+cat >"$work/biolat.bt" <<'BT'
+tracepoint:block:block_rq_issue { @start[args->dev, args->sector] = nsecs; }
+tracepoint:block:block_rq_complete /@start[args->dev, args->sector]/ {
+	@usecs = hist((nsecs - @start[args->dev, args->sector]) / 1000);
+	delete(@start[args->dev, args->sector]);
+}
+BT
+cat >"$work/hist.bt" <<'BT'
+tracepoint:tcp:tcp_probe { @srtt = hist(args->srtt); }
+tracepoint:skb:kfree_skb { @drops = hist(args->reason); }
+BT
+
+start_bpftrace() { # start_bpftrace NAME: runs $work/NAME.bt until killed, waits for attach
+	bpftrace "$work/$1.bt" >"$work/$1.out" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do grep -q Attaching "$work/$1.out" && break; sleep 0.1; done
+	sleep 1
+}
+start_daemon() { # start_daemon: the daemon with stats as given
+	mkdir -p "$work/jsonl"
+	"$bin" --web.listen-address=127.0.0.1:$((20000 + RANDOM % 20000)) --output.dir="$work/jsonl" --collect.interval=5s \
+		--log.level=warn "$@" >"$work/daemon.log" 2>&1 &
+	pids+=($!)
+	daemon=$!
+	sleep 3
+}
+stop_all() {
+	local p
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	pids=()
+}
+
+# ---- 1. ns per event from the kernel's statistics ---------------------------
+
+prog_stats() { bpftool prog show -j >"$work/$1.json"; }
+report_costs() {
+	python3 - "$work/before.json" "$work/after.json" <<'PY'
+import json, sys
+b = {p["id"]: p for p in json.load(open(sys.argv[1]))}
+a = json.load(open(sys.argv[2]))
+def d(p, k):
+    q = b.get(p["id"], {})
+    return p.get(k, 0) - q.get(k, 0)
+rows = {}
+for p in a:
+    name, cnt, ns = p.get("name", "?"), d(p, "run_cnt"), d(p, "run_time_ns")
+    if cnt <= 0: continue
+    rows[(p.get("type"), name)] = (cnt, ns)
+groups = [
+    ("run queue: wakeup+switch", ["runq_"], ["e_switch_btf", "e_wakeup_btf"], "runqlat.bt"),
+    ("disk: issue+complete(+insert)", ["biolat_"], ["e_issue_btf", "e_complete_btf"], "biolat.bt"),
+    ("tcp_probe srtt hist", ["tcp_probe_"], ["e_probe_btf"], "hist.bt:tcp_probe"),
+    ("kfree_skb drop count", ["skbdrop_"], ["e_drop_btf"], "hist.bt:kfree_skb"),
+]
+def pick(prefixes, types=None):
+    cnt = ns = 0
+    for (t, n), (c, s) in rows.items():
+        if any(n.startswith(x) for x in prefixes) and (types is None or t in types):
+            cnt += c; ns += s
+    return cnt, ns
+print(f"{'program':32} {'events':>9} {'ns/event':>9} {'empty':>7} {'bpftrace':>9}  ratio")
+res = {}
+for title, ours, empty, bt in groups:
+    oc, on = pick(ours)
+    ec, en = pick(empty)
+    # bpftrace programs are named after their probe; match by the tracepoint.
+    bt_names = {"runqlat.bt": ["sched_wakeup", "sched_wakeup_new", "sched_switch"],
+                "biolat.bt": ["block_rq_issue", "block_rq_complete"],
+                "hist.bt:tcp_probe": ["tcp_probe"], "hist.bt:kfree_skb": ["kfree_skb"]}[bt]
+    bc = bn = 0
+    for (t, n), (c, s) in rows.items():
+        if t == "tracepoint" and any(n == x or n.endswith(x) for x in bt_names) and not n.startswith(("e_", "biolat", "runq", "tcp_", "skbdrop")):
+            bc += c; bn += s
+    o = on / oc if oc else float("nan")
+    e = en / ec if ec else float("nan")
+    bpt = bn / bc if bc else float("nan")
+    res[title] = (o, e, bpt)
+    print(f"{title:32} {oc:9d} {o:9.1f} {e:7.1f} {bpt:9.1f}  {o / bpt if bc and oc else float('nan'):.2f}x")
+print()
+print("targets:")
+o, e, bpt = res["tcp_probe srtt hist"]
+print(f"  tcp_probe hist <= empty + 20 ns: {o:.0f} vs {e + 20:.0f}: {'met' if o <= e + 20 else 'NOT met'}")
+o, e, bpt = res["kfree_skb drop count"]
+print(f"  kfree_skb count <= empty + 20 ns: {o:.0f} vs {e + 20:.0f}: {'met' if o <= e + 20 else 'NOT met'}")
+o, e, bpt = res["run queue: wakeup+switch"]
+print(f"  run queue <= 0.8x bpftrace runqlat: {o:.0f} vs {0.8 * bpt:.0f}: {'met' if o <= 0.8 * bpt else 'NOT met'}")
+PY
+}
+
+echo "== 1. ns per event under load (kernel BPF statistics, all programs at once)"
+"$work/bpf-empty" >"$work/empty.out" 2>&1 &
+pids+=($!)
+start_daemon --bpf.stats=off
+for s in runqlat biolat hist; do start_bpftrace "$s"; done
+sysctl -q kernel.bpf_stats_enabled=1
+prog_stats before
+w_sched >/dev/null
+w_disk >/dev/null
+w_tcp >/dev/null
+python3 -c '
+import socket
+for _ in range(2000):
+    s = socket.socket()
+    try: s.connect(("127.0.0.1", 1))
+    except OSError: pass
+    s.close()'
+prog_stats after
+sysctl -q kernel.bpf_stats_enabled="$stats_was"
+report_costs
+# Disk per I/O (issue+complete), since the I/O count is known.
+python3 - "$work/before.json" "$work/after.json" "$DISK_IOS" <<'PY'
+import json, sys
+b = {p["id"]: p for p in json.load(open(sys.argv[1]))}
+a = json.load(open(sys.argv[2]))
+ours = bt = 0
+for p in a:
+    ns = p.get("run_time_ns", 0) - b.get(p["id"], {}).get("run_time_ns", 0)
+    n = p.get("name", "")
+    if n.startswith("biolat_"): ours += ns
+    elif p.get("type") == "tracepoint" and n in ("block_rq_issue", "block_rq_complete"): bt += ns
+ios = int(sys.argv[3])
+print(f"  disk per I/O (all I/O on the host during the run / {ios} loop I/Os): ours {ours / ios:.0f} ns, "
+      f"bpftrace {bt / ios:.0f} ns: <= 0.5x {'met' if ours <= 0.5 * bt else 'NOT met'} ({ours / bt if bt else float('nan'):.2f}x)")
+PY
+stop_all
+
+echo
+echo "== 2. what a workload sees (best of $rounds rounds, us/op)"
+printf '%-28s %10s %10s %10s %9s %9s\n' workload alone daemon bpftrace "loss" "ns/op"
+declare -A base
+for w in sched disk tcp; do base[$w]=$(best "w_$w"); done
+start_daemon
+declare -A dmn
+for w in sched disk tcp; do dmn[$w]=$(best "w_$w"); done
+stop_all
+for s in runqlat biolat hist; do start_bpftrace "$s"; done
+declare -A btr
+for w in sched disk tcp; do btr[$w]=$(best "w_$w"); done
+stop_all
+for w in sched disk tcp; do
+	awk -v w="$w" -v a="${base[$w]}" -v d="${dmn[$w]}" -v b="${btr[$w]}" 'BEGIN {
+		loss = (d - a) / a * 100
+		printf "%-28s %10.3f %10.3f %10.3f %8.2f%% %9.0f  %s\n", w, a, d, b, loss, (d - a) * 1000,
+		       loss <= 2 ? "(<= 2 %: met)" : "(<= 2 %: NOT met)"
+	}'
+done
+echo "sched: one op = 2 wakeups + 2 switches; disk: one 4 KiB O_DIRECT read (issue+complete);"
+echo "tcp: one 32-byte ping-pong on one connection (2 segments each way, srtt samples)."

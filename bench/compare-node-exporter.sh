@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# infra-monitor next to node_exporter, measured in the same run on this host.
+#
+#   bench/compare-node-exporter.sh [BIN] [SCRAPES]
+#
+# Prints, for each exporter, plain and gzip: RSS idle, after 1,000 and after
+# SCRAPES (default 10,000) scrapes; CPU per collection (node_exporter collects
+# on every scrape; infra-monitor once per interval: collect + render +
+# compress); scrape latency p50/p99 at one client (curl, one keep-alive
+# connection); requests per second at 8 clients (wrk); bytes per scrape.
+# Then infra-monitor's collect time next to the raw cost of reading the same
+# files (bench/rawread.c over the file list strace records for one `once`).
+# Also checks the series-level compatibility: every series node_exporter
+# exports from cpu, meminfo, loadavg, diskstats, filesystem, netdev, pressure
+# and vmstat must exist here with the same name and label set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=$(realpath "${1:-build/infra-monitor}")
+scrapes=${2:-10000}
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+same14=(cpu stat meminfo loadavg vmstat pressure diskstats filesystem netdev netstat sockstat uname time filefd)
+ne_flags=(--collector.disable-defaults)
+for c in "${same14[@]}"; do ne_flags+=("--collector.$c"); done
+
+port() { echo $((20000 + RANDOM % 20000)); }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+start() { # start NAME PORT command...: background, wait for /metrics
+	local name=$1 p=$2
+	shift 2
+	"$@" >"$work/$name.log" 2>&1 &
+	pids+=($!)
+	eval "pid_$name=$!"
+	for _ in $(seq 100); do
+		curl -fsS -o /dev/null "http://127.0.0.1:$p/metrics" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "bench: $name did not come up; its log:" >&2
+	cat "$work/$name.log" >&2
+	exit 1
+}
+
+# curl config that fetches the URL n times over one keep-alive connection and
+# prints each transfer's time and size.
+scrape_n() { # scrape_n URL N gzip(0|1) > "time size" lines
+	local url=$1 n=$2 gz=$3 cfg=$work/curl.cfg
+	: >"$cfg"
+	for _ in $(seq "$n"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$url" >>"$cfg"; done
+	if [ "$gz" = 1 ]; then
+		curl -sS -K "$cfg" -H 'Accept-Encoding: gzip' -w '%{time_total} %{size_download}\n'
+	else
+		curl -sS -K "$cfg" -w '%{time_total} %{size_download}\n'
+	fi
+}
+
+percentile() { # percentile P < numbers
+	sort -g | awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100); if (i<1) i=1; printf "%.2f", a[i]*1000}'
+}
+
+declare -A R
+measure() { # measure NAME PORT PID GZ
+	local name=$1 p=$2 pid=$3 gz=$4 url="http://127.0.0.1:$2/metrics" key="$1/$4"
+	local t0 t1 lat
+	R[$key,rss0]=$(rss_kb "$pid")
+	scrape_n "$url" 1000 "$gz" >"$work/lat"
+	R[$key,rss1k]=$(rss_kb "$pid")
+	R[$key,bytes]=$(awk '{s+=$2} END {printf "%d", s/NR}' "$work/lat")
+	t0=$(cpu_ticks "$pid")
+	scrape_n "$url" $((scrapes - 1000)) "$gz" >"$work/lat2"
+	t1=$(cpu_ticks "$pid")
+	R[$key,rss10k]=$(rss_kb "$pid")
+	R[$key,cpu_scrape_ms]=$(awk -v d=$((t1 - t0)) -v n=$((scrapes - 1000)) -v hz="$hz" \
+		'BEGIN {printf "%.3f", d / hz / n * 1000}')
+	lat=$(cat "$work/lat" "$work/lat2")
+	R[$key,p50]=$(echo "$lat" | awk '{print $1}' | percentile 50)
+	R[$key,p99]=$(echo "$lat" | awk '{print $1}' | percentile 99)
+	local hdr=()
+	[ "$gz" = 1 ] && hdr=(-H 'Accept-Encoding: gzip')
+	R[$key,rps]=$(wrk -t2 -c8 -d5s "${hdr[@]}" "$url" 2>/dev/null |
+		awk '/Requests\/sec/ {printf "%d", $2}')
+}
+
+echo "== starting exporters"
+p_im=$(port)
+p_ne=$((p_im + 1))
+p_nd=$((p_im + 2))
+mkdir -p "$work/jsonl"
+start im "$p_im" "$bin" --web.listen-address="127.0.0.1:$p_im" --output.dir="$work/jsonl" \
+	--no-collector.bpf --log.level=warn
+start ne "$p_ne" prometheus-node-exporter --web.listen-address="127.0.0.1:$p_ne" "${ne_flags[@]}"
+start nd "$p_nd" prometheus-node-exporter --web.listen-address="127.0.0.1:$p_nd"
+sleep 2
+
+echo "== series compatibility (cpu meminfo loadavg diskstats filesystem netdev pressure vmstat)"
+compat=(cpu meminfo loadavg diskstats filesystem netdev pressure vmstat)
+cf=(--collector.disable-defaults)
+for c in "${compat[@]}"; do cf+=("--collector.$c"); done
+p_c=$((p_im + 3))
+start nc "$p_c" prometheus-node-exporter --web.listen-address="127.0.0.1:$p_c" "${cf[@]}"
+series() { grep -v '^#' | sed -E 's/ [^ ]+$//' | sed -E 's/(\{|,)le="[^"]*"/\1/' | sort -u; }
+curl -fsS "http://127.0.0.1:$p_c/metrics" | grep -E '^node_' |
+	grep -vE '^node_(scrape_collector_|exporter_build_info)' | series >"$work/ne.series"
+curl -fsS "http://127.0.0.1:$p_im/metrics" | series >"$work/im.series"
+# Values of these labels name things that change between two reads (a mount
+# appearing); compare names and label sets, not values.
+labelset() { sed -E 's/="[^"]*"/=""/g' | sort -u; }
+missing=$(comm -23 <(labelset <"$work/ne.series") <(labelset <"$work/im.series"))
+total=$(labelset <"$work/ne.series" | wc -l)
+if [ -n "$missing" ]; then
+	echo "  MISSING here (name{label set}) that node_exporter exports:"
+	echo "$missing" | sed 's/^/    /'
+	compat_result="$(echo "$missing" | wc -l) of $total label sets missing"
+else
+	compat_result="all $total name+label sets present"
+fi
+echo "  $compat_result"
+kill "$pid_nc"
+
+echo "== measuring (each exporter: $scrapes scrapes plain, then gzip; wrk 5 s at 8 clients)"
+for gz in 0 1; do
+	measure im "$p_im" "$pid_im" "$gz"
+	measure ne "$p_ne" "$pid_ne" "$gz"
+	measure nd "$p_nd" "$pid_nd" "$gz"
+done
+
+# infra-monitor's CPU per collection: a second instance collecting every
+# 100ms with nobody scraping; its CPU over the window / collections made.
+p_fast=$((p_im + 4))
+mkdir -p "$work/fast"
+start fast "$p_fast" "$bin" --web.listen-address="127.0.0.1:$p_fast" --output.dir="$work/fast" \
+	--no-collector.bpf --collect.interval=100ms --log.level=warn
+sleep 1
+seq0=$(curl -fsS "http://127.0.0.1:$p_fast/health" | jq '.last_collection.seq')
+t0=$(cpu_ticks "$pid_fast")
+sleep 10
+t1=$(cpu_ticks "$pid_fast")
+seq1=$(curl -fsS "http://127.0.0.1:$p_fast/health" | jq '.last_collection.seq')
+im_cpu_collect=$(awk -v d=$((t1 - t0)) -v n=$((seq1 - seq0)) -v hz="$hz" \
+	'BEGIN {printf "%.3f", d / hz / n * 1000}')
+collect_us=$(curl -fsS "http://127.0.0.1:$p_fast/metrics" |
+	awk '/^infra_monitor_collector_duration_seconds/ {s += $2} END {printf "%.0f", s * 1e6}')
+kill "$pid_fast"
+
+# The raw floor: the same files, read without parsing.
+cc -O2 -o "$work/rawread" bench/rawread.c
+strace -f -e trace=openat,statfs -o "$work/strace" "$bin" once --no-collector.bpf >/dev/null 2>&1
+mapfile -t files < <(grep -v ENOENT "$work/strace" |
+	grep -oE '(openat\(AT_FDCWD, "/(proc|sys|run)[^"]*"|statfs\("[^"]+")' |
+	sed -E -e 's/^openat\(AT_FDCWD, "(.*)"$/\1/' -e 's/^statfs\("(.*)"$/statfs:\1/' | sort -u)
+raw_us=$("$work/rawread" 2000 "${files[@]}")
+
+row() { # row LABEL KEY-SUFFIX FORMAT
+	printf '%-34s' "$1"
+	for e in im ne nd; do for gz in 0 1; do printf '%12s' "${R[$e/$gz,$2]}"; done; done
+	echo
+}
+echo
+echo "== results (infra-monitor = im, node_exporter same 14 collectors = ne, node_exporter defaults = nd)"
+printf '%-34s%12s%12s%12s%12s%12s%12s\n' "" "im plain" "im gzip" "ne plain" "ne gzip" "nd plain" "nd gzip"
+row "RSS idle (KiB)" rss0
+row "RSS after 1,000 scrapes (KiB)" rss1k
+row "RSS after $scrapes scrapes (KiB)" rss10k
+row "CPU per scrape (ms)" cpu_scrape_ms
+row "scrape p50, 1 client (ms)" p50
+row "scrape p99, 1 client (ms)" p99
+row "requests/s, 8 clients" rps
+row "bytes per scrape" bytes
+echo
+echo "infra-monitor CPU per collection (collect + render + gzip + JSONL): $im_cpu_collect ms"
+echo "node_exporter (same 14) CPU per scrape, which includes its collection: ${R[ne/0,cpu_scrape_ms]} ms plain, ${R[ne/1,cpu_scrape_ms]} ms gzip"
+echo "infra-monitor collect time (sum of collector durations): $collect_us us; raw read of the same ${#files[@]} files/mounts: $raw_us us"
+echo "series compatibility: $compat_result"
+echo
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+echo "== targets (against node_exporter with the same collectors)"
+echo "RSS at most 1/4:                 $(ratio "${R[im/0,rss10k]}" "${R[ne/0,rss10k]}") (plain), $(ratio "${R[im/1,rss10k]}" "${R[ne/1,rss10k]}") (gzip)"
+echo "RSS growth 1k->${scrapes} < 256 KiB:  $(( ${R[im/0,rss10k]} - ${R[im/0,rss1k]} )) KiB plain, $(( ${R[im/1,rss10k]} - ${R[im/1,rss1k]} )) KiB gzip"
+echo "CPU per collection at most 1/10: $(ratio "$im_cpu_collect" "${R[ne/0,cpu_scrape_ms]}") (plain), $(ratio "$im_cpu_collect" "${R[ne/1,cpu_scrape_ms]}") (gzip)"
+echo "p99 at 1 client at most 1/5:     $(ratio "${R[im/0,p99]}" "${R[ne/0,p99]}") (plain), $(ratio "${R[im/1,p99]}" "${R[ne/1,p99]}") (gzip)"
+echo "req/s at 8 clients at least 5x:  $(ratio "${R[im/0,rps]}" "${R[ne/0,rps]}") (plain), $(ratio "${R[im/1,rps]}" "${R[ne/1,rps]}") (gzip)"
+echo "collect time at most 3x raw:     $(ratio "$collect_us" "$raw_us")"
+[ -z "$missing" ]
