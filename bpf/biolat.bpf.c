@@ -9,8 +9,8 @@
  *
  * Cost per I/O is what the design is about: disk_io_start is a plain array
  * indexed by a hash of the request (a lookup is a few ns, a hash-map update
- * about 275 ns here), and each I/O touches the per-CPU hash once, at
- * completion.
+ * about 275 ns here), and each I/O touches one per-CPU array slot of its
+ * device and op, at completion.
  *
  * The same handlers exist three times, one per hook rung; the loader keeps
  * one rung and turns the other programs' autoload off:
@@ -46,11 +46,20 @@ struct {
 } disk_io_start SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, BIOLAT_MAX_KEYS);
-	__type(key, struct biolat_key);
-	__type(value, struct biolat_val);
+	__type(key, __u32);
+	__type(value, struct biolat_slot);
 } disk_io_latency_seconds SEC(".maps");
+
+/* Slots taken on any CPU, so userspace reads only those. Written once per
+ * slot (tested first, so the line is not bounced on every I/O). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BIOLAT_MAX_KEYS);
+	__type(key, __u32);
+	__type(value, __u32);
+} disk_io_slots_used SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -59,8 +68,34 @@ struct {
 	__type(value, __u64);
 } disk_io_misses SEC(".maps");
 
-/* Zero value for first use of a key; in .bss, not on the 512-byte stack. */
-static struct biolat_val zero_val;
+/* This CPU's slot for (dev, op), claimed on first use; NULL when the probe
+ * finds no room (counted by the caller). */
+static __always_inline struct biolat_val *key_slot(__u32 dev, __u32 op)
+{
+	__u32 h = ((((__u64)dev << 8) | op) * 0x9E3779B97F4A7C15ULL) >> (64 - BIOLAT_KEY_BITS);
+
+	for (__u32 i = 0; i < BIOLAT_KEY_PROBES; i++) {
+		__u32 idx = (h + i) & (BIOLAT_MAX_KEYS - 1);
+		struct biolat_slot *s = bpf_map_lookup_elem(&disk_io_latency_seconds, &idx);
+		__u32 *used;
+
+		if (!s)
+			return NULL;
+		if (s->used) {
+			if (s->key.dev == dev && s->key.op == op)
+				return &s->v;
+			continue;
+		}
+		s->key.dev = dev;
+		s->key.op = op;
+		s->used = 1;
+		used = bpf_map_lookup_elem(&disk_io_slots_used, &idx);
+		if (used && !*used)
+			*used = 1;
+		return &s->v;
+	}
+	return NULL;
+}
 
 static __always_inline __u32 op_of_flags(__u32 cmd_flags)
 {
@@ -146,7 +181,6 @@ static __always_inline void on_issue(__u64 id, __u32 dev)
 static __always_inline void on_complete(__u64 id, __u32 dev, __u32 kdev, __u32 op, __u64 bytes)
 {
 	__u64 now = bpf_ktime_get_ns();
-	struct biolat_key key = { .dev = kdev, .op = op };
 	struct biolat_start *s = slot_of(id, dev);
 	struct biolat_val *v;
 	__u64 insert_ns, issue_ns;
@@ -158,7 +192,7 @@ static __always_inline void on_complete(__u64 id, __u32 dev, __u32 kdev, __u32 o
 	s->id = 0;
 	if (!issue_ns || now < issue_ns || issue_ns < insert_ns)
 		return;         /* inserted, never issued: requeued or merged away */
-	v = lookup_or_init(&disk_io_latency_seconds, &key, &zero_val);
+	v = key_slot(kdev, op);
 	if (!v) {
 		counter_inc(&disk_io_misses, BIOLAT_KEY_MISSES);
 		return;
@@ -175,17 +209,60 @@ static __always_inline struct request *rq_arg(unsigned long long *ctx)
 	return (struct request *)(targ_rq_arg ? ctx[1] : ctx[0]);
 }
 
+/* tp_btf types the request as a trusted pointer, which the verifier lets us
+ * store and compare (we load as root) but not hash, and reading its value
+ * through bpf_probe_read_kernel() costs ~60 ns here. So the slot comes from
+ * scalars that stay fixed while the request is in flight (device, hardware
+ * queue, scheduler tag or else driver tag: unique among in-flight requests
+ * of that queue) and the pointer only confirms the slot is ours. */
+static __always_inline struct biolat_start *slot_btf(struct request *rq)
+{
+	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
+	int tag = rq->internal_tag >= 0 ? rq->internal_tag : rq->tag;
+	__u64 h = ((__u64)(hctx ? hctx->queue_num : 0) << 20) ^ (__u32)tag;
+
+	/* q->id: the queue's own number, one load short of the dev_t. */
+	return slot_of(h, rq->q->id);
+}
+
+static __always_inline void stamp_btf(struct request *rq, int is_issue)
+{
+	struct biolat_start *s;
+	__u64 now, last;
+
+	/* With I/O accounting on, blk_mq_rq_ctx_init() already stamped the
+	 * request on the clock bpf_ktime_get_ns() reads (start_time_ns, at
+	 * allocation, just before insert): completion uses that, so insert
+	 * needs no clock read of its own. */
+	if (!is_issue && rq->start_time_ns)
+		return;
+	s = slot_btf(rq);
+	if (!s)
+		return;
+	now = bpf_ktime_get_ns();
+	if (s->id && s->id != (__u64)rq) {
+		last = s->issue_ns > s->insert_ns ? s->issue_ns : s->insert_ns;
+		if (now - last < BIOLAT_STALE_NS)
+			counter_inc(&disk_io_misses, BIOLAT_START_MISSES);
+	}
+	if (!is_issue || s->id != (__u64)rq || !s->insert_ns) {
+		s->insert_ns = now;
+		s->id = (__u64)rq;
+	}
+	s->issue_ns = is_issue ? now : 0;
+}
+
 SEC("tp_btf/block_rq_insert")
 int BPF_PROG(biolat_insert_btf)
 {
-	on_insert((__u64)rq_arg(ctx), 0);
+	stamp_btf(rq_arg(ctx), 0);
 	return 0;
 }
 
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(biolat_issue_btf)
 {
-	on_issue((__u64)rq_arg(ctx), 0);
+	stamp_btf(rq_arg(ctx), 1);
 	return 0;
 }
 
@@ -194,7 +271,27 @@ int BPF_PROG(biolat_issue_btf)
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(biolat_complete_btf, struct request *rq, int error, unsigned int nr_bytes)
 {
-	on_complete((__u64)rq, 0, rq_dev_btf(rq), op_of_flags(rq->cmd_flags), nr_bytes);
+	struct biolat_start *s = slot_btf(rq);
+	__u64 now = bpf_ktime_get_ns(), insert_ns, issue_ns;
+	struct biolat_val *v;
+
+	if (!s || s->id != (__u64)rq)
+		return 0;       /* started before we attached, or evicted */
+	insert_ns = s->insert_ns;
+	issue_ns = s->issue_ns;
+	s->id = 0;
+	if (rq->start_time_ns && rq->start_time_ns <= issue_ns)
+		insert_ns = rq->start_time_ns;
+	if (!issue_ns || now < issue_ns || issue_ns < insert_ns)
+		return 0;       /* inserted, never issued */
+	v = key_slot(rq_dev_btf(rq), op_of_flags(rq->cmd_flags));
+	if (!v) {
+		counter_inc(&disk_io_misses, BIOLAT_KEY_MISSES);
+		return 0;
+	}
+	hist_add_ns(&v->total, now - insert_ns);
+	hist_add_ns(&v->service, now - issue_ns);
+	hist_add(&v->size, nr_bytes, nr_bytes);
 	return 0;
 }
 

@@ -13,7 +13,13 @@
 #define BIOLAT_MAX_STARTS (1u << BIOLAT_START_BITS)
 /* An entry older than this is a request whose completion we never saw. */
 #define BIOLAT_STALE_NS (10ULL * 1000000000ULL)
-#define BIOLAT_MAX_KEYS 1024    /* devices x ops */
+/* Per-CPU table of (device, op) values, open addressing with a short probe:
+ * a per-CPU array lookup costs ~8 ns where a per-CPU hash costs ~60 ns. Each
+ * CPU fills its own copy, so claiming a slot needs no atomics; a key may sit
+ * in different slots on different CPUs, and userspace sums by key. */
+#define BIOLAT_KEY_BITS 9
+#define BIOLAT_MAX_KEYS (1u << BIOLAT_KEY_BITS)        /* devices x ops */
+#define BIOLAT_KEY_PROBES 4
 
 enum biolat_op {
 	BIOLAT_OP_READ,
@@ -46,11 +52,19 @@ struct biolat_key {
 	__u32 op;               /* enum biolat_op */
 };
 
-/* One value per device and op, so each event touches one per-CPU entry. */
+/* One value per device and op, so each completion touches one per-CPU entry. */
 struct biolat_val {
 	struct hist total;      /* insert -> complete, us slots, ns sum */
 	struct hist service;    /* issue -> complete, us slots, ns sum */
 	struct hist size;       /* bytes completed */
+};
+
+/* A slot of disk_io_latency_seconds. used == 0: free on this CPU. */
+struct biolat_slot {
+	struct biolat_key key;
+	__u32 used;
+	__u32 pad;
+	struct biolat_val v;
 };
 
 #endif

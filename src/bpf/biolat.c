@@ -95,25 +95,67 @@ static void biolat_destroy(struct bpfl_prog *p)
 	p->obj = NULL;
 }
 
-static void add_entry(const void *key, const uint64_t *sum, void *arg)
+/* Adds one CPU's slot to the entry of its key (keys may sit in different
+ * slots on different CPUs). */
+static void add_slot(struct biolat_data *d, const struct biolat_slot *s)
 {
-	const struct biolat_key *k = key;
-	struct biolat_data *d = arg;
-	struct biolat_entry *e;
+	struct biolat_entry *e = NULL;
 
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct biolat_entry *ne = realloc(d->e, cap * sizeof(*ne));
+	for (size_t i = 0; i < d->n; i++)
+		if (d->e[i].dev == s->key.dev && d->e[i].op == s->key.op)
+			e = &d->e[i];
+	if (!e) {
+		if (d->n == d->cap) {
+			size_t cap = d->cap ? d->cap * 2 : 16;
+			struct biolat_entry *ne = realloc(d->e, cap * sizeof(*ne));
 
-		if (!ne)
-			return;         /* the caller sees fewer entries; no crash */
-		d->e = ne;
-		d->cap = cap;
+			if (!ne)
+				return;         /* fewer entries this time; no crash */
+			d->e = ne;
+			d->cap = cap;
+		}
+		e = &d->e[d->n++];
+		memset(e, 0, sizeof(*e));
+		e->dev = s->key.dev;
+		e->op = s->key.op;
 	}
-	e = &d->e[d->n++];
-	e->dev = k->dev;
-	e->op = k->op;
-	memcpy(&e->total, sum, sizeof(struct biolat_val));
+	const uint64_t *src = (const uint64_t *)&s->v;
+	uint64_t *dst = (uint64_t *)&e->total;
+
+	for (size_t w = 0; w < sizeof(s->v) / sizeof(uint64_t); w++)
+		dst[w] += src[w];
+}
+
+/* Reads the slots any CPU has claimed, one lookup (all CPUs) per slot. */
+static int read_slots(struct biolat_bpf *skel, struct biolat_data *d)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int vfd = bpf_map__fd(skel->maps.disk_io_latency_seconds);
+	__u32 used[BIOLAT_MAX_KEYS], keys[BIOLAT_MAX_KEYS], count = BIOLAT_MAX_KEYS, ob = 0;
+	struct biolat_slot *v;
+	int err;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	memset(used, 0, sizeof(used));
+	err = bpf_map_lookup_batch(bpf_map__fd(skel->maps.disk_io_slots_used), NULL, &ob, keys,
+				   used, &count, NULL);
+	if (err && err != -ENOENT)
+		return err;
+	v = calloc((size_t)ncpu, sizeof(*v));   /* 8-byte multiple: no per-CPU padding */
+	if (!v)
+		return -ENOMEM;
+	for (__u32 i = 0; i < count; i++) {
+		if (!used[i])
+			continue;
+		if (bpf_map_lookup_elem(vfd, &keys[i], v))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			if (v[c].used)
+				add_slot(d, &v[c]);
+	}
+	free(v);
+	return 0;
 }
 
 /* Live entries of the in-flight table: taken and not stale. One batch read
@@ -158,12 +200,11 @@ static int biolat_read(struct bpfl_prog *p, struct bpfl_readout *r)
 	int err;
 
 	_Static_assert(sizeof(struct biolat_val) == 3 * sizeof(struct hist), "biolat_val layout");
+	_Static_assert(sizeof(struct biolat_slot) % 8 == 0, "biolat_slot: no per-CPU padding");
 	_Static_assert(offsetof(struct biolat_entry, size) - offsetof(struct biolat_entry, total) ==
 			       2 * sizeof(struct hist), "biolat_entry layout");
 	d->n = 0;
-	err = bpfl_map_dump_percpu(bpf_map__fd(skel->maps.disk_io_latency_seconds),
-				   sizeof(struct biolat_key), sizeof(struct biolat_val),
-				   BIOLAT_MAX_KEYS, add_entry, d);
+	err = read_slots(skel, d);
 	if (err)
 		return err;
 	for (uint32_t i = 0; i < BIOLAT_COUNTERS; i++) {
