@@ -59,6 +59,7 @@ build_tools() {
 	clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ivmlinux/x86_64 -Wall -Werror \
 		-c $src/selfcheck.bpf.c -o $tools/selfcheck.bpf.o &&
 		cc -O2 -Wall -Wextra -Werror -static $src/selfcheck.c -lbpf -lelf -lz -o $tools/selfcheck &&
+		cc -O2 -Wall -Wextra -Werror -static $src/progs.c -lbpf -lelf -lz -o $tools/progs &&
 		cc -O2 -Wall -Wextra -Werror -static $src/kwork.c -o $tools/kwork
 }
 build_tools || die "building the harness tools failed"
@@ -100,12 +101,17 @@ for k in "${kernels[@]}"; do
 		rm -f "$out/work.img" "$out/results.img"
 		truncate -s 64M "$out/work.img"
 		truncate -s 32M "$out/results.img"
+		# check.sh's knobs travel on the kernel command line; RUNGS with commas for spaces.
+		knobs="kmatrix.RUNGS=$(echo $RUNGS | tr ' ' ,)"
+		for v in READY_S KWORK_DISK_IOS KWORK_TCP KWORK_RST KWORK_CPU_MS; do
+			[ -n "${!v:-}" ] && knobs="$knobs kmatrix.$v=${!v}"
+		done
 		accel_args=(-accel tcg,thread=multi -cpu max)
 		[ "$accel" = kvm ] && accel_args=(-accel kvm -cpu host)
 		timeout --foreground -k 5 "$tmo" qemu-system-x86_64 "${accel_args[@]}" -smp 2 -m 1024 -nic none \
 			-no-reboot -display none -monitor none -serial "file:$out/console.log" \
 			-kernel "$kdir/vmlinuz" -initrd "$kdir/initramfs.cpio" \
-			-append "console=ttyS0 panic=-1 rdinit=/init quiet loglevel=3" \
+			-append "console=ttyS0 panic=-1 rdinit=/init quiet loglevel=3 $knobs" \
 			-drive if=none,id=work,file="$out/work.img",format=raw,cache=unsafe \
 			-device virtio-blk-pci,drive=work,serial=work \
 			-drive if=none,id=results,file="$out/results.img",format=raw,cache=writeback \

@@ -5,13 +5,13 @@
 #   check.sh OUT DISK TOOLS [BIN]
 #     OUT    directory for the results (created)
 #     DISK   block device for the disk workload (written to: a scratch virtio disk or a loop device)
-#     TOOLS  directory with kwork, selfcheck, selfcheck.bpf.o and, optionally, bpftool
+#     TOOLS  directory with kwork, selfcheck, selfcheck.bpf.o, progs (static builds)
 #     BIN    the daemon (infra-monitor); absent or not executable: only the self-check runs
 #   Environment: RUNGS (default "auto tp_btf raw_tp tracepoint"), PORT (default 9947),
 #                KWORK_DISK_IOS (64), KWORK_TCP (100), KWORK_RST (20), KWORK_CPU_MS (400)
 #
 # OUT receives: kernel, selfcheck.txt, and per rung R: R.prom (one scrape after the workload),
-# R.progs.json (bpftool prog show -j of the daemon's programs), R.log (daemon stderr), R.workload
+# R.progs.json (tests/kernels/progs.c: the daemon's BPF programs), R.log (daemon stderr), R.workload
 # (what the workload did), R.meta (timings); finally `done`. Nothing here judges: the report does.
 #
 #   check.sh --workload DISK TOOLS   only the workload (what the probe step runs)
@@ -25,7 +25,7 @@ if [ "${1:-}" = --workload ]; then
 	exit 0
 fi
 OUT=$1 DISK=$2 TOOLS=$3 BIN=${4:-}
-RUNGS=${RUNGS:-auto tp_btf raw_tp tracepoint}
+RUNGS=$(echo "${RUNGS:-auto tp_btf raw_tp tracepoint}" | tr , ' ')
 PORT=${PORT:-9947}
 mkdir -p "$OUT"
 
@@ -36,6 +36,7 @@ uname -r >"$OUT/kernel"
 sched=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "/sys/block/${DISK##*/}/queue/scheduler" 2>/dev/null)
 echo "cpus=$(grep -c ^processor /proc/cpuinfo) btf=$([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no) disk=$DISK iosched=${sched:-?}" >"$OUT/env"
 
+echo "kmatrix: self-check" >&2
 t0=$(ms)
 "$TOOLS/selfcheck" "$TOOLS/selfcheck.bpf.o" >"$OUT/selfcheck.txt" 2>&1
 echo "selfcheck_rc=$? selfcheck_ms=$(($(ms) - t0))" >>"$OUT/env"
@@ -45,25 +46,16 @@ workload() { sh "$self" --workload "$DISK" "$TOOLS"; }
 
 # The workload once under the harness's own tracepoint probes: does it make this kernel fire the
 # events the daemon's programs consume (real block requests, TCP handshakes, resets, wakeups)?
+echo "kmatrix: workload probes" >&2
 t0=$(ms)
 "$TOOLS/selfcheck" "$TOOLS/selfcheck.bpf.o" probe sh "$self" --workload "$DISK" "$TOOLS" \
 	>"$OUT/probes.txt" 2>&1
 echo "probes_rc=$? probes_ms=$(($(ms) - t0))" >>"$OUT/env"
 
-scrape() {
-	if command -v curl >/dev/null 2>&1; then
-		curl -fsS --max-time 5 "http://127.0.0.1:$PORT/metrics"
-	else
-		wget -q -T 5 -O - "http://127.0.0.1:$PORT/metrics"
-	fi
-}
+scrape() { "$TOOLS/kwork" get "$PORT" /metrics; }
 
-# The daemon's BPF programs, by the daemon's pid (bpftool finds the pids through a BPF iterator).
-progs_of() {
-	bt=$TOOLS/bpftool
-	[ -x "$bt" ] || bt=$(command -v bpftool) || { echo '[]'; return; }
-	"$bt" -j prog show 2>/dev/null
-}
+# The daemon's BPF programs (those it holds a descriptor of), with verified_insns and run counts.
+progs_of() { "$TOOLS/progs" "$1" 2>/dev/null || echo '[]'; }
 
 if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then
 	echo "daemon=absent" >>"$OUT/env"
@@ -80,26 +72,29 @@ for rung in $RUNGS; do
 		>"$OUT/$rung.log" 2>&1 &
 	pid=$!
 	# Ready when a scrape shows the BPF program info (every program attached or failed) or the
-	# daemon died; at most 60 s (the verifier is slow under emulation).
+	# daemon died; at most READY_S seconds (the verifier is slow under emulation).
 	ready=0
-	i=0
-	while [ $i -lt 600 ]; do
+	while [ $(($(ms) - t0)) -lt $((${READY_S:-60} * 1000)) ]; do
 		kill -0 "$pid" 2>/dev/null || break
 		if scrape 2>/dev/null | grep -q '^infra_monitor_bpf_program_info'; then
 			ready=1
 			break
 		fi
-		sleep 0.1
-		i=$((i + 1))
+		sleep 0.2
 	done
 	t_ready=$(($(ms) - t0))
+	echo "kmatrix: rung $rung: ready=$ready after ${t_ready}ms" >&2
+	if [ $ready != 1 ]; then
+		tail -5 "$OUT/$rung.log" | sed 's/^/kmatrix:   /' >&2
+		scrape 2>&1 | grep -v '^#' | head -5 | sed 's/^/kmatrix:   scrape: /' >&2
+	fi
 	workload >"$OUT/$rung.workload" 2>&1
 	t_work=$(($(ms) - t0 - t_ready))
 	# Two intervals: the snapshot served must be taken after the workload ended.
 	sleep 2.2
 	scrape >"$OUT/$rung.prom" 2>"$OUT/$rung.scrape-err"
 	scrape_rc=$?
-	progs_of >"$OUT/$rung.progs.json"
+	progs_of "$pid" >"$OUT/$rung.progs.json"
 	alive=0
 	kill -0 "$pid" 2>/dev/null && alive=1
 	kill "$pid" 2>/dev/null

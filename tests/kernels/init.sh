@@ -50,6 +50,12 @@ if [ -z "$work" ] || [ -z "$results" ]; then
 else
 	BIN=''
 	[ -x /infra-monitor ] && BIN=/infra-monitor
+	# Knobs of check.sh handed over on the kernel command line (kmatrix.NAME=VALUE).
+	for a in $(cat /proc/cmdline); do
+		case "$a" in
+		kmatrix.*=*) a=${a#kmatrix.}; export "${a%%=*}=${a#*=}" ;;
+		esac
+	done
 	sh /check.sh /out "$work" /tools $BIN
 	rc=$?
 	cat /out/env /out/selfcheck.txt /out/probes.txt /out/*.meta 2>/dev/null | sed 's/^/kmatrix: /'

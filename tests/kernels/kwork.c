@@ -5,6 +5,8 @@
  *   kwork tcp N           N loopback TCP connections, each sending and echoing 4 KiB
  *   kwork rst N           N connects to a closed loopback port (the kernel answers with RST)
  *   kwork cpu MS [K]      K busy processes (default 2 x CPUs) for MS milliseconds: run-queue waits
+ *   kwork get PORT PATH   HTTP/1.0 GET http://127.0.0.1:PORT/PATH, body on stdout; exit 0 on 200
+ *                         (busybox-static's wget crashes in a bare initramfs: no NSS)
  * Every loop is bounded; the program exits non-zero on any unexpected failure. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -163,6 +166,50 @@ static int cpu(int ms, int k)
 	return 0;
 }
 
+static int get(int port, const char *path)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct timeval tv = { .tv_sec = 5 };
+	static char buf[1 << 16];
+	char req[512];
+	size_t len = 0, cap = 1 << 20;
+	char *all = malloc(cap), *body;
+	ssize_t r;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), n;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || !all)
+		return die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (void *)&sa, sizeof(sa)))
+		return die("connect");
+	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
+	if (write(fd, req, n) != n)
+		return die("write");
+	while ((r = read(fd, buf, sizeof(buf))) > 0) {
+		if (len + r + 1 > cap) {
+			cap = 2 * (len + r + 1);
+			all = realloc(all, cap);
+			if (!all)
+				return die("realloc");
+		}
+		memcpy(all + len, buf, r);
+		len += r;
+	}
+	if (r < 0)
+		return die("read");
+	all[len] = 0;
+	close(fd);
+	body = strstr(all, "\r\n\r\n");
+	if (strncmp(all, "HTTP/1.", 7) || !body) {
+		fprintf(stderr, "kwork: get: no HTTP response\n");
+		return 1;
+	}
+	fwrite(body + 4, 1, len - (body + 4 - all), stdout);
+	return strncmp(all + 8, " 200", 4) != 0;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -175,6 +222,8 @@ int main(int argc, char **argv)
 		return rst(atoi(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "cpu"))
 		return cpu(atoi(argv[2]), argc >= 4 ? atoi(argv[3]) : 2 * (int)sysconf(_SC_NPROCESSORS_ONLN));
-	fprintf(stderr, "usage: kwork disk DEV N | tcp N | rst N | cpu MS [K]\n");
+	if (argc >= 4 && !strcmp(argv[1], "get"))
+		return get(atoi(argv[2]), argv[3]);
+	fprintf(stderr, "usage: kwork disk DEV N | tcp N | rst N | cpu MS [K] | get PORT PATH\n");
 	return 2;
 }

@@ -3,10 +3,10 @@
 #
 #   mkinitramfs.sh KDIR TOOLS OUT.cpio [BIN]
 #     KDIR   build/kernels/<uname-r>  (root/ holds the unpacked linux-image package)
-#     TOOLS  directory with kwork, selfcheck, selfcheck.bpf.o (static builds)
+#     TOOLS  directory with kwork, selfcheck, selfcheck.bpf.o, progs (static builds)
 #     BIN    the daemon binary; copied with the shared libraries ldd lists for it
 #
-# Contents: static busybox, /init (init.sh), /check.sh, /tools (+ bpftool and its libraries), the
+# Contents: static busybox, /init (init.sh), /check.sh, /tools, the
 # virtio modules in load order (decompressed: busybox insmod takes plain .ko), the kernel config
 # under /boot (libbpf reads it for CONFIG_ externs), and the daemon when given.
 set -euo pipefail
@@ -26,7 +26,7 @@ file -L "$stage/bin/busybox" 2>/dev/null | grep -q 'statically linked' ||
 }
 install -m 0755 "$here/init.sh" "$stage/init"
 install -m 0755 "$here/check.sh" "$stage/check.sh"
-cp "$TOOLS/kwork" "$TOOLS/selfcheck" "$TOOLS/selfcheck.bpf.o" "$stage/tools/"
+cp "$TOOLS/kwork" "$TOOLS/selfcheck" "$TOOLS/selfcheck.bpf.o" "$TOOLS/progs" "$stage/tools/"
 cp "$KDIR/config" "$stage/boot/config-$rel"
 echo "root:x:0:0:root:/:/bin/sh" >"$stage/etc/passwd"
 
@@ -39,9 +39,6 @@ copy_dyn() {
 		[ -e "$stage/$lib" ] || cp -L "$lib" "$stage/$lib"
 	done
 }
-if command -v bpftool >/dev/null; then
-	copy_dyn "$(command -v bpftool)" tools/bpftool
-fi
 if [ -n "$BIN" ]; then
 	copy_dyn "$BIN" infra-monitor
 fi
