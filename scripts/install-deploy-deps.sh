@@ -9,9 +9,9 @@
 set -euo pipefail
 
 what=${1:-all}
-lint=(yamllint shellcheck cppcheck docker-compose systemd prometheus nodejs npm)
+lint=(yamllint shellcheck cppcheck docker-compose systemd prometheus groff-base man-db nodejs npm)
 container=(podman buildah runc debootstrap uidmap fuse-overlayfs)
-e2e=(prometheus curl jq)
+e2e=(prometheus curl jq python3 python3-yaml docker-compose gzip)
 
 case $what in
 lint) packages=("${lint[@]}") ;;

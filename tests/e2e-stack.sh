@@ -15,16 +15,21 @@
 # host-overview panel.  Also scrapes /metrics directly with the OpenMetrics
 # Accept header and with gzip.  Reports go to build/e2e/.
 #
+# A third run, "systemd", checks the host install: `make install-systemd`
+# into a staging tree, then the unit runs under a real systemd (PID 1 of a
+# privileged podman container made from the same Debian minbase), with the
+# shipped unit and config; only the listen address in the config changes.
+#
 # Environment: IMAGE (default localhost/infra-monitor:dev; built with
-# scripts/container-build.sh when missing), E2E_TARGETS ("binary container"),
-# E2E_KEEP=1 keeps the temporary directory.
+# scripts/container-build.sh when missing), E2E_TARGETS ("binary container
+# systemd"), E2E_KEEP=1 keeps the temporary directory.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 root=$PWD
 BIN=${1:-build/infra-monitor}
 IMAGE=${IMAGE:-localhost/infra-monitor:dev}
-E2E_TARGETS=${E2E_TARGETS:-binary container}
+E2E_TARGETS=${E2E_TARGETS:-binary container systemd}
 out=$root/build/e2e
 mkdir -p "$out"
 tmp=$(mktemp -d /tmp/infra-monitor-e2e.XXXXXX)
@@ -136,6 +141,62 @@ start_container() {   # port
 		>/dev/null 2>"$tmp/podman-run.stderr" || { cat "$tmp/podman-run.stderr" >&2; return 1; }
 }
 
+# The unit under systemd: a minbase image with systemd and the runtime
+# libraries, and the tree `make install-systemd` stages plus the binary.
+start_systemd() {   # port
+	local ctx=$tmp/systemd-image
+	mkdir -p "$ctx/root/usr/local/bin"
+	make --no-print-directory -s -f infra/make.mk install-systemd \
+		DESTDIR="$ctx/root" PREFIX=/usr/local SYSCONFDIR=/etc >/dev/null
+	install -m 0755 "$BIN" "$ctx/root/usr/local/bin/infra-monitor"
+	cat >"$ctx/Containerfile" <<-EOF
+		FROM ${BASE_IMAGE:-localhost/debian-minbase:bookworm}
+		RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \\
+		      systemd systemd-sysv libnss-systemd dbus libbpf1 libelf1 zlib1g \\
+		      libmicrohttpd12 libjansson4 libyaml-0-2 libcrypt1 >/dev/null \\
+		 && rm -rf /var/lib/apt/lists/*
+		COPY root/ /
+		RUN systemctl enable infra-monitor.service
+		CMD ["/sbin/init"]
+	EOF
+	podman build -q --isolation=chroot -t localhost/infra-monitor-systemd-e2e "$ctx" >"$tmp/systemd-build.log" 2>&1 ||
+		{ tail -n 20 "$tmp/systemd-build.log" >&2; return 1; }
+	sed "s|listen-address: .*|listen-address: \"127.0.0.1:$1\"|" infra/infra-monitor.yml >"$tmp/systemd-config.yml"
+	ctr=infra-monitor-e2e-systemd-$$
+	podman run -d --name "$ctr" --privileged --systemd=always --network=host \
+		-v "$tmp/systemd-config.yml:/etc/infra-monitor/infra-monitor.yml:ro" \
+		localhost/infra-monitor-systemd-e2e >/dev/null 2>"$tmp/podman-run.stderr" ||
+		{ cat "$tmp/podman-run.stderr" >&2; return 1; }
+}
+
+# What only the systemd run can show: the unit active, its sandbox score as
+# systemd itself computes it, the process's capabilities, state and log
+# directories written, reload (SIGHUP) and stop.
+systemd_checks() {
+	local active score caps files
+	active=$(podman exec "$ctr" systemctl is-active infra-monitor 2>&1)
+	echo "$([ "$active" = active ] && echo ok || echo FAIL)    systemctl is-active infra-monitor  ->  $active"
+	score=$(podman exec "$ctr" systemd-analyze security infra-monitor --no-pager 2>&1 | tail -n 1)
+	echo "ok    systemd-analyze security (live)  ->  ${score#→ }"
+	caps=$(podman exec "$ctr" sh -c 'grep CapEff /proc/$(systemctl show -p MainPID --value infra-monitor)/status' | awk '{ print $2 }')
+	# CAP_DAC_READ_SEARCH (2), CAP_PERFMON (38), CAP_BPF (39) and nothing else.
+	echo "$([ "$caps" = 000000c000000004 ] && echo ok || echo FAIL)    capabilities of the main process  ->  CapEff $caps (want 000000c000000004: DAC_READ_SEARCH, PERFMON, BPF)"
+	files=$(podman exec "$ctr" sh -c 'ls /var/lib/infra-monitor/*.jsonl /var/log/infra-monitor/*.log 2>/dev/null | wc -l')
+	echo "$([ "$files" -ge 2 ] && echo ok || echo FAIL)    StateDirectory/LogsDirectory written  ->  $files files (JSONL and log)"
+	if podman exec "$ctr" systemctl reload infra-monitor >/dev/null 2>&1; then
+		echo "ok    systemctl reload (SIGHUP reopens the log file)  ->  ok"
+	else
+		echo "FAIL  systemctl reload  ->  $(podman exec "$ctr" systemctl status infra-monitor --no-pager 2>&1 | tail -n 3 | tr '\n' ' ')"
+	fi
+}
+
+systemd_stop_check() {
+	local result
+	podman exec "$ctr" systemctl stop infra-monitor >/dev/null 2>&1
+	result=$(podman exec "$ctr" systemctl show -p Result --value infra-monitor 2>&1)
+	echo "$([ "$result" = success ] && echo ok || echo FAIL)    systemctl stop  ->  Result=$result"
+}
+
 run_one() {   # target
 	local target=$1 port pport base rc=0
 	port=$(free_port)
@@ -144,11 +205,13 @@ run_one() {   # target
 	case $target in
 	binary) start_binary "$port" ;;
 	container) start_container "$port" ;;
+	systemd) start_systemd "$port" || return 1 ;;
 	esac
 	if ! wait_http "http://127.0.0.1:$port/health" 30; then
 		log "$target: /health did not answer within 30 s"
 		[ "$target" = binary ] && tail -n 20 "$tmp/daemon.stderr" >&2
 		[ "$target" = container ] && podman logs --tail 20 "$ctr" >&2
+		[ "$target" = systemd ] && podman exec "$ctr" journalctl -u infra-monitor --no-pager -n 20 >&2
 		return 1
 	fi
 
@@ -200,8 +263,10 @@ run_one() {   # target
 		local enc
 		enc=$(curl -fsS -D - -o "$tmp/gz.bin" -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/metrics" |
 			tr -d '\r' | awk -F': ' 'tolower($1)=="content-encoding" { print $2 }')
-		if [ "$enc" = gzip ] && gzip -dc "$tmp/gz.bin" | grep -q '^infra_monitor_build_info'; then
-			echo "ok    gzip (Accept-Encoding: gzip)  ->  Content-Encoding: gzip, $(stat -c %s "$tmp/gz.bin") bytes, $(gzip -dc "$tmp/gz.bin" | wc -c) decompressed"
+		# Decompress to a file: grep -q closing a pipe early would fail gzip
+		# with SIGPIPE under pipefail.
+		if [ "$enc" = gzip ] && gzip -dc "$tmp/gz.bin" >"$tmp/gz.txt" && grep -q '^infra_monitor_build_info' "$tmp/gz.txt"; then
+			echo "ok    gzip (Accept-Encoding: gzip)  ->  Content-Encoding: gzip, $(stat -c %s "$tmp/gz.bin") bytes, $(stat -c %s "$tmp/gz.txt") decompressed"
 		else
 			echo "FAIL  gzip (Accept-Encoding: gzip)  ->  Content-Encoding: ${enc:-none}"
 			rc=1
@@ -209,7 +274,8 @@ run_one() {   # target
 		local status
 		status=$(curl -fsS "http://127.0.0.1:$port/health" | jq -r .status)
 		echo "ok    /health  ->  status $status"
-		if [ -n "$ctr" ]; then
+		[ "$target" = systemd ] && systemd_checks
+		if [ "$target" = container ]; then
 			# The image's HEALTHCHECK command, run inside the container against
 			# this run's port (the shipped check probes :9479, which another
 			# daemon on this host may hold).
@@ -227,7 +293,15 @@ run_one() {   # target
 	cat "$out/report-$target.txt"
 	! grep -q '^FAIL' "$out/report-$target.txt" || rc=1
 
-	python3 tests/e2e-stack-eval.py "$base" "$target ($( [ "$target" = container ] && echo "$IMAGE" || echo "$BIN"))" |
+	local what=$BIN
+	[ "$target" = container ] && what=$IMAGE
+	[ "$target" = systemd ] && what="$BIN under systemd, infra/systemd/infra-monitor.service"
+	local empty_ok='' empty_why=''
+	if [ "$target" = systemd ]; then
+		empty_ok='mountpoint="/"'
+		empty_why="/ of the systemd container is overlayfs, excluded by default like node_exporter does"
+	fi
+	E2E_EMPTY_OK=$empty_ok E2E_EMPTY_OK_WHY=$empty_why python3 tests/e2e-stack-eval.py "$base" "$target ($what)" |
 		tee -a "$out/report-$target.txt"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 
@@ -236,6 +310,13 @@ run_one() {   # target
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	pids=()
+	if [ "$target" = systemd ]; then
+		systemd_stop_check | tee -a "$out/report-$target.txt"
+		grep -q '^FAIL' "$out/report-$target.txt" && rc=1
+		podman exec "$ctr" journalctl -u infra-monitor --no-pager >"$out/container-$target.log" 2>&1 || true
+		podman rm -f -t 2 "$ctr" >/dev/null 2>&1 || true
+		ctr=
+	fi
 	if [ -n "$ctr" ]; then
 		podman logs "$ctr" >"$out/container-$target.log" 2>&1 || true
 		podman rm -f -t 2 "$ctr" >/dev/null 2>&1 || true
@@ -255,6 +336,11 @@ for target in $E2E_TARGETS; do
 		eval "$(scripts/container-build.sh --env)"
 		podman image exists "$IMAGE" || IMAGE=$IMAGE scripts/container-build.sh
 		log "image $IMAGE: $(podman image inspect --format '{{.Size}}' "$IMAGE") bytes" ;;
+	systemd)
+		[ -x "$BIN" ] || { log "no binary at $BIN (run make)"; exit 1; }
+		[ "$(id -u)" -eq 0 ] || { log "the systemd run needs root (rootful podman)"; failed+=(systemd); continue; }
+		eval "$(scripts/container-build.sh --env)"
+		scripts/container-build.sh --base ;;
 	*)
 		log "unknown target $target"; exit 2 ;;
 	esac
