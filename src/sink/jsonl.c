@@ -98,6 +98,78 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+/* A process killed inside write() (SIGKILL lands between page copies of a
+ * long line) or a machine that lost power can leave the last line cut
+ * short. Appending after it would glue two lines into one bad record, and
+ * compressing it would keep the torn piece forever, so the file is cut back
+ * to just after its last newline first. Scans backwards in small chunks
+ * from the end; returns the bytes removed, or -errno. */
+static long long cut_torn_tail(int dirfd, const char *name)
+{
+	char chunk[4096];
+	int fd = openat(dirfd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	off_t end, keep = 0;
+	struct stat st;
+	long long err = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = -EINVAL;
+		goto out;
+	}
+	for (end = st.st_size; end > 0;) {
+		size_t n = end > (off_t)sizeof(chunk) ? sizeof(chunk) : (size_t)end;
+		ssize_t got = pread(fd, chunk, n, end - (off_t)n);
+		char *nl;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got != (ssize_t)n) {
+			err = got < 0 ? -errno : -EIO;
+			goto out;
+		}
+		nl = memrchr(chunk, '\n', n);
+		if (nl) {
+			keep = end - (off_t)n + (nl - chunk) + 1;
+			break;
+		}
+		end -= (off_t)n;
+	}
+	if (keep < st.st_size) {
+		if (ftruncate(fd, keep) || fsync(fd)) {
+			err = -errno;
+			goto out;
+		}
+		err = (long long)(st.st_size - keep);
+	}
+out:
+	close(fd);
+	return err;
+}
+
+/* cut_torn_tail() with its log line. */
+static void repair_tail(struct jsonl_sink *k, const char *name)
+{
+	long long cut = cut_torn_tail(k->dirfd, name);
+	char bytes[32];
+
+	if (!cut)
+		return;
+	if (cut < 0) {
+		log_warn(COMPONENT, "cannot check JSONL file for a torn last line", "path", name,
+			 "dir", k->dir, "err", strerror((int)-cut));
+		return;
+	}
+	snprintf(bytes, sizeof(bytes), "%lld", cut);
+	log_warn(COMPONENT, "cut a torn last line left by a crash", "path", name, "dir", k->dir,
+		 "bytes", bytes);
+}
+
 /* ---- compression -------------------------------------------------------- */
 
 /* Streams dirfd/src into gzip dirfd/dst. 0 or -errno. */
@@ -196,6 +268,7 @@ static int finish_rotating(struct jsonl_sink *k, const char *rotating)
 	if (fstatat(k->dirfd, gz, &st, 0) == 0 ||
 	    (fstatat(k->dirfd, rotating, &st, 0) == 0 && st.st_size == 0))
 		goto unlink;
+	repair_tail(k, rotating);
 	err = gzip_file(k->dirfd, rotating, tmp);
 	if (!err && renameat(k->dirfd, tmp, k->dirfd, gz))
 		err = -errno;
@@ -427,6 +500,7 @@ int jsonl_sink_open(const char *dir, uint64_t max_bytes, uint32_t max_files, boo
 		goto out;
 	}
 	finish_leftovers(k);
+	repair_tail(k, JSONL_CURRENT_NAME);
 	/* A previous run's lines go to a rotated file of their own, so the
 	 * current file always starts with this run. */
 	if (fstatat(k->dirfd, JSONL_CURRENT_NAME, &st, 0) == 0 && st.st_size > 0)
