@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Seeds tests/fuzz/corpus/<name>/ from tests/fixtures: every fixture tree's
+# copy of the files a target reads, joined at the split line that
+# fuzz_collector.h cuts on, plus hand-written inputs for the other targets.
+# Rerun after adding fixtures; the corpora are committed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+c=tests/fuzz/corpus
+split=$'\n----8<----\n'
+
+seed() { # seed NAME FILE...: one input per fixture tree
+	local name=$1 tree f first out
+	shift
+	mkdir -p "$c/$name"
+	for tree in tests/fixtures/*/; do
+		out=
+		first=1
+		local any=0
+		for f in "$@"; do
+			[ $first = 1 ] || out+=$split
+			first=0
+			if [ -f "$tree$f" ]; then
+				out+=$(cat "$tree$f"; echo x)
+				out=${out%x}
+				any=1
+			fi
+		done
+		[ $any = 1 ] || continue
+		printf '%s' "$out" >"$c/$name/$(basename "$tree")"
+	done
+}
+
+seed meminfo proc/meminfo
+seed loadavg proc/loadavg
+seed vmstat proc/vmstat
+seed stat proc/stat
+seed filefd proc/sys/fs/file-nr
+seed netdev proc/net/dev
+seed netstat proc/net/netstat proc/net/snmp
+seed sockstat proc/net/sockstat proc/net/sockstat6
+seed pressure proc/pressure/cpu proc/pressure/io proc/pressure/memory
+seed diskstats proc/diskstats root/run/udev/data/b8:0 root/run/udev/data/b259:0
+seed filesystem proc/1/mountinfo
+seed cpu proc/stat sys/devices/system/cpu/isolated \
+	sys/devices/system/cpu/cpu0/topology/physical_package_id \
+	sys/devices/system/cpu/cpu0/topology/core_id \
+	sys/devices/system/cpu/cpu0/thermal_throttle/core_throttle_count \
+	sys/devices/system/cpu/cpu0/thermal_throttle/package_throttle_count
+seed time sys/devices/system/clocksource/clocksource0/current_clocksource \
+	sys/devices/system/clocksource/clocksource0/available_clocksource
+seed uname proc/sys/kernel/ostype proc/sys/kernel/osrelease proc/sys/kernel/version \
+	proc/sys/kernel/hostname proc/sys/kernel/domainname
+
+mkdir -p "$c/procself"
+for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
+printf '1234 (infra monitor) S 1 1234 1234 0 -1 4194560 1 0 0 0 5 3 0 0 20 0 7 0 100 123456789 2048 18446744073709551615\n' \
+	>"$c/procself/stat-spaces"
+printf 'btime 1764130000\n' >"$c/procself/btime"
+
+mkdir -p "$c/config"
+printf 'web:\n  listen-address: ":9479"\n  telemetry-path: /metrics\ncollect:\n  interval: 15s\noutput:\n  dir: /var/lib/infra-monitor\n  max-bytes: 64MiB\n  max-files: 10\n  fsync: true\nlog:\n  level: info\n' >"$c/config/full.yml"
+printf 'collector:\n  cpu: false\n  filesystem:\n    timeout: 5s\n    fs-types-exclude: "^(tmpfs|proc)$"\nbpf:\n  stats: sampled\n  stats-window: 1s\nmode: export\nruntime:\n  user: nobody\n' >"$c/config/nested.yml"
+printf -- '--output.max-bytes=4KiB' >"$c/config/flag"
+
+mkdir -p "$c/jsonl" "$c/jsonl_reader"
+if [ -x build/infra-monitor ]; then
+	for t in default many-cpus oldkernel fs-escapes; do
+		build/infra-monitor once --format=json --path.procfs="tests/fixtures/$t/proc" \
+			--path.sysfs="tests/fixtures/$t/sys" --path.rootfs="tests/fixtures/$t/root" \
+			--no-collector.bpf 2>/dev/null | head -c 60000 >"$c/jsonl/$t" || true
+		{ cat "$c/jsonl/$t"; head -c 300 "$c/jsonl/$t"; } >"$c/jsonl_reader/$t-torn"
+	done
+fi
+
+mkdir -p "$c/http"
+printf 'GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip;q=0.5, identity\r\n\r\n' >"$c/http/metrics-gzip"
+printf 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n' >"$c/http/health"
+printf 'GET / HTTP/1.0\r\n\r\n' >"$c/http/index"
+printf 'HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n' >"$c/http/pipelined"
+printf 'POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' >"$c/http/post"
+printf 'GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic dXNlcjpwYXNz\r\nAccept-Encoding: *;q=0, x-gzip\r\n\r\n' >"$c/http/auth"
+printf 'GET /metrics?x=%%00&y HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' >"$c/http/chunked"
+
+mkdir -p "$c/webconfig"
+printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n  min_version: TLS12\n  max_version: TLS13\nhttp_server_config:\n  headers:\n    X-Frame-Options: deny\nbasic_auth_users:\n  alice: $2y$10$X0h1bGxvV29ybGQxMjM0NeuV3GzjOzQ7b8Ahr1w1Jmr5w3J1yWc2e\n' >"$c/webconfig/full.yml"
+printf 'basic_auth_users:\n  bob: "$2b$04$abcdefghijklmnopqrstuuP4.b8JK0G3qT7bQ6fO1VtA2NQ3b0S7y"\n' >"$c/webconfig/users.yml"
+printf 'Basic Ym9iOnNlY3JldA==' >"$c/webconfig/header"
+for d in "$c"/*/; do echo "$(basename "$d"): $(ls "$d" | wc -l) seeds"; done
