@@ -15,26 +15,31 @@
 # host-overview panel.  Also scrapes /metrics directly with the OpenMetrics
 # Accept header and with gzip.  Reports go to build/e2e/.
 #
-# A third run, "systemd", checks the host install: `make install-systemd`
+# A third run, "split", starts the compose file's split profile the same way:
+# infra-monitor-collect (--mode=collect) and infra-monitor-export
+# (--mode=export) sharing the JSONL volume; Prometheus scrapes the exporter.
+#
+# A fourth run, "systemd", checks the host install: `make install-systemd`
 # into a staging tree, then the unit runs under a real systemd (PID 1 of a
 # privileged podman container made from the same Debian minbase), with the
 # shipped unit and config; only the listen address in the config changes.
 #
 # Environment: IMAGE (default localhost/infra-monitor:dev; built with
 # scripts/container-build.sh when missing), E2E_TARGETS ("binary container
-# systemd"), E2E_KEEP=1 keeps the temporary directory.
+# split systemd"), E2E_KEEP=1 keeps the temporary directory.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 root=$PWD
 BIN=${1:-build/infra-monitor}
 IMAGE=${IMAGE:-localhost/infra-monitor:dev}
-E2E_TARGETS=${E2E_TARGETS:-binary container systemd}
+E2E_TARGETS=${E2E_TARGETS:-binary container split systemd}
 out=$root/build/e2e
 mkdir -p "$out"
 tmp=$(mktemp -d /tmp/infra-monitor-e2e.XXXXXX)
 pids=()
 ctr=
+extra_ctrs=()
 
 log() { printf 'e2e: %s\n' "$*" >&2; }
 
@@ -42,7 +47,9 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	[ -z "$ctr" ] || podman rm -f -t 2 "$ctr" >/dev/null 2>&1 || true
+	for p in "$ctr" "${extra_ctrs[@]}"; do
+		[ -z "$p" ] || podman rm -f -t 2 "$p" >/dev/null 2>&1 || true
+	done
 	if [ "${E2E_KEEP:-0}" = 1 ]; then log "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -65,18 +72,18 @@ prom_query() {   # base query -> first value or empty
 		jq -r '.data.result[0].value[1] // empty' 2>/dev/null || true
 }
 
-# podman arguments for the compose file's infra-monitor service: network and
-# PID mode, capabilities, read-only root, security options, tmpfs, host bind
-# mounts (named volumes become directories under $tmp) and the command with
-# the listen address replaced.
-compose_podman_args() {   # port -> one argument per line
-	(cd infra && GRAFANA_ADMIN_PASSWORD=e2e COMPOSE_PROFILES=single \
-		docker-compose -f docker-compose.yml config) >"$tmp/compose.yml"
-	python3 - "$1" "$tmp" "$tmp/compose.yml" <<-'PY'
+# podman arguments for one service of the compose file: network and PID
+# mode, capabilities, read-only root, security options, tmpfs, host bind
+# mounts (named volumes become directories under $tmp, shared between the
+# services of one run) and the command with the listen address replaced.
+compose_podman_args() {   # port profile service -> one argument per line
+	(cd infra && GRAFANA_ADMIN_PASSWORD=e2e COMPOSE_PROFILES=$2 \
+		docker-compose -f docker-compose.yml config) >"$tmp/compose-$2.yml"
+	python3 - "$1" "$tmp" "$tmp/compose-$2.yml" "$3" <<-'PY'
 			import os, sys, yaml
 			port, tmp = sys.argv[1], sys.argv[2]
 			infra = os.path.abspath("infra")
-			svc = yaml.safe_load(open(sys.argv[3]))["services"]["infra-monitor"]
+			svc = yaml.safe_load(open(sys.argv[3]))["services"][sys.argv[4]]
 			args = []
 			if svc.get("network_mode") == "host": args.append("--network=host")
 			if svc.get("pid") == "host": args.append("--pid=host")
@@ -122,14 +129,13 @@ start_binary() {   # port
 	pids+=($!)
 }
 
-start_container() {   # port
-	local args=() a
+start_container() {   # port [profile service]
+	local args=() a name=infra-monitor-e2e-${3:-infra-monitor}-$$
 	while IFS= read -r a; do
 		[ "$a" = IMAGE ] && a=$IMAGE
 		args+=("$a")
-	done < <(compose_podman_args "$1")
+	done < <(compose_podman_args "$1" "${2:-single}" "${3:-infra-monitor}")
 	[ ${#args[@]} -gt 3 ] || { log "could not read infra/docker-compose.yml"; return 1; }
-	ctr=infra-monitor-e2e-$$
 	# The image's CMD is replaced by the compose command; --log.file points
 	# into the logs volume.
 	local sep
@@ -137,8 +143,18 @@ start_container() {   # port
 	log "podman run ${args[*]}"
 	# Without systemd as PID 1 podman cannot schedule the image's HEALTHCHECK
 	# timer and says so on stderr; run_one runs the check by hand instead.
-	podman run -d --name "$ctr" "${args[@]:0:$sep}" "${args[@]:$((sep + 1))}" \
+	podman run -d --name "$name" "${args[@]:0:$sep}" "${args[@]:$((sep + 1))}" \
 		>/dev/null 2>"$tmp/podman-run.stderr" || { cat "$tmp/podman-run.stderr" >&2; return 1; }
+	[ -z "$ctr" ] || extra_ctrs+=("$ctr")
+	ctr=$name
+}
+
+# The compose "split" profile: the collector writes JSONL into the shared
+# volume, the exporter serves its newest line.  The exporter is what
+# Prometheus scrapes (and what $ctr names afterwards).
+start_split() {   # port
+	start_container "$1" split infra-monitor-collect &&
+		start_container "$1" split infra-monitor-export
 }
 
 # The unit under systemd: a minbase image with systemd and the runtime
@@ -204,13 +220,14 @@ run_one() {   # target
 	log "== $target: daemon on 127.0.0.1:$port, Prometheus on 127.0.0.1:$pport"
 	case $target in
 	binary) start_binary "$port" ;;
-	container) start_container "$port" ;;
+	container) start_container "$port" || return 1 ;;
+	split) start_split "$port" || return 1 ;;
 	systemd) start_systemd "$port" || return 1 ;;
 	esac
 	if ! wait_http "http://127.0.0.1:$port/health" 30; then
 		log "$target: /health did not answer within 30 s"
 		[ "$target" = binary ] && tail -n 20 "$tmp/daemon.stderr" >&2
-		[ "$target" = container ] && podman logs --tail 20 "$ctr" >&2
+		[ "$target" = container ] || [ "$target" = split ] && podman logs --tail 20 "$ctr" >&2
 		[ "$target" = systemd ] && podman exec "$ctr" journalctl -u infra-monitor --no-pager -n 20 >&2
 		return 1
 	fi
@@ -275,7 +292,7 @@ run_one() {   # target
 		status=$(curl -fsS "http://127.0.0.1:$port/health" | jq -r .status)
 		echo "ok    /health  ->  status $status"
 		[ "$target" = systemd ] && systemd_checks
-		if [ "$target" = container ]; then
+		if [ "$target" = container ] || [ "$target" = split ]; then
 			# The image's HEALTHCHECK command, run inside the container against
 			# this run's port (the shipped check probes :9479, which another
 			# daemon on this host may hold).
@@ -295,6 +312,7 @@ run_one() {   # target
 
 	local what=$BIN
 	[ "$target" = container ] && what=$IMAGE
+	[ "$target" = split ] && what="$IMAGE, --mode=collect + --mode=export"
 	[ "$target" = systemd ] && what="$BIN under systemd, infra/systemd/infra-monitor.service"
 	local empty_ok='' empty_why=''
 	if [ "$target" = systemd ]; then
@@ -316,11 +334,17 @@ run_one() {   # target
 		podman exec "$ctr" journalctl -u infra-monitor --no-pager >"$out/container-$target.log" 2>&1 || true
 		podman rm -f -t 2 "$ctr" >/dev/null 2>&1 || true
 		ctr=
+extra_ctrs=()
 	fi
 	if [ -n "$ctr" ]; then
-		podman logs "$ctr" >"$out/container-$target.log" 2>&1 || true
-		podman rm -f -t 2 "$ctr" >/dev/null 2>&1 || true
+		: >"$out/container-$target.log"
+		for p in "${extra_ctrs[@]}" "$ctr"; do
+			podman logs "$p" >>"$out/container-$target.log" 2>&1 || true
+			podman rm -f -t 2 "$p" >/dev/null 2>&1 || true
+		done
 		ctr=
+		extra_ctrs=()
+extra_ctrs=()
 	fi
 	return $rc
 }
@@ -331,8 +355,8 @@ for target in $E2E_TARGETS; do
 	case $target in
 	binary)
 		[ -x "$BIN" ] || { log "no binary at $BIN (run make)"; exit 1; } ;;
-	container)
-		[ "$(id -u)" -eq 0 ] || { log "the container run needs root (rootful podman)"; failed+=(container); continue; }
+	container | split)
+		[ "$(id -u)" -eq 0 ] || { log "the $target run needs root (rootful podman)"; failed+=("$target"); continue; }
 		eval "$(scripts/container-build.sh --env)"
 		podman image exists "$IMAGE" || IMAGE=$IMAGE scripts/container-build.sh
 		log "image $IMAGE: $(podman image inspect --format '{{.Size}}' "$IMAGE") bytes" ;;
