@@ -321,9 +321,11 @@ int BPF_PROG(biolat_complete_raw, struct request *rq, int error, unsigned int nr
 
 /* ---- classic tracepoint ------------------------------------------------ */
 
-/* Requests are known by start sector here; + 1 keeps sector 0 (and flushes,
- * reported at sector 0) apart from a free slot. */
-#define TP_ID(ctx) ((ctx)->sector + 1)
+/* Requests are known by start sector here; + 1 keeps sector 0 apart from a
+ * free slot. insert/issue report blk_rq_trace_sector(), 0 for a request
+ * with no position (flushes: (sector_t)-1), while complete reports
+ * blk_rq_pos() itself, so -1 is folded to 0 for both to agree. */
+#define TP_ID(ctx) ((ctx)->sector == ~0ULL ? 1 : (ctx)->sector + 1)
 
 SEC("tracepoint/block/block_rq_insert")
 int biolat_insert_tp(struct trace_event_raw_block_rq *ctx)

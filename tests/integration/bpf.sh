@@ -51,9 +51,12 @@ loopname=${loop##*/}
 echo "== bpf: collector checks per hook rung (loop device $loop)"
 sanitize=()
 case "$out" in *sanitize*) sanitize=(-fsanitize=address,undefined) ;; esac
+# The daemon's own link line, whatever libraries the library needs today.
+ldlibs=$(make -p -n -q 2>/dev/null | sed -n 's/^LDLIBS = //p' | tail -1)
+[ -n "$ldlibs" ] || ldlibs="-lbpf -lelf -lz -lmicrohttpd -ljansson -lyaml -lcrypt -lpthread -lm"
+# shellcheck disable=SC2086
 if ! cc -O2 -g -std=gnu11 -D_GNU_SOURCE -pthread "${sanitize[@]}" -Iinclude -I"$out" \
-	tests/integration/bpf/bpf_check.c "$out/libinfra.a" \
-	-lbpf -lelf -lz -lmicrohttpd -ljansson -lyaml -lcrypt -lpthread -lm -o "$work/bpf_check"; then
+	tests/integration/bpf/bpf_check.c "$out/libinfra.a" $ldlibs -o "$work/bpf_check"; then
 	bad "build bpf_check"
 	stop_daemon() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; pids=(); }
 stop_daemon
