@@ -157,6 +157,16 @@ def parse_log_time(line):
     return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3)), f
 
 
+def load_errors(log):
+    """Per program: the error text of its 'program failed' log line."""
+    out = {}
+    for line in log.splitlines():
+        r = parse_log_time(line)
+        if r and r[1].get("msg") == "program failed" and r[1].get("program"):
+            out[r[1]["program"]] = str(r[1].get("err", ""))
+    return out
+
+
 def load_times(log):
     """Per program: seconds from the previous program's result (or the daemon's first log line)
     to its own 'program attached' / 'program failed' line. The loader opens the programs one after
@@ -201,7 +211,7 @@ def load_kernel(resdir, name):
                 for n, lab, v in samples if n == "infra_monitor_bpf_program_info" and v == 1]
         log = read(os.path.join(r, rung + ".log"))
         k["rungs"][rung] = {"meta": mt, "samples": samples, "progs": progs, "info": info,
-                            "load": load_times(log),
+                            "load": load_times(log), "errors": load_errors(log),
                             "log": log,
                             "workload": read(os.path.join(r, rung + ".workload"))}
     return k
@@ -347,13 +357,17 @@ def main():
                     runs = sum(p.get("run_cnt", 0) for p in bps) if bps else None
                     insns = sum(p.get("verified_insns", 0) for p in bps) if bps else None
                     lt = rr["load"].get(prog)
+                    err = rr["errors"].get(prog, "")
+                    if status != "attached":
+                        detail = (err or "see %s.log" % rung).replace("|", "\\|")
                     w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f | %s |" % (
                         k["name"], rung, prog, hook, status, "?" if ev is None else ev,
                         "–" if runs is None or k["name"] == "host" else runs,
                         "–" if insns is None else insns, "–" if lt is None else "%.0f" % (lt * 1000),
                         ready_s, detail))
                     if status != "attached":
-                        failures.append("%s/%s: %s %s on %s" % (k["name"], rung, prog, status, hook))
+                        failures.append("%s/%s: %s %s: %s" % (k["name"], rung, prog, status, err or "?"))
+                        continue
                     elif rung != "auto" and hook != rung:
                         failures.append("%s/%s: %s attached on %s, not the forced rung" % (k["name"], rung, prog, hook))
                     if ev is None:
