@@ -26,6 +26,7 @@ RUN apt-get update \
 
 WORKDIR /src
 COPY Makefile ./
+COPY infra/make.mk infra/make.mk
 COPY vmlinux/ vmlinux/
 COPY bpf/ bpf/
 COPY include/ include/

@@ -6,7 +6,7 @@
 # Dockerfile itself is the plain one that `docker build .` uses elsewhere; only
 # its DEBIAN_IMAGE build argument points at the local base.
 #
-#   scripts/container-build.sh            build localhost/infra-monitor:dev
+#   scripts/container-build.sh            build localhost/infra-monitor:dev (and :VERSION)
 #   scripts/container-build.sh --base     only make and import the base image
 #   scripts/container-build.sh --env      print the podman environment (eval it)
 #
@@ -110,7 +110,7 @@ main() {
 		--build-arg "VERSION=${version:-0.0.0}" \
 		--build-arg "REVISION=$revision" \
 		--build-arg "CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-		-t "$IMAGE" -f Dockerfile .
+		-t "$IMAGE" -t "localhost/infra-monitor:${version:-0.0.0}" -f Dockerfile .
 	local size
 	size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
 	log "built $IMAGE: $size bytes ($((size / 1024 / 1024)) MiB)"
