@@ -36,6 +36,20 @@ newest() {
 		grep -E "$re" | sort -V | tail -1
 }
 
+# apt's lists may be missing (a fresh machine) or stale (the newest package already replaced on the
+# mirror): refresh them once, then try again.
+updated=0
+apt_update() {
+	[ "$updated" = 1 ] && return 1
+	echo "kernels-fetch: apt-get update" >&2
+	apt-get update -qq >/dev/null 2>&1 || true
+	updated=1
+}
+download() {
+	(cd "$top/debs" && apt-get download -q "$1" 2>&1 >/dev/null | grep -v "unsandboxed as root" >&2
+	 ls "$1"_*.deb >/dev/null 2>&1)
+}
+
 for s in "${series[@]}"; do
 	if [ "${KERNELS_OFFLINE:-0}" = 1 ] && [ -s "$top/$s.release" ]; then
 		rel=$(cat "$top/$s.release")
@@ -44,10 +58,11 @@ for s in "${series[@]}"; do
 		continue
 	fi
 	pkg=$(newest "$s")
+	[ -n "$pkg" ] || { apt_update && pkg=$(newest "$s"); }
 	if [ -z "$pkg" ]; then
 		if [ "$s" = 6.12 ]; then
-			die "no linux-image-6.12.*+deb12-amd64 known to apt. It comes from Debian 12's security suite: add
-  'deb http://deb.debian.org/debian-security bookworm-security main' (or the deb822 equivalent) to apt's
+			die "no linux-image-6.12.*+deb12-amd64 known to apt. Debian 12 ships it from its security
+  suite: add the bookworm-security suite (component main) of Debian's security archive to apt's
   sources and run apt-get update."
 		fi
 		die "no linux-image package for $s known to apt (run apt-get update)"
@@ -59,9 +74,11 @@ for s in "${series[@]}"; do
 		echo "$rel" >"$top/$s.release"
 		continue
 	fi
-	echo "kernels-fetch: $s -> $pkg: downloading" >&2
-	(cd "$top/debs" && ls "${pkg}"_*.deb >/dev/null 2>&1 || apt-get download -q "$pkg" 2>&1 >/dev/null | grep -v "unsandboxed as root" >&2; test -n "$(ls "${pkg}"_*.deb 2>/dev/null)") ||
-		die "apt-get download $pkg failed"
+	echo "kernels-fetch: $s -> $pkg: fetching" >&2
+	if ! ls "$top/debs/${pkg}"_*.deb >/dev/null 2>&1; then
+		download "$pkg" || { apt_update && pkg=$(newest "$s") && rel=${pkg#linux-image-} && dir=$top/$rel &&
+			download "$pkg"; } || die "apt-get download $pkg failed"
+	fi
 	deb=$(ls "$top/debs/${pkg}"_*.deb | sort -V | tail -1)
 	rm -rf "$dir" && mkdir -p "$dir/root"
 	dpkg-deb -x "$deb" "$dir/root"
@@ -75,5 +92,12 @@ for s in "${series[@]}"; do
 	done
 	touch "$dir/.done"
 	echo "$rel" >"$top/$s.release"
+	# An older kernel of the same series is no longer needed.
+	for old in "$top"/debs/linux-image-"$s"[.-]*.deb "$top"/"$s"[.-]*/; do
+		case "$old" in
+		*"/$pkg"_*.deb | "$top/$rel/") ;;
+		*) [ -e "$old" ] && rm -rf "$old" ;;
+		esac
+	done
 	echo "kernels-fetch: $s -> $rel (fetched)"
 done

@@ -140,5 +140,7 @@ echo "total $total" >>"$res/timing"
 say "matrix time: ${total}s"
 
 # 4. The table, and the verdict.
-python3 tests/kernels/report.py "$res" ${doc:+--doc "$doc"} --daemon "${bin:-}" || fail=1
+version=''
+[ -n "$bin" ] && version=$("$bin" --version 2>&1 | head -1)
+python3 tests/kernels/report.py "$res" ${doc:+--doc "$doc"} --daemon "${bin:-}" --version "$version" || fail=1
 exit $fail

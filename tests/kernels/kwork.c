@@ -3,7 +3,10 @@
  *   kwork disk DEV N      N direct 4 KiB writes then N direct reads on DEV (O_DIRECT), an fsync
  *                         after every 8 writes; prints how many I/Os it issued
  *   kwork tcp N           N loopback TCP connections, each sending and echoing 4 KiB
- *   kwork rst N           N connects to a closed loopback port (the kernel answers with RST)
+ *   kwork rst N           N connects to a closed loopback port (the kernel answers with RST), then
+ *                         N connections closed with SO_LINGER 0 (an abort: a RST sent from a
+ *                         socket; on 6.1 tcp:tcp_send_reset does not fire for the socket-less RST
+ *                         that answers a closed port, as the matrix's probes show)
  *   kwork cpu MS [K]      K busy processes (default 2 x CPUs) for MS milliseconds: run-queue waits
  *   kwork get PORT PATH   HTTP/1.0 GET http://127.0.0.1:PORT/PATH, body on stdout; exit 0 on 200
  *                         (busybox-static's wget crashes in a bare initramfs: no NSS)
@@ -139,7 +142,25 @@ static int rst(int n)
 			refused++;
 		close(fd);
 	}
-	printf("kwork rst attempts=%d refused=%d\n", n, refused);
+	lfd = listen_any(&sa);
+	if (lfd < 0)
+		return die("listen");
+	int aborted = 0;
+	for (int i = 0; i < n; i++) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+		int fd = socket(AF_INET, SOCK_STREAM, 0), c;
+
+		if (fd < 0 || connect(fd, (void *)&sa, sizeof(sa)))
+			return die("connect");
+		c = accept(lfd, NULL, NULL);
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		close(fd);
+		if (c >= 0)
+			close(c);
+		aborted++;
+	}
+	close(lfd);
+	printf("kwork rst attempts=%d refused=%d aborted=%d\n", n, refused, aborted);
 	return refused == 0;
 }
 

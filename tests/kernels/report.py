@@ -222,6 +222,7 @@ def main():
     ap.add_argument("results")
     ap.add_argument("--doc")
     ap.add_argument("--daemon", default="")
+    ap.add_argument("--version", default="")
     a = ap.parse_args()
 
     names = [n for n in KERNEL_ORDER if os.path.isdir(os.path.join(a.results, n))]
@@ -241,7 +242,10 @@ def main():
       "-smp 2 -m 1024`) from a busybox initramfs with a virtio scratch disk; the host kernel runs the same "
       "checks natively on a loop device. Workload per rung: 64 O_DIRECT 4 KiB writes (fsync every 8) and "
       "64 reads on the scratch disk, 100 loopback TCP connections with 4 KiB each way, 20 connects to a "
-      "closed port, 400 ms of 2×CPU busy processes.")
+      "closed port and 20 connections aborted with SO_LINGER 0, 400 ms of 2×CPU busy processes.")
+    if a.daemon:
+        w("")
+        w("Daemon: `%s`%s." % (a.daemon, " (%s)" % a.version if a.version else ""))
     w("")
     w("## Kernels")
     w("")
