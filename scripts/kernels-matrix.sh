@@ -84,7 +84,8 @@ for k in "${kernels[@]}"; do
 		truncate -s 64M "$img"
 		loop=$(losetup -f --show --direct-io=on "$img") || die "losetup failed"
 		say "host $(uname -r): natively, disk $loop"
-		sh tests/kernels/check.sh "$out/r" "$loop" "$(cd "$tools" && pwd)" "${bin:+$(realpath "$bin")}" \
+		# A port of our own: the host is shared, 9947 may be taken.
+		PORT=$((20000 + $$ % 20000)) sh tests/kernels/check.sh "$out/r" "$loop" "$(cd "$tools" && pwd)" "${bin:+$(realpath "$bin")}" \
 			>"$out/console.log" 2>&1
 		hrc=$?
 		cat "$out/r/env" "$out/r/selfcheck.txt" "$out/r/probes.txt" "$out"/r/*.meta 2>/dev/null |
