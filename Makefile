@@ -25,6 +25,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread -Iinclude -I$(OUT) \
             -DIM_VERSION='"$(VERSION)"' -DIM_REVISION='"$(REVISION)"' $(EXTRA_CFLAGS)
 LDLIBS   += -lbpf -lelf -lz -lmicrohttpd -ljansson -lyaml -lcrypt -lpthread -lm
+LDLIBS   += -lgnutls
 LDFLAGS  += $(EXTRA_LDFLAGS)
 
 ifeq ($(SANITIZE),1)
@@ -51,7 +52,8 @@ RUN_ARGS ?= --output.dir=$(OUT)/run/jsonl
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all run once test test-unit test-e2e test-integration deps vmlinux install clean help
+.PHONY: all run once test test-unit test-sanitize test-e2e test-integration deps vmlinux install \
+	clean help
 
 all: $(BIN) ## build the daemon (build/infra-monitor)
 
@@ -66,8 +68,14 @@ run: deps ## install deps, build and run the daemon in the foreground with defau
 once: $(BIN) ## collect once and print Prometheus text
 	./$(BIN) once --format=prom
 
-test: deps ## install deps, then run every test (unit, golden, integration)
+test: deps ## install deps, then run every test: unit (plain and sanitized), golden, integration, kernels, lint, stack
 	$(Q)$(MAKE) --no-print-directory test-unit test-e2e test-integration
+	$(Q)$(MAKE) --no-print-directory test-sanitize
+	$(Q)$(MAKE) --no-print-directory test-kernels
+	$(Q)$(MAKE) --no-print-directory lint e2e
+
+test-sanitize: ## unit tests under ASan and UBSan (build/sanitize/)
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 test-unit
 
 test-unit: $(TEST_BINS) ## cmocka unit tests
 	$(Q)tests/run-unit.sh $(TEST_BINS)
@@ -120,6 +128,7 @@ clean: ## remove build/
 	rm -rf build
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' | expand -t 20
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' | expand -t 20
 
+include infra/make.mk tests/kernels/kernels.mk tests/fuzz/fuzz.mk
 -include $(OBJS:.o=.d)

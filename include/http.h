@@ -15,9 +15,18 @@ struct http_server;
 /* server.c */
 /* Binds cfg->listen_address ("[host]:port", "host:port", ":port" for every
  * address; port 0 picks a free one) and starts serving cfg->telemetry_path,
- * /health and /. Reads cfg->interval_ms for staleness; cfg may be freed
- * afterwards. 0 or -errno (logged, naming the address and the step). */
+ * /health and /, with TLS, client certificates, basic auth and headers from
+ * cfg->web_config_file when set (webconfig.h), and the connection limits of
+ * server.c. Reads cfg->interval_ms for staleness; cfg may be freed
+ * afterwards. 0 or -errno (logged, naming the address, file or step). */
 int http_server_start(const struct config *cfg, struct http_server **out);
+/* Re-reads cfg->web_config_file (certificates and users included) and
+ * swaps it in without touching the listener; a file that does not load, or
+ * one switching between HTTP and HTTPS, keeps the old settings. Logs either
+ * way. 0 or -errno; 0 when no web config is in use. */
+int http_server_reload(struct http_server *srv);
+/* http_server_reload() for every running server: main() calls it on SIGHUP. */
+void http_servers_reload(void);
 /* Stops accepting, finishes nothing in flight, frees. NULL-safe. */
 void http_server_stop(struct http_server *srv);
 /* The bound port (useful with port 0). */

@@ -10,7 +10,9 @@ packages=(
 	libmicrohttpd-dev libjansson-dev libyaml-dev libcrypt-dev libcap-dev
 	# tests
 	libcmocka-dev curl jq prometheus prometheus-node-exporter iproute2 util-linux
-	e2fsprogs python3-jsonschema
+	e2fsprogs python3-jsonschema strace
+	# kernel matrix (tests/kernels/)
+	qemu-system-x86 busybox-static cpio kmod xz-utils
 )
 
 missing=()

@@ -192,6 +192,7 @@ static void wait_for_signals(struct daemon *d, const sigset_t *set)
 				log_warn("main", "reopen log file", "err", strerror(-err));
 			else
 				log_info("main", "log file reopened");
+			http_servers_reload();
 			continue;
 		}
 		log_info("main", "shutting down", "signal", strsignal(sig));
