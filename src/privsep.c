@@ -59,13 +59,13 @@ struct privsep_req {
 };
 
 struct privsep_rsp {
-	int32_t err;            /* 0: the fd rides along; else -errno */
+	int32_t err; /* 0: the fd rides along; else -errno */
 };
 
 /* What one thread (or the helper) ends up with. */
 struct plan {
-	unsigned long long keep;        /* capabilities left in eff+prm+bounding */
-	int have_setpcap;               /* may touch the bounding set and securebits */
+	unsigned long long keep; /* capabilities left in eff+prm+bounding */
+	int have_setpcap;	 /* may touch the bounding set and securebits */
 	int set_ids;
 	uid_t uid;
 	gid_t gid;
@@ -113,7 +113,8 @@ int privsep_parse_status(const char *text, struct privsep_caps *c)
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	if ((err = field_hex(text, "CapEff", &c->eff)) || (err = field_hex(text, "CapPrm", &c->prm)) ||
+	if ((err = field_hex(text, "CapEff", &c->eff)) ||
+	    (err = field_hex(text, "CapPrm", &c->prm)) ||
 	    (err = field_hex(text, "CapBnd", &c->bnd)))
 		return err;
 	field_hex(text, "CapAmb", &c->amb);
@@ -151,7 +152,8 @@ int privsep_read_caps(pid_t pid, struct privsep_caps *c)
 
 static void caps_text(const struct privsep_caps *c, char *buf, size_t n)
 {
-	snprintf(buf, n, "CapEff=%016llx CapPrm=%016llx CapBnd=%016llx CapAmb=%016llx NoNewPrivs=%d",
+	snprintf(buf, n,
+		 "CapEff=%016llx CapPrm=%016llx CapBnd=%016llx CapAmb=%016llx NoNewPrivs=%d",
 		 c->eff, c->prm, c->bnd, c->amb, c->no_new_privs);
 }
 
@@ -161,7 +163,7 @@ static void caps_text(const struct privsep_caps *c, char *buf, size_t n)
 
 static int drop_self(const struct plan *p)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2];
 
 	if (p->have_setpcap) {
@@ -173,8 +175,8 @@ static int drop_self(const struct plan *p)
 				return -errno;
 		}
 		/* uid 0 gets no capability back from execve() either. */
-		if (!p->keep && prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED, 0, 0,
-				      0))
+		if (!p->keep &&
+		    prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED, 0, 0, 0))
 			return -errno;
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
@@ -225,7 +227,7 @@ static int resolve_user(const char *user)
 
 static struct plan make_plan(const char *user, unsigned long long keep)
 {
-	struct plan p = { .keep = keep, .have_setpcap = have_cap(CAP_BIT(CAP_SETPCAP)) };
+	struct plan p = {.keep = keep, .have_setpcap = have_cap(CAP_BIT(CAP_SETPCAP))};
 
 	if (user && ids_resolved) {
 		p.set_ids = 1;
@@ -241,13 +243,13 @@ static struct plan make_plan(const char *user, unsigned long long keep)
 
 static int send_rsp(int sock, int32_t err, int fd)
 {
-	struct privsep_rsp r = { .err = err };
-	struct iovec iov = { .iov_base = &r, .iov_len = sizeof(r) };
+	struct privsep_rsp r = {.err = err};
+	struct iovec iov = {.iov_base = &r, .iov_len = sizeof(r)};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
 
 	if (fd >= 0) {
 		struct cmsghdr *c;
@@ -269,7 +271,8 @@ static void helper_say(const char *what, int err)
 	char line[256];
 	int n = snprintf(line, sizeof(line),
 			 "{\"level\":\"error\",\"component\":\"privsep_helper\",\"msg\":\"%s\","
-			 "\"err\":\"%s\"}\n", what, strerror(-err));
+			 "\"err\":\"%s\"}\n",
+			 what, strerror(-err));
 
 	if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
 		return;
@@ -396,15 +399,17 @@ void privsep_stop(void)
 
 static int ask_helper(void)
 {
-	struct privsep_req q = { .op = OP_ENABLE_STATS };
+	struct privsep_req q = {.op = OP_ENABLE_STATS};
 	struct privsep_rsp r;
-	struct iovec iov = { .iov_base = &r, .iov_len = sizeof(r) };
+	struct iovec iov = {.iov_base = &r, .iov_len = sizeof(r)};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof(u.buf) };
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = u.buf,
+			   .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *c;
 	int fd = -1;
 	ssize_t n;
@@ -417,7 +422,7 @@ static int ask_helper(void)
 	if (n < 0)
 		return -errno;
 	if (n != (ssize_t)sizeof(r))
-		return -EPIPE;  /* the helper is gone */
+		return -EPIPE; /* the helper is gone */
 	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 		    c->cmsg_len == CMSG_LEN(sizeof(int)))
@@ -467,7 +472,7 @@ static int seen_tid(const pid_t *v, size_t n, pid_t t)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
@@ -478,7 +483,7 @@ static int drop_other_threads(const struct plan *p)
 	static pid_t done[MAX_THREADS];
 	int sig = SIGRTMAX - 2, sent = 0, err = 0;
 	pid_t self = (pid_t)syscall(SYS_gettid), pid = getpid();
-	struct sigaction sa = { .sa_handler = on_drop_signal }, old;
+	struct sigaction sa = {.sa_handler = on_drop_signal}, old;
 	size_t ndone = 0;
 
 	g_plan = *p;
@@ -546,7 +551,7 @@ static int verify_threads(const struct plan *p, char *bad, size_t badsz)
 			continue;
 		snprintf(path, sizeof(path), "/proc/self/task/%.20s/status", e->d_name);
 		if (read_caps_path(path, &c))
-			continue;       /* exited meanwhile */
+			continue; /* exited meanwhile */
 		if (c.eff != p->keep || c.prm != p->keep || c.amb || c.no_new_privs != 1 ||
 		    (p->have_setpcap && c.bnd != p->keep)) {
 			char t[160];
@@ -574,7 +579,7 @@ static int bpf_reads_need_cap(const struct plan *p)
 	pid_t pid;
 
 	if (fd < 0)
-		return 0;       /* no BPF for us anyway: nothing to keep */
+		return 0; /* no BPF for us anyway: nothing to keep */
 	pid = fork();
 	if (pid == 0) {
 		struct plan q = *p;
@@ -607,8 +612,10 @@ int privsep_drop(const struct config *cfg)
 	p = make_plan(user, 0);
 	if (bpf_in_use(cfg) && bpf_reads_need_cap(&p)) {
 		keep = CAP_BIT(CAP_BPF);
-		log_warn(COMPONENT, "this kernel gates every bpf() call on CAP_BPF "
-			 "(unprivileged_bpf_disabled, kernel < 6.5): keeping CAP_BPF for map reads");
+		log_warn(
+		    COMPONENT,
+		    "this kernel gates every bpf() call on CAP_BPF "
+		    "(unprivileged_bpf_disabled, kernel < 6.5): keeping CAP_BPF for map reads");
 	}
 	p = make_plan(user, keep);
 	err = drop_other_threads(&p);
@@ -620,7 +627,8 @@ int privsep_drop(const struct config *cfg)
 		snprintf(helper_txt, sizeof(helper_txt), "capability drop failed: %s%s%.180s",
 			 strerror(-err), bad[0] ? ": " : "", bad);
 		health_set("privileges", HEALTH_FAILED, helper_txt);
-		log_error(COMPONENT, "capability drop failed", "err", strerror(-err), "detail", bad);
+		log_error(COMPONENT, "capability drop failed", "err", strerror(-err), "detail",
+			  bad);
 		return err;
 	}
 	if (privsep_read_caps(0, &c) == 0)

@@ -49,15 +49,15 @@
 
 struct jsonl_sink {
 	char *dir;
-	char path[4096];        /* dir/infra-monitor.jsonl, for messages */
+	char path[4096]; /* dir/infra-monitor.jsonl, for messages */
 	int dirfd;
-	int fd;                 /* current file, O_APPEND; -1 until (re)opened */
+	int fd; /* current file, O_APPEND; -1 until (re)opened */
 	uint64_t max_bytes;
 	uint32_t max_files;
 	bool fsync;
-	bool failing;           /* in an error streak: warned once already */
-	bool torn;              /* a failed write could not be cut back off */
-	uint64_t torn_size;     /* the size to cut back to */
+	bool failing;		/* in an error streak: warned once already */
+	bool torn;		/* a failed write could not be cut back off */
+	uint64_t torn_size;	/* the size to cut back to */
 	uint64_t last_stamp_us; /* of the newest rotated name, to keep names unique */
 };
 
@@ -175,7 +175,7 @@ static void repair_tail(struct jsonl_sink *k, const char *name)
 /* Streams dirfd/src into gzip dirfd/dst. 0 or -errno. */
 static int gzip_file(int dirfd, const char *src, const char *dst)
 {
-	z_stream zs = { 0 };
+	z_stream zs = {0};
 	unsigned char *in = NULL, *out = NULL;
 	int in_fd = -1, out_fd = -1, zinit = 0, err = 0, flush = Z_NO_FLUSH;
 
@@ -377,8 +377,8 @@ static void finish_leftovers(struct jsonl_sink *k)
 			log_warn(COMPONENT, "cannot compress rotated JSONL file", "path", l.v[i],
 				 "dir", k->dir, "err", strerror(-err));
 		else
-			log_info(COMPONENT, "compressed rotated JSONL file", "path", l.v[i],
-				 "dir", k->dir, "duration_ms", ms);
+			log_info(COMPONENT, "compressed rotated JSONL file", "path", l.v[i], "dir",
+				 k->dir, "duration_ms", ms);
 	}
 	name_list_free(&l);
 }
@@ -392,8 +392,8 @@ static void prune(struct jsonl_sink *k)
 		return;
 	for (size_t i = 0; i + k->max_files < l.n; i++) {
 		if (unlinkat(k->dirfd, l.v[i], 0) && errno != ENOENT)
-			log_warn(COMPONENT, "cannot remove old JSONL file", "path", l.v[i],
-				 "dir", k->dir, "err", strerror(errno));
+			log_warn(COMPONENT, "cannot remove old JSONL file", "path", l.v[i], "dir",
+				 k->dir, "err", strerror(errno));
 	}
 	name_list_free(&l);
 }
@@ -434,8 +434,8 @@ static int rotated_stem(struct jsonl_sink *k, char *out, size_t outsz)
 
 static int open_current(struct jsonl_sink *k)
 {
-	k->fd = openat(k->dirfd, JSONL_CURRENT_NAME,
-		       O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	k->fd =
+	    openat(k->dirfd, JSONL_CURRENT_NAME, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	return k->fd < 0 ? -errno : 0;
 }
 
@@ -457,9 +457,9 @@ static int rotate(struct jsonl_sink *k)
 	/* ENOENT: someone removed the current file; just start a new one. */
 	if (k->fd >= 0)
 		close(k->fd);
-	k->torn = false;        /* whatever was torn left with the old file */
+	k->torn = false; /* whatever was torn left with the old file */
 	err = open_current(k);
-	fsync_dir(k);           /* rename and create durable before the first line */
+	fsync_dir(k); /* rename and create durable before the first line */
 	self_counter_add(SELF_JSONL_ROTATIONS, 1);
 	finish_leftovers(k);
 	prune(k);
@@ -537,8 +537,8 @@ static void write_failed(struct jsonl_sink *k, int err, const char *step)
 		 k->path, strerror(-err));
 	health_set(COMPONENT, HEALTH_DEGRADED, reason);
 	if (!k->failing)
-		log_warn(COMPONENT, "JSONL write failed, dropping lines until it succeeds",
-			 "path", k->path, "step", step, "err", strerror(-err));
+		log_warn(COMPONENT, "JSONL write failed, dropping lines until it succeeds", "path",
+			 k->path, "step", step, "err", strerror(-err));
 	k->failing = true;
 }
 

@@ -52,7 +52,7 @@ static void fuzz_put(const char *rel, const uint8_t *data, size_t len)
 	fuzz_mkparents(path);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		abort();        /* the harness itself is broken */
+		abort(); /* the harness itself is broken */
 	while (len) {
 		ssize_t n = write(fd, data, len);
 
@@ -94,7 +94,7 @@ static void fuzz_setup_tree(void)
 static int fuzz_collect(const struct collector *c, const char *const *files, const uint8_t *data,
 			size_t size)
 {
-	struct collect_ctx ctx = { .procfs = fuzz_proc, .sysfs = fuzz_sys, .rootfs = fuzz_rootfs };
+	struct collect_ctx ctx = {.procfs = fuzz_proc, .sysfs = fuzz_sys, .rootfs = fuzz_rootfs};
 	struct metric_set *ms;
 	const uint8_t *p = data, *end = data + size;
 	size_t seplen = strlen(FUZZ_SPLIT);
@@ -124,12 +124,12 @@ static int fuzz_collect(const struct collector *c, const char *const *files, con
 	return 0;
 }
 
-#define FUZZ_COLLECTOR(coll, ...)                                                        \
-	static const char *const fuzz_files[] = { __VA_ARGS__, NULL };                   \
-	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);                    \
-	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)                     \
-	{                                                                                \
-		return fuzz_collect(&(coll), fuzz_files, data, size);                    \
+#define FUZZ_COLLECTOR(coll, ...)                                                                  \
+	static const char *const fuzz_files[] = {__VA_ARGS__, NULL};                               \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);                              \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)                               \
+	{                                                                                          \
+		return fuzz_collect(&(coll), fuzz_files, data, size);                              \
 	}
 
 #endif

@@ -17,7 +17,7 @@ static char path[PATH_MAX], flag[PATH_MAX + 32];
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config cfg;
-	char *argv[4] = { "infra-monitor", flag, NULL, NULL };
+	char *argv[4] = {"infra-monitor", flag, NULL, NULL};
 	char *arg;
 	int fd;
 

@@ -27,7 +27,7 @@ static struct sockaddr_in addr;
 
 static void start(void)
 {
-	char *argv[] = { "infra-monitor", "--web.listen-address=127.0.0.1:0", NULL };
+	char *argv[] = {"infra-monitor", "--web.listen-address=127.0.0.1:0", NULL};
 	struct config cfg;
 	struct snapshot *s;
 
@@ -52,18 +52,18 @@ static void one_connection(const uint8_t *data, size_t size)
 	if (fd < 0)
 		abort();
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
-		abort();        /* the server died: that is the crash to report */
+		abort(); /* the server died: that is the crash to report */
 	while (size) {
 		ssize_t n = send(fd, data, size, MSG_NOSIGNAL);
 
 		if (n <= 0)
-			break;  /* the server closed early (a 4xx): fine */
+			break; /* the server closed early (a 4xx): fine */
 		data += n;
 		size -= (size_t)n;
 	}
 	shutdown(fd, SHUT_WR);
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 
 		/* A half-read request waits for the server's timeout; do not. */
 		if (poll(&p, 1, 200) <= 0 || read(fd, buf, sizeof(buf)) <= 0)

@@ -52,8 +52,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		snprintf(cur, sizeof(cur), "%s/" JSONL_CURRENT_NAME, dir);
 		snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
-		snprintf(gz, sizeof(gz), "%s/" JSONL_ROTATED_PREFIX "20261126T000000.000000Z.jsonl.gz",
-			 dir);
+		snprintf(gz, sizeof(gz),
+			 "%s/" JSONL_ROTATED_PREFIX "20261126T000000.000000Z.jsonl.gz", dir);
 		log_setup((enum log_level)(LOG_ERROR + 1), LOG_FORMAT_JSON);
 	}
 	unlink(gz);

@@ -7,7 +7,7 @@
 # build/fuzz/fuzz_NAME FILE).
 # usage: FUZZ_SECONDS=60 FUZZ_JOBS=2 tests/fuzz/run.sh build/fuzz/fuzz_*
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-2}
 out=build/fuzz

@@ -4,7 +4,7 @@
 # fuzz_collector.h cuts on, plus hand-written inputs for the other targets.
 # Rerun after adding fixtures; the corpora are committed.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 c=tests/fuzz/corpus
 split=$'\n----8<----\n'
 

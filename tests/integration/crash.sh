@@ -19,7 +19,7 @@
 # usage: tests/integration/crash.sh path/to/infra-monitor
 # CRASH_KILLS=10 for a quick run.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 # shellcheck source=tests/integration/lib.sh
 . tests/integration/lib.sh
 

@@ -10,7 +10,7 @@
 #   good line arrives after each.
 # usage: tests/integration/export-damage.sh path/to/infra-monitor
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 # shellcheck source=tests/integration/lib.sh
 . tests/integration/lib.sh
 

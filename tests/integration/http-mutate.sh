@@ -14,7 +14,7 @@
 # request is kept in the work directory's requests.bin on failure.
 # usage: tests/integration/http-mutate.sh path/to/infra-monitor (a SANITIZE=1 build)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 # shellcheck source=tests/integration/lib.sh
 . tests/integration/lib.sh
 

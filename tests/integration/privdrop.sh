@@ -12,7 +12,7 @@
 # Needs root and kernel BTF; skips with the reason otherwise.
 # usage: tests/integration/privdrop.sh path/to/infra-monitor
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 # shellcheck source=tests/integration/lib.sh
 . tests/integration/lib.sh
 

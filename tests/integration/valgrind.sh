@@ -8,7 +8,7 @@
 # under valgrind and get their own log, checked too.
 # usage: tests/integration/valgrind.sh path/to/infra-monitor (a normal -O2 -g build)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 # shellcheck source=tests/integration/lib.sh
 . tests/integration/lib.sh
 
