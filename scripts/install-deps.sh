@@ -7,10 +7,10 @@ set -euo pipefail
 packages=(
 	# build
 	build-essential clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
-	libmicrohttpd-dev libjansson-dev libyaml-dev libcrypt-dev libcap-dev
+	libmicrohttpd-dev libjansson-dev libyaml-dev libcrypt-dev libcap-dev libgnutls28-dev
 	# tests
 	libcmocka-dev curl jq prometheus prometheus-node-exporter iproute2 util-linux
-	e2fsprogs python3-jsonschema strace
+	e2fsprogs python3-jsonschema strace openssl
 	# kernel matrix (tests/kernels/)
 	qemu-system-x86 busybox-static cpio kmod xz-utils
 )

@@ -9,7 +9,8 @@
  *
  * Signals are blocked in every thread and taken synchronously by the main
  * thread, so handlers never run inside library code: SIGTERM/SIGINT stop
- * after the current write, SIGHUP reopens the log file.
+ * after the current write, SIGHUP reopens the log file and reloads the web
+ * config (certificates, users) without closing the listener.
  */
 #include <errno.h>
 #include <math.h>

@@ -4,7 +4,8 @@
 #   JSONL lines appear, validate against the schema and rotate into gzip,
 #   --mode=collect and --mode=export cooperate through one directory,
 #   SIGTERM stops it cleanly, bad flags exit 2;
-# then the BPF tests (tests/integration/bpf.sh), which need root and BTF.
+# then the suites of their own: web config (TLS, mTLS, basic auth), the
+# connection flood, and the BPF tests (which need root and BTF).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=tests/integration/lib.sh
@@ -114,9 +115,10 @@ rc=$?
 check "unknown config key: exit 2 (got $rc), file:line and key named" \
 	test "$rc" = 2 -a -n "$(grep "bad.yml:2:3: web.listen-adress: unknown key" "$work/err")"
 
-if [ -x tests/integration/bpf.sh ]; then
-	echo "== BPF"
-	if tests/integration/bpf.sh "$bin"; then ok "BPF integration"; else bad "BPF integration"; fi
-fi
+# Each suite prints its own checks and closing line; here it counts as one.
+for suite in webconfig flood bpf; do
+	echo "== $suite"
+	if tests/integration/$suite.sh "$bin"; then ok "$suite suite"; else bad "$suite suite"; fi
+done
 
 summary integration
