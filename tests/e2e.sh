@@ -33,9 +33,11 @@ sed -E \
 
 if [ "$update" = 1 ]; then
 	cp "$out" "$golden"
-	echo "e2e: rewrote $golden ($(wc -l <"$golden") lines)"
+	scripts/gen-metrics-doc.sh
+	echo "e2e: rewrote $golden ($(wc -l <"$golden") lines) and the table in docs/metrics.md"
 	exit 0
 fi
+scripts/gen-metrics-doc.sh --check
 if diff -u "$golden" "$out"; then
 	echo "e2e: 1 passed, 0 failed ($(wc -l <"$golden") lines match $golden)"
 else
