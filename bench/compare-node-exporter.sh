@@ -14,13 +14,13 @@
 # exports from cpu, meminfo, loadavg, diskstats, filesystem, netdev, pressure
 # and vmstat must exist here with the same name and label set.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 bin=$(realpath "${1:-build/infra-monitor}")
 scrapes=${2:-10000}
 work=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+declare -A running
+trap 'for p in "${running[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
 
 same14=(cpu stat meminfo loadavg vmstat pressure diskstats filesystem netdev netstat sockstat uname time filefd)
 ne_flags=(--collector.disable-defaults)
@@ -35,8 +35,7 @@ start() { # start NAME PORT command...: background, wait for /metrics
 	local name=$1 p=$2
 	shift 2
 	"$@" >"$work/$name.log" 2>&1 &
-	pids+=($!)
-	eval "pid_$name=$!"
+	running[$name]=$!
 	for _ in $(seq 100); do
 		curl -fsS -o /dev/null "http://127.0.0.1:$p/metrics" 2>/dev/null && return 0
 		sleep 0.1
@@ -120,13 +119,13 @@ else
 	compat_result="all $total name+label sets present"
 fi
 echo "  $compat_result"
-kill "$pid_nc"
+kill "${running[nc]}"
 
 echo "== measuring (each exporter: $scrapes scrapes plain, then gzip; wrk 5 s at 8 clients)"
 for gz in 0 1; do
-	measure im "$p_im" "$pid_im" "$gz"
-	measure ne "$p_ne" "$pid_ne" "$gz"
-	measure nd "$p_nd" "$pid_nd" "$gz"
+	measure im "$p_im" "${running[im]}" "$gz"
+	measure ne "$p_ne" "${running[ne]}" "$gz"
+	measure nd "$p_nd" "${running[nd]}" "$gz"
 done
 
 # infra-monitor's CPU per collection: a second instance collecting every
@@ -137,15 +136,15 @@ start fast "$p_fast" "$bin" --web.listen-address="127.0.0.1:$p_fast" --output.di
 	--no-collector.bpf --collect.interval=100ms --log.level=warn
 sleep 1
 seq0=$(curl -fsS "http://127.0.0.1:$p_fast/health" | jq '.last_collection.seq')
-t0=$(cpu_ticks "$pid_fast")
+t0=$(cpu_ticks "${running[fast]}")
 sleep 10
-t1=$(cpu_ticks "$pid_fast")
+t1=$(cpu_ticks "${running[fast]}")
 seq1=$(curl -fsS "http://127.0.0.1:$p_fast/health" | jq '.last_collection.seq')
 im_cpu_collect=$(awk -v d=$((t1 - t0)) -v n=$((seq1 - seq0)) -v hz="$hz" \
 	'BEGIN {printf "%.3f", d / hz / n * 1000}')
 collect_us=$(curl -fsS "http://127.0.0.1:$p_fast/metrics" |
 	awk '/^infra_monitor_collector_duration_seconds/ {s += $2} END {printf "%.0f", s * 1e6}')
-kill "$pid_fast"
+kill "${running[fast]}"
 
 # The raw floor: the same files, read without parsing.
 cc -O2 -o "$work/rawread" bench/rawread.c

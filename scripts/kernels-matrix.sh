@@ -17,7 +17,7 @@
 # Exit status: 0 when the self-check passed everywhere and, with a daemon, every program attached and
 # counted on every kernel and rung; 1 otherwise; 2 when the harness itself could not run.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 top=build/kernels
 tools=$top/tools
 res=$top/results
@@ -107,6 +107,7 @@ for k in "${kernels[@]}"; do
 		for v in READY_S KWORK_DISK_IOS KWORK_TCP KWORK_RST KWORK_CPU_MS; do
 			[ -n "${!v:-}" ] && knobs="$knobs kmatrix.$v=${!v}"
 		done
+		# shellcheck disable=SC2054 # "tcg,thread=multi" is one argument
 		accel_args=(-accel tcg,thread=multi -cpu max)
 		[ "$accel" = kvm ] && accel_args=(-accel kvm -cpu host)
 		timeout --foreground -k 5 "$tmo" qemu-system-x86_64 "${accel_args[@]}" -smp 2 -m 1024 -nic none \

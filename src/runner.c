@@ -47,7 +47,7 @@ struct runner *runner_new(const struct config *cfg)
 	r->cfg = cfg;
 	if (gethostname(r->host, sizeof(r->host) - 1))
 		snprintf(r->host, sizeof(r->host), "unknown");
-	for (size_t i = 0; collectors[i] && i < MAX_COLLECTORS; i++) {
+	for (size_t i = 0; i < MAX_COLLECTORS && collectors[i]; i++) {
 		struct slot *s;
 
 		if (!cfg->collector_enabled[i])

@@ -46,6 +46,7 @@ start_bg() { # start_bg LOG command...: runs it in the background, records the p
 	shift
 	"$@" >"$log" 2>&1 &
 	pids+=($!)
+	# shellcheck disable=SC2034 # read by the scripts that source this file
 	last_pid=$!
 }
 

@@ -7,7 +7,7 @@
 # then the suites of their own: web config (TLS, mTLS, basic auth), the
 # connection flood, and the BPF tests (which need root and BTF).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/integration/lib.sh
 . tests/integration/lib.sh
 

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the kernel matrix's guest (busybox initramfs, see mkinitramfs.sh). Mounts what BPF
 # needs, loads the virtio modules listed in /modules.order, finds the two virtio disks by serial
 # (work: scratch disk for the workload; results: raw disk the results are written to as a tar),
