@@ -95,7 +95,7 @@ main() {
 		echo "export CONTAINERS_CONF=$CONTAINERS_CONF"
 		return ;;
 	esac
-	"$root/scripts/install-deploy-deps.sh" container
+	"$root/scripts/install-deps.sh" container
 	write_containers_conf
 	make_base
 	[ "${1:-}" = --base ] && return

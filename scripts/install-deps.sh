@@ -1,27 +1,45 @@
 #!/usr/bin/env bash
-# Installs every build, test and lint dependency with apt-get. Idempotent: it
-# asks dpkg first and touches apt only when something is missing, so `make run`
-# and `make test` can call it every time.
+# Installs build, test and deployment dependencies with apt-get. Idempotent:
+# it asks dpkg first and touches apt only when something is missing, so every
+# make target and script can call it each time.
+#
+#   scripts/install-deps.sh [GROUP...]    groups: build test kernels lint container e2e all
+#                                         (default: build test kernels, what `make test`
+#                                         needs before lint and e2e install their own)
 set -euo pipefail
 
-packages=(
-	# build
-	build-essential clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
-	libmicrohttpd-dev libjansson-dev libyaml-dev libcrypt-dev libcap-dev libgnutls28-dev
-	# tests
-	libcmocka-dev curl jq prometheus prometheus-node-exporter iproute2 util-linux
-	e2fsprogs python3-jsonschema strace openssl
-	# kernel matrix (tests/kernels/)
-	qemu-system-x86 busybox-static cpio kmod xz-utils
+declare -A groups=(
+	[build]="build-essential clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
+		libmicrohttpd-dev libjansson-dev libyaml-dev libcrypt-dev libcap-dev libgnutls28-dev"
+	[test]="libcmocka-dev libclang-rt-14-dev curl jq prometheus prometheus-node-exporter iproute2
+		util-linux e2fsprogs python3-jsonschema strace openssl valgrind wrk"
+	[kernels]="qemu-system-x86 busybox-static cpio kmod xz-utils"
+	[lint]="yamllint shellcheck cppcheck docker-compose systemd prometheus groff-base man-db
+		nodejs npm"
+	[container]="podman buildah runc debootstrap uidmap fuse-overlayfs"
+	[e2e]="prometheus curl jq python3 python3-yaml docker-compose gzip podman buildah runc
+		debootstrap uidmap fuse-overlayfs gcovr"
 )
+wanted=("$@")
+[ "${#wanted[@]}" -gt 0 ] || wanted=(build test kernels)
+[ "${wanted[*]}" = all ] && wanted=("${!groups[@]}")
 
 missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-		missing+=("$p")
+for g in "${wanted[@]}"; do
+	[ -n "${groups[$g]:-}" ] || { echo "install-deps: unknown group '$g'" >&2; exit 2; }
+	for p in ${groups[$g]}; do
+		# node may come from outside Debian under the same name; any node on
+		# PATH will do.
+		if [ "$p" = nodejs ] || [ "$p" = npm ]; then
+			command -v "${p/nodejs/node}" >/dev/null && continue
+		fi
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing+=("$p")
+	done
 done
 [ "${#missing[@]}" -eq 0 ] && exit 0
 
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo)
 echo "install-deps: installing ${missing[*]}" >&2

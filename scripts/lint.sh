@@ -10,7 +10,7 @@
 #
 # Tools: Debian packages (shellcheck, yamllint, cppcheck, prometheus for
 # promtool, docker-compose, systemd, groff-base, man-db) from
-# scripts/install-deploy-deps.sh lint, and npm packages pinned in
+# scripts/install-deps.sh lint, and npm packages pinned in
 # tools/lint/package-lock.json (@grafana/schema, kubernetes-types, typescript,
 # @cdktf/hcl2json, @action-validator/cli), installed with `npm ci`.
 set -uo pipefail
@@ -184,7 +184,7 @@ want() {   # is check $1 selected on the command line?
 }
 
 setup() {
-	"$root/scripts/install-deploy-deps.sh" lint
+	"$root/scripts/install-deps.sh" lint
 	if [ ! -x "$node_bin/tsc" ] || [ tools/lint/package-lock.json -nt tools/lint/node_modules/.package-lock.json ]; then
 		echo "lint: npm ci in tools/lint" >&2
 		(cd tools/lint && npm ci --no-audit --no-fund --loglevel=error) >&2 || exit 1

@@ -360,7 +360,7 @@ extra_ctrs=()
 	return $rc
 }
 
-"$root/scripts/install-deploy-deps.sh" e2e
+"$root/scripts/install-deps.sh" e2e
 failed=()
 for target in $E2E_TARGETS; do
 	case $target in
