@@ -35,8 +35,8 @@ for bin in "$@"; do
 	name=${bin##*/fuzz_}
 	log=$out/logs/$name.log
 	rc=$(awk -v n="$name" '$1 == n { print $2 }' "$out/status.txt")
-	execs=$(awk -F': *' '/stat::number_of_executed_units/ { print $2 }' "$log" | tail -1)
-	rate=$(awk -F': *' '/stat::average_exec_per_sec/ { print $2 }' "$log" | tail -1)
+	execs=$(awk '/stat::number_of_executed_units/ { print $NF }' "$log" | tail -1)
+	rate=$(awk '/stat::average_exec_per_sec/ { print $NF }' "$log" | tail -1)
 	crashes=$(find "$out/artifacts" -name "$name-*" 2>/dev/null | wc -l)
 	result=ok
 	if [ "${rc:-1}" != 0 ] || [ "$crashes" -gt 0 ]; then
