@@ -5,6 +5,7 @@
 #define IM_TEST_COLLECT_ASSERT_H
 
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -45,6 +46,42 @@ static inline int ca_collect(const struct collector *c, const char *tree,
 	if (c->fini)
 		c->fini(&ctx);
 	return err;
+}
+
+/* Runs ca_collect() on a fresh set, asserts its result and returns the set
+ * for further assertions; the caller frees it. */
+static inline struct metric_set *ca_collect_tree(const struct collector *c, const char *tree,
+						 int want)
+{
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect(c, tree, ms), want);
+	return ms;
+}
+
+/* A fixture tree a collector must fail on, and the error it must return. */
+struct ca_tree_err {
+	const char *tree;
+	int err;
+};
+
+/* Runs the collector on each tree of the table and asserts its error. With
+ * empty, also that the failed run added no family: only some collectors check
+ * all their input before adding, the rest rely on the runner dropping a
+ * failed set (collector.h), so the check is the caller's choice. */
+static inline void assert_collect_errors(const struct collector *c,
+					 const struct ca_tree_err *cases, size_t n, bool empty)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct metric_set *ms = ms_new();
+		int err = ca_collect(c, cases[i].tree, ms);
+
+		if (err != cases[i].err)
+			fail_msg("%s: got %d, want %d", cases[i].tree, err, cases[i].err);
+		if (empty)
+			assert_int_equal(ms_nfamilies(ms), 0);
+		ms_free(ms);
+	}
 }
 
 /* One file of a throw-away tree: path relative to the tree's root, such as

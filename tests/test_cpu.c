@@ -267,10 +267,7 @@ static void test_cpu_inputs(void **state)
 
 static void test_cpu_errors(void **state)
 {
-	static const struct {
-		const char *tree;
-		int err;
-	} cases[] = {
+	static const struct ca_tree_err cases[] = {
 		{ "truncated", -EINVAL },       /* last line cut mid-number */
 		{ "garbled", -EINVAL },         /* "-1" */
 		{ "cpu-dup", -EINVAL },         /* cpu0 twice */
@@ -278,14 +275,7 @@ static void test_cpu_errors(void **state)
 		{ "does-not-exist", -ENOENT },
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct metric_set *ms = ms_new();
-
-		if (ca_collect(&collector_cpu, cases[i].tree, ms) != cases[i].err)
-			fail_msg("%s: want %d", cases[i].tree, cases[i].err);
-		assert_int_equal(ms_nfamilies(ms), 0);
-		ms_free(ms);
-	}
+	assert_collect_errors(&collector_cpu, cases, ARRAY_SIZE(cases), true);
 }
 
 int main(void)

@@ -1,20 +1,10 @@
-#include "fixture.h"
+#include "collect_assert.h"
 #include "util.h"
-
-static struct metric_set *collect_tree(const char *tree, int want)
-{
-	struct fixture_paths p;
-	struct collect_ctx ctx = fixture_ctx(&p, tree);
-	struct metric_set *ms = ms_new();
-
-	assert_int_equal(collector_diskstats.collect(&ctx, ms), want);
-	return ms;
-}
 
 /* Values as node_exporter 1.5 prints them for the same fixture tree. */
 static void test_diskstats_default(void **state)
 {
-	struct metric_set *ms = collect_tree("default", 0);
+	struct metric_set *ms = ca_collect_tree(&collector_diskstats, "default", 0);
 
 	assert_sample(ms, 25354637, "node_disk_reads_completed_total", "device", "sda");
 	assert_sample(ms, 34367663, "node_disk_reads_merged_total", "device", "sda");
@@ -56,7 +46,7 @@ static void test_diskstats_exclude(void **state)
 					      "loop1", "ram0", "vda1"};
 	static const char *const kept[] = {"sda", "nvme0n1", "dm-0",	 "sr0",
 					   "vda", "mmcblk0", "mmcblk0p1"};
-	struct metric_set *ms = collect_tree("default", 0);
+	struct metric_set *ms = ca_collect_tree(&collector_diskstats, "default", 0);
 
 	for (size_t i = 0; i < ARRAY_SIZE(dropped); i++) {
 		assert_no_sample(ms, "node_disk_reads_completed_total", "device", dropped[i]);
@@ -71,7 +61,7 @@ static void test_diskstats_exclude(void **state)
 
 static void test_diskstats_udev(void **state)
 {
-	struct metric_set *ms = collect_tree("default", 0);
+	struct metric_set *ms = ca_collect_tree(&collector_diskstats, "default", 0);
 
 	assert_sample(ms, 1, "node_disk_info", "device", "sda", "major", "8", "minor", "0", "model",
 		      "TOSHIBA_KSDB4U86", "path", "pci-0000:3b:00.0-sas-phy7-lun-0", "revision",
@@ -106,7 +96,7 @@ static void test_diskstats_udev(void **state)
  * from newer kernels are read as far as we know the columns. */
 static void test_diskstats_old_kernels(void **state)
 {
-	struct metric_set *ms = collect_tree("oldkernel", 0);
+	struct metric_set *ms = ca_collect_tree(&collector_diskstats, "oldkernel", 0);
 
 	assert_sample(ms, 4521, "node_disk_reads_completed_total", "device", "sda");
 	assert_sample(ms, 13.888, "node_disk_io_time_weighted_seconds_total", "device", "sda");
@@ -125,20 +115,15 @@ static void test_diskstats_old_kernels(void **state)
 	ms_free(ms);
 }
 
-static void test_diskstats_garbled(void **state)
+static void test_diskstats_errors(void **state)
 {
-	struct metric_set *ms = collect_tree("garbled", -EINVAL);
+	static const struct ca_tree_err cases[] = {
+		{ "garbled", -EINVAL },
+		{ "truncated", -EINVAL },
+		{ "does-not-exist", -ENOENT },
+	};
 
-	ms_free(ms);
-	ms = collect_tree("truncated", -EINVAL);
-	ms_free(ms);
-}
-
-static void test_diskstats_missing(void **state)
-{
-	struct metric_set *ms = collect_tree("does-not-exist", -ENOENT);
-
-	ms_free(ms);
+	assert_collect_errors(&collector_diskstats, cases, ARRAY_SIZE(cases), false);
 }
 
 int main(void)
@@ -146,7 +131,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_diskstats_default), cmocka_unit_test(test_diskstats_exclude),
 	    cmocka_unit_test(test_diskstats_udev),    cmocka_unit_test(test_diskstats_old_kernels),
-	    cmocka_unit_test(test_diskstats_garbled), cmocka_unit_test(test_diskstats_missing),
+	    cmocka_unit_test(test_diskstats_errors),
 	};
 	return cmocka_run_group_tests_name("diskstats", tests, NULL, NULL);
 }

@@ -99,22 +99,13 @@ static void test_meminfo_inputs(void **state)
 
 static void test_meminfo_errors(void **state)
 {
-	static const struct {
-		const char *tree;
-		int err;
-	} cases[] = {
+	static const struct ca_tree_err cases[] = {
 		{ "truncated", -EINVAL },
 		{ "garbled", -EINVAL },
 		{ "does-not-exist", -ENOENT },
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct metric_set *ms = ms_new();
-
-		if (ca_collect(&collector_meminfo, cases[i].tree, ms) != cases[i].err)
-			fail_msg("%s: want %d", cases[i].tree, cases[i].err);
-		ms_free(ms);
-	}
+	assert_collect_errors(&collector_meminfo, cases, ARRAY_SIZE(cases), false);
 }
 
 int main(void)

@@ -1,15 +1,5 @@
-#include "fixture.h"
+#include "collect_assert.h"
 #include "util.h"
-
-static struct metric_set *collect_tree(const char *tree, int want)
-{
-	struct fixture_paths p;
-	struct collect_ctx ctx = fixture_ctx(&p, tree);
-	struct metric_set *ms = ms_new();
-
-	assert_int_equal(collector_netdev.collect(&ctx, ms), want);
-	return ms;
-}
 
 static void test_netdev_default(void **state)
 {
@@ -19,7 +9,7 @@ static void test_netdev_default(void **state)
 					 "fifo",  "colls",   "carrier", "compressed"};
 	static const double eth0_rx[] = {68210035552.0, 52735682, 0, 121, 0, 0, 0, 103855};
 	static const double eth0_tx[] = {43217741921.0, 41023477, 3, 0, 1, 0, 2, 0};
-	struct metric_set *ms = collect_tree("default", 0);
+	struct metric_set *ms = ca_collect_tree(&collector_netdev, "default", 0);
 	char name[96], help[96];
 
 	for (size_t i = 0; i < ARRAY_SIZE(rx); i++) {
@@ -50,7 +40,7 @@ static void test_netdev_default(void **state)
 /* rx_nohandler comes from sysfs, for the devices that have the file. */
 static void test_netdev_nohandler(void **state)
 {
-	struct metric_set *ms = collect_tree("default", 0);
+	struct metric_set *ms = ca_collect_tree(&collector_netdev, "default", 0);
 	const struct family *f = ms_find(ms, "node_network_receive_nohandler_total");
 
 	assert_non_null(f);
@@ -64,7 +54,7 @@ static void test_netdev_nohandler(void **state)
 /* A column the kernel adds gets its own series; it beats sysfs for nohandler. */
 static void test_netdev_new_column(void **state)
 {
-	struct metric_set *ms = collect_tree("netdev-newcol", 0);
+	struct metric_set *ms = ca_collect_tree(&collector_netdev, "netdev-newcol", 0);
 
 	assert_sample(ms, 99, "node_network_receive_nohandler_total", "device", "eth0");
 	assert_sample(ms, 16, "node_network_transmit_compressed_total", "device", "eth0");
@@ -74,11 +64,14 @@ static void test_netdev_new_column(void **state)
 
 static void test_netdev_bad(void **state)
 {
-	static const char *const trees[] = {"garbled", "truncated", "netdev-header"};
+	static const struct ca_tree_err cases[] = {
+		{ "garbled", -EINVAL },
+		{ "truncated", -EINVAL },
+		{ "netdev-header", -EINVAL },
+		{ "does-not-exist", -ENOENT },
+	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(trees); i++)
-		ms_free(collect_tree(trees[i], -EINVAL));
-	ms_free(collect_tree("does-not-exist", -ENOENT));
+	assert_collect_errors(&collector_netdev, cases, ARRAY_SIZE(cases), false);
 }
 
 int main(void)

@@ -113,23 +113,13 @@ static void test_pressure_inputs(void **state)
 
 static void test_pressure_errors(void **state)
 {
-	static const struct {
-		const char *tree;
-		int err;
-	} cases[] = {
+	static const struct ca_tree_err cases[] = {
 		{ "truncated", -EINVAL },
 		{ "garbled", -EINVAL },
 		{ "does-not-exist", -ENODATA },
 	};
 
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct metric_set *ms = ms_new();
-
-		if (ca_collect(&collector_pressure, cases[i].tree, ms) != cases[i].err)
-			fail_msg("%s: want %d", cases[i].tree, cases[i].err);
-		assert_int_equal(ms_nfamilies(ms), 0);
-		ms_free(ms);
-	}
+	assert_collect_errors(&collector_pressure, cases, ARRAY_SIZE(cases), true);
 	/* Only one resource missing still means no usable PSI. */
 	const struct ca_file files[] = {
 		{ "proc/pressure/cpu", LINE_S, 0 },

@@ -1,22 +1,12 @@
 #include <unistd.h>
 
-#include "fixture.h"
+#include "collect_assert.h"
 #include "util.h"
-
-static struct metric_set *collect_tree(const char *tree, int want)
-{
-	struct fixture_paths p;
-	struct collect_ctx ctx = fixture_ctx(&p, tree);
-	struct metric_set *ms = ms_new();
-
-	assert_int_equal(collector_sockstat.collect(&ctx, ms), want);
-	return ms;
-}
 
 static void test_sockstat_default(void **state)
 {
 	double page = (double)sysconf(_SC_PAGESIZE);
-	struct metric_set *ms = collect_tree("default", 0);
+	struct metric_set *ms = ca_collect_tree(&collector_sockstat, "default", 0);
 	const struct family *f;
 
 	assert_sample(ms, 1392, "node_sockstat_sockets_used");
@@ -56,7 +46,7 @@ static void test_sockstat_default(void **state)
 
 static void test_sockstat_no_ipv6(void **state)
 {
-	struct metric_set *ms = collect_tree("noipv6", 0);
+	struct metric_set *ms = ca_collect_tree(&collector_sockstat, "noipv6", 0);
 
 	assert_sample(ms, 271, "node_sockstat_TCP_inuse");
 	assert_null(ms_find(ms, "node_sockstat_TCP6_inuse"));
@@ -66,10 +56,14 @@ static void test_sockstat_no_ipv6(void **state)
 
 static void test_sockstat_bad(void **state)
 {
-	ms_free(collect_tree("garbled", -EINVAL));
-	ms_free(collect_tree("truncated", -EINVAL));
-	/* Neither file: a namespace without sockstat is "no data", not a failure. */
-	ms_free(collect_tree("does-not-exist", -ENODATA));
+	static const struct ca_tree_err cases[] = {
+		{ "garbled", -EINVAL },
+		{ "truncated", -EINVAL },
+		/* Neither file: a namespace without sockstat is "no data", not a failure. */
+		{ "does-not-exist", -ENODATA },
+	};
+
+	assert_collect_errors(&collector_sockstat, cases, ARRAY_SIZE(cases), false);
 }
 
 int main(void)
