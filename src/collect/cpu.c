@@ -510,9 +510,7 @@ static int cpu_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = read_file_at(ctx->procfs, "stat", &b);
-	if (!err)
-		err = pp_check_text(&b);
+	err = pp_read_text(ctx->procfs, "stat", &b);
 	if (!err)
 		err = parse_stat(st, b.data, &nlines);
 	if (!err)

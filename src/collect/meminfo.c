@@ -61,7 +61,6 @@ static int parse_line(struct metric_set *ms, const char *line, bool *memtotal)
 	size_t n, off = sizeof(PREFIX) - 1;
 	uint64_t v;
 	double value;
-	struct family *f;
 
 	if (!colon)
 		return -EINVAL;
@@ -87,12 +86,7 @@ static int parse_line(struct metric_set *ms, const char *line, bool *memtotal)
 
 	memcpy(help + sizeof(HELP_PREFIX) - 1, name + off, n);
 	memcpy(help + sizeof(HELP_PREFIX) - 1 + n, ".", 2);
-	f = ms_family(ms, name, METRIC_GAUGE, help);
-	/* A field listed twice would be two samples of one series. */
-	if (f && f->nsamples)
-		return -EINVAL;
-	ms_add_labels(ms, f, value, NULL, 0);
-	return 0;
+	return pp_add_once(ms, name, METRIC_GAUGE, help, value);
 }
 
 static int meminfo_collect(struct collect_ctx *ctx, struct metric_set *ms)
@@ -103,9 +97,7 @@ static int meminfo_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = read_file_at(ctx->procfs, "meminfo", &b);
-	if (!err)
-		err = pp_check_text(&b);
+	err = pp_read_text(ctx->procfs, "meminfo", &b);
 	if (err)
 		goto out;
 	cursor = b.data;

@@ -18,6 +18,7 @@
 
 #include "collector.h"
 #include "util.h"
+#include "parse.h"
 
 /* node_exporter 1.5's default, from `node_exporter --help`. */
 #define NETSTAT_FIELDS                                                                             \
@@ -80,7 +81,6 @@ static int netstat_emit(struct netstat_state *st, struct metric_set *ms, const c
 {
 	size_t plen = strlen(proto), flen = strlen(field);
 	char key[128], name[160], help[160];
-	struct family *f;
 	double v;
 
 	/* By hand, not snprintf: this runs for every one of ~400 fields and most are
@@ -96,12 +96,7 @@ static int netstat_emit(struct netstat_state *st, struct metric_set *ms, const c
 	snprintf(help, sizeof(help), "Statistic %s%s.", proto, field);
 	if (!metric_name_valid(name) || parse_double(value, &v))
 		return -EINVAL;
-	f = ms_family(ms, name, METRIC_UNTYPED, help);
-	/* The same counter twice (a repeated line) would be two values for one series. */
-	if (f && f->nsamples)
-		return -EINVAL;
-	ms_add(ms, f, v, NULL);
-	return 0;
+	return pp_add_once(ms, name, METRIC_UNTYPED, help, v);
 }
 
 /* netstat and snmp: "Proto: names..." then "Proto: values...". */

@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "metrics.h"
+#include "util.h"
 
 static inline bool pp_blank(char c)
 {
@@ -89,6 +91,15 @@ static inline int pp_check_text(const struct buf *b)
 	return 0;
 }
 
+/* A multi-line /proc file under root, read whole and checked as above. The
+ * read's own errors pass through unchanged (-ENOENT for a missing file). */
+static inline int pp_read_text(const char *root, const char *rel, struct buf *b)
+{
+	int err = read_file_at(root, rel, b);
+
+	return err ? err : pp_check_text(b);
+}
+
 /* A one-line sysfs or /proc/sys value: drops one trailing newline and
  * rejects embedded NULs and further lines. */
 static inline int pp_one_line(struct buf *b)
@@ -99,6 +110,20 @@ static inline int pp_one_line(struct buf *b)
 		b->data[--b->len] = '\0';
 	if (memchr(b->data, '\n', b->len))
 		return -EINVAL;
+	return 0;
+}
+
+/* The one sample of an unlabelled family named after a field of the file. A
+ * field listed twice would give one series two values, so the second is an
+ * error rather than a second sample. */
+static inline int pp_add_once(struct metric_set *ms, const char *name, enum metric_type type,
+			      const char *help, double v)
+{
+	struct family *f = ms_family(ms, name, type, help);
+
+	if (f && f->nsamples)
+		return -EINVAL;
+	ms_add_labels(ms, f, v, NULL, 0);
 	return 0;
 }
 

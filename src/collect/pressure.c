@@ -115,15 +115,13 @@ static int pressure_collect(struct collect_ctx *ctx, struct metric_set *ms)
 
 	buf_init(&b);
 	for (size_t i = 0; i < NRES; i++) {
-		err = read_file_at(ctx->procfs, resources[i].file, &b);
+		err = pp_read_text(ctx->procfs, resources[i].file, &b);
 		if (err == -ENOENT || err == -EOPNOTSUPP) {
 			snprintf(ctx->detail, sizeof(ctx->detail), "%s",
 				 err == -ENOENT ? "no PSI in this kernel (4.20+, CONFIG_PSI)"
 						: "PSI disabled, boot with psi=1");
 			err = -ENODATA;
 		}
-		if (!err)
-			err = pp_check_text(&b);
 		if (!err)
 			err = parse_file(b.data, &t[i]);
 		/* Every line that is exported must be there. */

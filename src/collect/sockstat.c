@@ -15,6 +15,7 @@
 
 #include "collector.h"
 #include "util.h"
+#include "parse.h"
 
 /* Longer than any line the kernel writes (FRAG6 has five fields). */
 #define SOCKSTAT_MAX_FIELDS 33
@@ -22,19 +23,13 @@
 static int sockstat_add(struct metric_set *ms, const char *proto, const char *key, double v)
 {
 	char name[128], help[160];
-	struct family *f;
 	int a = snprintf(name, sizeof(name), "node_sockstat_%s_%s", proto, key);
 	int b = snprintf(help, sizeof(help), "Number of %s sockets in state %s.", proto, key);
 
 	if (a < 0 || (size_t)a >= sizeof(name) || b < 0 || (size_t)b >= sizeof(help) ||
 	    !metric_name_valid(name))
 		return -EINVAL;
-	f = ms_family(ms, name, METRIC_GAUGE, help);
-	/* A repeated line would give one series two values. */
-	if (f && f->nsamples)
-		return -EINVAL;
-	ms_add(ms, f, v, NULL);
-	return 0;
+	return pp_add_once(ms, name, METRIC_GAUGE, help, v);
 }
 
 static int sockstat_parse(char *text, bool v4, struct metric_set *ms, long page_size)

@@ -78,9 +78,7 @@ static int stat_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = read_file_at(ctx->procfs, "stat", &b);
-	if (!err)
-		err = pp_check_text(&b);
+	err = pp_read_text(ctx->procfs, "stat", &b);
 	if (!err)
 		err = parse(b.data, v);
 	if (err)

@@ -41,7 +41,6 @@ static int parse_line(struct metric_set *ms, const char *line)
 	char help[sizeof(HELP_PREFIX) + MAX_FIELD + 1] = HELP_PREFIX;
 	size_t len = strcspn(line, " \t");
 	const char *p;
-	struct family *f;
 	uint64_t v;
 
 	if (!field_wanted(line, len))
@@ -56,11 +55,7 @@ static int parse_line(struct metric_set *ms, const char *line)
 	memcpy(help + sizeof(HELP_PREFIX) - 1, line, len);
 	memcpy(help + sizeof(HELP_PREFIX) - 1 + len, ".", 2);
 	/* ms_family() rejects a name that is not a metric name (sticky). */
-	f = ms_family(ms, name, METRIC_UNTYPED, help);
-	if (f && f->nsamples)
-		return -EINVAL;         /* listed twice */
-	ms_add_labels(ms, f, (double)v, NULL, 0);
-	return 0;
+	return pp_add_once(ms, name, METRIC_UNTYPED, help, (double)v);
 }
 
 static int vmstat_collect(struct collect_ctx *ctx, struct metric_set *ms)
@@ -70,9 +65,7 @@ static int vmstat_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = read_file_at(ctx->procfs, "vmstat", &b);
-	if (!err)
-		err = pp_check_text(&b);
+	err = pp_read_text(ctx->procfs, "vmstat", &b);
 	if (err)
 		goto out;
 	cursor = b.data;
