@@ -4,13 +4,16 @@
  * buckets in base units: bucket i has le = 2^i * unit, +Inf equals _count.
  */
 #include <math.h>
+#include <stdbool.h>
 
 #include "render.h"
 
-void render_prom_label_value(struct buf *out, const char *v)
+/* Backslash and newline escaped, and the double quote too where quote is
+ * set: label values are quoted, HELP text is not and keeps its quotes. */
+static void put_escaped(struct buf *out, const char *v, bool quote)
 {
 	for (const char *run = v;; v++) {
-		if (*v && *v != '\\' && *v != '"' && *v != '\n')
+		if (*v && *v != '\\' && *v != '\n' && !(quote && *v == '"'))
 			continue;
 		buf_put(out, run, (size_t)(v - run));
 		if (!*v)
@@ -20,18 +23,9 @@ void render_prom_label_value(struct buf *out, const char *v)
 	}
 }
 
-/* HELP text escapes only backslash and newline. */
-static void put_help(struct buf *out, const char *h)
+void render_prom_label_value(struct buf *out, const char *v)
 {
-	for (const char *run = h;; h++) {
-		if (*h && *h != '\\' && *h != '\n')
-			continue;
-		buf_put(out, run, (size_t)(h - run));
-		if (!*h)
-			return;
-		buf_puts(out, *h == '\n' ? "\\n" : "\\\\");
-		run = h + 1;
-	}
+	put_escaped(out, v, true);
 }
 
 /* name{labels,extra="v"} with extra optional. */
@@ -100,7 +94,7 @@ void render_prom(struct buf *out, const struct family *const *fams, size_t n)
 		buf_puts(out, "# HELP ");
 		buf_puts(out, f->name);
 		buf_putc(out, ' ');
-		put_help(out, f->help);
+		put_escaped(out, f->help, false);
 		buf_puts(out, "\n# TYPE ");
 		buf_puts(out, f->name);
 		buf_putc(out, ' ');

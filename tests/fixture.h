@@ -1,5 +1,6 @@
-/* Shared helpers for the cmocka unit tests: where the fixture trees are, and
- * looking up one sample of a filled metric_set by name and labels. */
+/* Shared helpers for the cmocka unit tests: where the fixture trees are,
+ * looking up one sample of a filled metric_set by name and labels, and
+ * inflating the gzip the server and gzjoin write. */
 #ifndef IM_TEST_FIXTURE_H
 #define IM_TEST_FIXTURE_H
 
@@ -12,7 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <zlib.h>
 
+#include "buf.h"
 #include "collector.h"
 #include "metrics.h"
 
@@ -98,6 +101,33 @@ static inline const struct sample *fixture_find_labeled(const struct metric_set 
 			return &f->samples[i];
 	}
 	return NULL;
+}
+
+/* Inflates one gzip member into out, NUL-terminated (16 + MAX_WBITS: gzip
+ * header and trailer, whose CRC and length zlib checks). 0, or a zlib error;
+ * trailing garbage after the member is an error too. */
+static inline int fixture_gunzip(const void *in, size_t inlen, struct buf *out)
+{
+	z_stream zs = { 0 };
+	int rc;
+
+	buf_reset(out);
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+		return Z_MEM_ERROR;
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)inlen;
+	do {
+		buf_reserve(out, 65536);
+		zs.next_out = (Bytef *)out->data + out->len;
+		zs.avail_out = (uInt)(out->cap - out->len - 1);
+		rc = inflate(&zs, Z_NO_FLUSH);
+		out->len = zs.total_out;
+	} while (rc == Z_OK);
+	if (rc == Z_STREAM_END && zs.avail_in)
+		rc = Z_DATA_ERROR;
+	inflateEnd(&zs);
+	buf_cstr(out);
+	return rc == Z_STREAM_END ? 0 : rc;
 }
 
 #endif

@@ -12,7 +12,6 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "fixture.h"
 
@@ -115,33 +114,6 @@ static void request(const char *method, const char *path, const char *extra, str
 			 method, path, extra ? extra : "");
 
 	assert_int_equal(raw_request(req, (size_t)n, r), 0);
-}
-
-/* Inflates a gzip member (16 + MAX_WBITS: gzip header and trailer, whose
- * CRC and length zlib checks). 0, or a zlib error. */
-static int gunzip(const char *in, size_t inlen, struct buf *out)
-{
-	z_stream zs = { 0 };
-	int rc;
-
-	buf_reset(out);
-	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
-		return Z_MEM_ERROR;
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = (uInt)inlen;
-	do {
-		buf_reserve(out, 65536);
-		zs.next_out = (Bytef *)out->data + out->len;
-		zs.avail_out = (uInt)(out->cap - out->len - 1);
-		rc = inflate(&zs, Z_NO_FLUSH);
-		out->len = zs.total_out;
-	} while (rc == Z_OK);
-	/* Trailing garbage after the member would be a bug too. */
-	if (rc == Z_STREAM_END && zs.avail_in)
-		rc = Z_DATA_ERROR;
-	inflateEnd(&zs);
-	buf_cstr(out);
-	return rc == Z_STREAM_END ? 0 : rc;
 }
 
 /* A snapshot as the runner would publish it: a loadavg-like set with a
@@ -398,7 +370,7 @@ static void test_metrics_gzip(void **state)
 		assert_non_null(resp_header(&r, "Vary", v, sizeof(v)));
 		assert_string_equal(v, "Accept-Encoding");
 		assert_true((unsigned char)r.body[0] == 0x1f && (unsigned char)r.body[1] == 0x8b);
-		assert_int_equal(gunzip(r.body, r.body_len, &out), 0);
+		assert_int_equal(fixture_gunzip(r.body, r.body_len, &out), 0);
 		check_exposition(s, out.data, out.len);
 		/* Only the tail was compressed for this request. */
 		assert_true(r.body_len < s->prom_z.z.len + 1024);
@@ -583,7 +555,7 @@ static void test_metrics_during_publish(void **state)
 		request("GET", "/metrics", i % 2 ? "Accept-Encoding: gzip\r\n" : NULL, &r);
 		assert_int_equal(r.status, 200);
 		if (i % 2) {
-			assert_int_equal(gunzip(r.body, r.body_len, &out), 0);
+			assert_int_equal(fixture_gunzip(r.body, r.body_len, &out), 0);
 		} else {
 			buf_reset(&out);
 			buf_put(&out, r.body, r.body_len);
@@ -611,7 +583,7 @@ static void test_metrics_empty_snapshot(void **state)
 	buf_init(&out);
 	request("GET", "/metrics", "Accept-Encoding: gzip\r\n", &r);
 	assert_int_equal(r.status, 200);
-	assert_int_equal(gunzip(r.body, r.body_len, &out), 0);
+	assert_int_equal(fixture_gunzip(r.body, r.body_len, &out), 0);
 	assert_true(strncmp(out.data, "# HELP process_cpu_seconds_total", 32) == 0);
 	resp_free(&r);
 	buf_free(&out);
