@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "fixture.h"
+#include "collect_assert.h"
 #include "util.h"
 
 /* The collector's statvfs() hook (src/collect/filesystem.c). */
@@ -79,6 +79,13 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* After hang_release(): up to a second for n stuck calls to come back. */
+static void hang_wait_returns(int n)
+{
+	for (int i = 0; i < 200 && hang_get(&hang_returns) < n; i++)
+		sleep_ms(5);
+}
+
 struct run {
 	struct fixture_paths p;
 	struct collect_ctx ctx;
@@ -99,6 +106,15 @@ static int run_collect(struct run *r)
 	r->ms = ms_new();
 	r->ctx.detail[0] = '\0';
 	return collector_filesystem.collect(&r->ctx, r->ms);
+}
+
+/* A collection that must succeed; returns the seconds it took. */
+static double run_collect_timed(struct run *r)
+{
+	double t0 = now_monotonic();
+
+	assert_int_equal(run_collect(r), 0);
+	return now_monotonic() - t0;
 }
 
 static void run_fini(struct run *r)
@@ -310,7 +326,7 @@ static void test_filesystem_config(void **state)
 static void test_filesystem_hung_mount(void **state)
 {
 	struct config cfg = {.filesystem_timeout_ms = 200};
-	double t0, took;
+	double took;
 	struct run r;
 
 	hang_arm();
@@ -318,9 +334,7 @@ static void test_filesystem_hung_mount(void **state)
 
 	/* First collection: /mnt/nfs overruns its time box, the rest is still there,
 	 * including mounts listed after it (a fresh worker took over). */
-	t0 = now_monotonic();
-	assert_int_equal(run_collect(&r), 0);
-	took = now_monotonic() - t0;
+	took = run_collect_timed(&r);
 	assert_true(took >= 0.19 && took < 2.0);
 	assert_sample(r.ms, 1, "node_filesystem_device_error",
 		      FS_LABELS("fileserver:/export/home", "nfs4", "/mnt/nfs"));
@@ -332,10 +346,7 @@ static void test_filesystem_hung_mount(void **state)
 	assert_int_equal(hang_get(&hang_calls), 1);
 
 	/* Second: still hung, so not asked again, and no time box spent on it. */
-	t0 = now_monotonic();
-	assert_int_equal(run_collect(&r), 0);
-	took = now_monotonic() - t0;
-	assert_true(took < 0.15);
+	assert_true(run_collect_timed(&r) < 0.15);
 	assert_sample(r.ms, 1, "node_filesystem_device_error",
 		      FS_LABELS("fileserver:/export/home", "nfs4", "/mnt/nfs"));
 	assert_sane(r.ms, "/home");
@@ -344,8 +355,7 @@ static void test_filesystem_hung_mount(void **state)
 
 	/* The server comes back: once the stuck call returns, the mount is asked again. */
 	hang_release();
-	for (int i = 0; i < 200 && hang_get(&hang_returns) < 1; i++)
-		sleep_ms(5);
+	hang_wait_returns(1);
 	assert_int_equal(hang_get(&hang_returns), 1);
 	for (int i = 0; i < 200; i++) {
 		assert_int_equal(run_collect(&r), 0);
@@ -376,8 +386,7 @@ static void test_filesystem_fini_while_hung(void **state)
 	run_fini(&r);
 	assert_true(now_monotonic() - t0 < 0.1);
 	hang_release();
-	for (int i = 0; i < 200 && hang_get(&hang_returns) < 1; i++)
-		sleep_ms(5);
+	hang_wait_returns(1);
 	sleep_ms(20); /* let the worker drop the last reference (ASan checks the free) */
 	filesystem_statvfs_fn = statvfs;
 }
@@ -387,15 +396,13 @@ static void test_filesystem_fini_while_hung(void **state)
 static void test_filesystem_two_hung_mounts(void **state)
 {
 	struct config cfg = {.filesystem_timeout_ms = 100};
-	double t0, took;
+	double took;
 	struct run r;
 
 	hang_arm();
 	hang_also = "/srv/ro";
 	run_init(&r, "default", &cfg);
-	t0 = now_monotonic();
-	assert_int_equal(run_collect(&r), 0);
-	took = now_monotonic() - t0;
+	took = run_collect_timed(&r);
 	assert_true(took >= 0.19 && took < 2.0);
 	assert_sample(r.ms, 1, "node_filesystem_device_error",
 		      FS_LABELS("/dev/sdc1", "xfs", "/srv/ro"));
@@ -405,8 +412,7 @@ static void test_filesystem_two_hung_mounts(void **state)
 	assert_string_equal(r.ctx.detail, "statvfs hung: /srv/ro, /mnt/nfs");
 	assert_int_equal(hang_get(&hang_calls), 2);
 	hang_release();
-	for (int i = 0; i < 200 && hang_get(&hang_returns) < 2; i++)
-		sleep_ms(5);
+	hang_wait_returns(2);
 	assert_int_equal(hang_get(&hang_returns), 2);
 	run_fini(&r);
 	hang_also = NULL;
@@ -416,18 +422,20 @@ static void test_filesystem_two_hung_mounts(void **state)
 
 static void test_filesystem_bad(void **state)
 {
-	static const char *const trees[] = {"garbled", "truncated"};
+	static const struct ca_tree_err cases[] = {
+		{ "garbled", -EINVAL },
+		{ "truncated", -EINVAL },
+		{ "does-not-exist", -ENOENT },
+	};
 	struct run r;
 
+	/* Not assert_collect_errors(): init must succeed and fini clear the state. */
 	filesystem_statvfs_fn = statvfs;
-	for (size_t i = 0; i < ARRAY_SIZE(trees); i++) {
-		run_init(&r, trees[i], NULL);
-		assert_int_equal(run_collect(&r), -EINVAL);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		run_init(&r, cases[i].tree, NULL);
+		assert_int_equal(run_collect(&r), cases[i].err);
 		run_fini(&r);
 	}
-	run_init(&r, "does-not-exist", NULL);
-	assert_int_equal(run_collect(&r), -ENOENT);
-	run_fini(&r);
 }
 
 int main(void)
