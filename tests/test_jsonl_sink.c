@@ -44,6 +44,36 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* Each test gets a fresh directory and two scratch buffers, which the
+ * teardown frees and removes even when an assertion stops the test early. */
+struct sink_test {
+	char dir[64];
+	struct buf a, b;
+};
+
+static int sink_setup(void **state)
+{
+	struct sink_test *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	make_dir(t->dir, sizeof(t->dir));
+	buf_init(&t->a);
+	buf_init(&t->b);
+	*state = t;
+	return 0;
+}
+
+static int sink_teardown(void **state)
+{
+	struct sink_test *t = *state;
+
+	buf_free(&t->a);
+	buf_free(&t->b);
+	remove_dir(t->dir);
+	free(t);
+	return 0;
+}
+
 /* A line the parser accepts, padded to about `pad` bytes. */
 static const char *mkline(struct buf *b, unsigned seq, size_t pad)
 {
@@ -162,84 +192,75 @@ static off_t file_size(const char *dir, const char *name)
 
 static void test_rotation_by_size(void **state)
 {
-	char dir[64], gz[512][128];
-	struct buf all, got;
+	struct sink_test *t = *state;
+	const char *dir = t->dir;
+	struct buf *all = &t->a, *got = &t->b;
+	char gz[512][128];
 	uint64_t rot0 = self_counter_get(SELF_JSONL_ROTATIONS);
 	uint64_t lines0 = self_counter_get(SELF_JSONL_LINES_WRITTEN);
 	struct jsonl_sink *k;
 	size_t n;
 
-	make_dir(dir, sizeof(dir));
-	buf_init(&all);
-	buf_init(&got);
 	assert_int_equal(jsonl_sink_open(dir, 4096, 100, true, &k), 0);
 	for (unsigned i = 0; i < 100; i++)
-		write_line(k, i, 150 + i % 7 * 40, &all);
+		write_line(k, i, 150 + i % 7 * 40, all);
 	n = names(dir, ".jsonl.gz", gz, 512);
 	assert_true(n >= 5);
 	assert_int_equal(self_counter_get(SELF_JSONL_ROTATIONS) - rot0, n);
 	assert_int_equal(self_counter_get(SELF_JSONL_LINES_WRITTEN) - lines0, 100);
 	/* Each rotated file holds whole lines and stayed under max_bytes. */
 	for (size_t i = 0; i < n; i++) {
-		buf_reset(&got);
-		append_file(dir, gz[i], &got, 1);
-		assert_true(got.len <= 4096 && got.len > 0);
-		assert_int_equal(got.data[got.len - 1], '\n');
+		buf_reset(got);
+		append_file(dir, gz[i], got, 1);
+		assert_true(got->len <= 4096 && got->len > 0);
+		assert_int_equal(got->data[got->len - 1], '\n');
 	}
-	all_content(dir, &got);
-	assert_int_equal(got.len, all.len);
-	assert_memory_equal(got.data, all.data, all.len);
+	all_content(dir, got);
+	assert_int_equal(got->len, all->len);
+	assert_memory_equal(got->data, all->data, all->len);
 	assert_int_equal(names(dir, ".rotating", gz, 512), 0);
 	assert_int_equal(names(dir, ".tmp", gz, 512), 0);
 	/* Not a line: rejected, nothing written. */
 	assert_int_equal(jsonl_sink_write(k, "{}", 2), -EINVAL);
 	assert_int_equal(jsonl_sink_write(k, "{}\n{}\n", 6), -EINVAL);
 	jsonl_sink_free(k);
-	buf_free(&all);
-	buf_free(&got);
-	remove_dir(dir);
 }
 
 static void test_max_files_and_unique_names(void **state)
 {
-	char dir[64], gz[512][128];
-	struct buf all, got;
+	struct sink_test *t = *state;
+	const char *dir = t->dir;
+	struct buf *all = &t->a, *got = &t->b;
+	char gz[512][128];
 	struct jsonl_sink *k;
 
-	make_dir(dir, sizeof(dir));
-	buf_init(&all);
-	buf_init(&got);
 	/* Every line rotates: many rotations inside one second. */
 	assert_int_equal(jsonl_sink_open(dir, 4096, 3, false, &k), 0);
 	for (unsigned i = 0; i < 30; i++)
-		write_line(k, i, 3000, &all);
+		write_line(k, i, 3000, all);
 	assert_int_equal(names(dir, ".jsonl.gz", gz, 512), 3);
 	/* The three kept are the newest: with the current file they are the
 	 * last four lines, in order. */
-	all_content(dir, &got);
-	assert_int_equal(got.len, 4 * (all.len / 30));
-	assert_memory_equal(got.data, all.data + all.len - got.len, got.len);
+	all_content(dir, got);
+	assert_int_equal(got->len, 4 * (all->len / 30));
+	assert_memory_equal(got->data, all->data + all->len - got->len, got->len);
 	jsonl_sink_free(k);
 
 	/* max_files 0 keeps none. */
 	assert_int_equal(jsonl_sink_open(dir, 4096, 0, false, &k), 0);
 	assert_int_equal(names(dir, ".jsonl.gz", gz, 512), 0);
 	jsonl_sink_free(k);
-	buf_free(&all);
-	buf_free(&got);
-	remove_dir(dir);
 }
 
 static void test_rotate_at_start(void **state)
 {
-	char dir[64], gz[8][128];
-	struct buf b, got;
+	struct sink_test *t = *state;
+	const char *dir = t->dir;
+	struct buf *b = &t->a, *got = &t->b;
+	char gz[8][128];
 	struct jsonl_sink *k;
 	size_t whole;
 
-	make_dir(dir, sizeof(dir));
-	buf_init(&b);
-	buf_init(&got);
 	/* An empty current file is simply reused. */
 	put_file(dir, JSONL_CURRENT_NAME, "", 0, O_TRUNC);
 	assert_int_equal(jsonl_sink_open(dir, 1 << 20, 10, false, &k), 0);
@@ -248,51 +269,47 @@ static void test_rotate_at_start(void **state)
 
 	/* A previous run's lines, the last one torn by a crash: the complete
 	 * lines are rotated, the torn piece is cut so every line parses. */
-	mkline(&b, 1, 100);
-	whole = b.len;
-	buf_puts(&b, "{\"schema_ver");
-	put_file(dir, JSONL_CURRENT_NAME, b.data, b.len, O_TRUNC);
+	mkline(b, 1, 100);
+	whole = b->len;
+	buf_puts(b, "{\"schema_ver");
+	put_file(dir, JSONL_CURRENT_NAME, b->data, b->len, O_TRUNC);
 	assert_int_equal(jsonl_sink_open(dir, 1 << 20, 10, false, &k), 0);
 	assert_int_equal(names(dir, ".jsonl.gz", gz, 8), 1);
-	append_file(dir, gz[0], &got, 1);
-	assert_int_equal(got.len, whole);
-	assert_memory_equal(got.data, b.data, whole);
+	append_file(dir, gz[0], got, 1);
+	assert_int_equal(got->len, whole);
+	assert_memory_equal(got->data, b->data, whole);
 	assert_int_equal(file_size(dir, JSONL_CURRENT_NAME), 0);
 	write_line(k, 2, 100, NULL);
 	jsonl_sink_free(k);
-	buf_free(&b);
-	buf_free(&got);
-	remove_dir(dir);
 }
 
 static void test_open_failure_is_reported(void **state)
 {
-	char dir[64], bad[128];
+	struct sink_test *t = *state;
+	const char *dir = t->dir;
+	char bad[128];
 	struct jsonl_sink *k = NULL;
 
-	make_dir(dir, sizeof(dir));
 	put_file(dir, "file", "x", 1, 0);
 	snprintf(bad, sizeof(bad), "%s/file/out", dir);
 	assert_int_equal(jsonl_sink_open(bad, 4096, 10, false, &k), -ENOTDIR);
 	assert_null(k);
 	assert_int_equal(health_of("jsonl_sink"), HEALTH_FAILED);
-	remove_dir(dir);
 }
 
 static void test_leftovers_recovered(void **state)
 {
-	char dir[64], gz[8][128];
-	struct buf b, got;
+	struct sink_test *t = *state;
+	const char *dir = t->dir;
+	struct buf *b = &t->a, *got = &t->b;
+	char gz[8][128];
 	struct jsonl_sink *k;
 
-	make_dir(dir, sizeof(dir));
-	buf_init(&b);
-	buf_init(&got);
-	mkline(&b, 7, 200);
+	mkline(b, 7, 200);
 	/* Crash after the rename, before compression. */
-	put_file(dir, "infra-monitor-20200101T000000.000000Z.jsonl.rotating", b.data, b.len, 0);
+	put_file(dir, "infra-monitor-20200101T000000.000000Z.jsonl.rotating", b->data, b->len, 0);
 	/* Crash during compression of another file. */
-	put_file(dir, "infra-monitor-20200101T000001.000000Z.jsonl.rotating", b.data, b.len, 0);
+	put_file(dir, "infra-monitor-20200101T000001.000000Z.jsonl.rotating", b->data, b->len, 0);
 	put_file(dir, "infra-monitor-20200101T000001.000000Z.jsonl.gz.tmp", "\x1f\x8b junk", 7, 0);
 	/* Crash after the .gz was complete, before the unlink: the .gz wins. */
 	put_file(dir, "infra-monitor-20200101T000002.000000Z.jsonl.rotating", "stale\n", 6, 0);
@@ -302,7 +319,7 @@ static void test_leftovers_recovered(void **state)
 
 		snprintf(p, sizeof(p), "%s/infra-monitor-20200101T000002.000000Z.jsonl.gz", dir);
 		f = gzopen(p, "wb");
-		gzwrite(f, b.data, (unsigned)b.len);
+		gzwrite(f, b->data, (unsigned)b->len);
 		gzclose(f);
 	}
 	/* Someone else's files are left alone. */
@@ -314,15 +331,12 @@ static void test_leftovers_recovered(void **state)
 	assert_int_equal(names(dir, "notes.txt.rotating", gz, 8), 1);
 	assert_int_equal(names(dir, ".jsonl.gz", gz, 8), 3);
 	for (int i = 0; i < 3; i++) {
-		buf_reset(&got);
-		append_file(dir, gz[i], &got, 1);
-		assert_int_equal(got.len, b.len);
-		assert_memory_equal(got.data, b.data, b.len);
+		buf_reset(got);
+		append_file(dir, gz[i], got, 1);
+		assert_int_equal(got->len, b->len);
+		assert_memory_equal(got->data, b->data, b->len);
 	}
 	jsonl_sink_free(k);
-	buf_free(&b);
-	buf_free(&got);
-	remove_dir(dir);
 }
 
 /* Writes lines of `len` bytes until one fails; checks that the file then
@@ -349,13 +363,13 @@ static int fill_until_error(struct jsonl_sink *k, const char *dir, size_t len, u
 static void test_write_failure_efbig_leaves_no_partial_line(void **state)
 {
 	struct rlimit old, lim;
-	char dir[64];
+	struct sink_test *t = *state;
+	const char *dir = t->dir;
 	struct jsonl_sink *k;
 	uint64_t errs0 = self_counter_get(SELF_JSONL_WRITE_ERRORS);
 	unsigned seq = 0;
 	int err;
 
-	make_dir(dir, sizeof(dir));
 	assert_int_equal(jsonl_sink_open(dir, 1 << 30, 10, false, &k), 0);
 	/* Past RLIMIT_FSIZE a write is cut short, then fails with EFBIG,
 	 * instead of killing us, once SIGXFSZ is ignored: a deterministic
@@ -379,12 +393,13 @@ static void test_write_failure_efbig_leaves_no_partial_line(void **state)
 	assert_int_equal(file_size(dir, JSONL_CURRENT_NAME), 15 * 700);
 	signal(SIGXFSZ, SIG_DFL);
 	jsonl_sink_free(k);
-	remove_dir(dir);
 }
 
 static void test_write_failure_enospc_tmpfs(void **state)
 {
-	char dir[64], filler[4096];
+	struct sink_test *t = *state;
+	const char *dir = t->dir;
+	char filler[4096];
 	struct jsonl_sink *k;
 	unsigned seq = 0;
 	int err;
@@ -395,10 +410,8 @@ static void test_write_failure_enospc_tmpfs(void **state)
 		print_message("skipped: not root, cannot mount a small tmpfs\n");
 		skip();
 	}
-	make_dir(dir, sizeof(dir));
 	if (mount("tmpfs", dir, "tmpfs", 0, "size=64k")) {
 		print_message("skipped: mount tmpfs: %s\n", strerror(errno));
-		rmdir(dir);
 		skip();
 	}
 	snprintf(filler, sizeof(filler), "%s/filler", dir);
@@ -418,7 +431,6 @@ static void test_write_failure_enospc_tmpfs(void **state)
 	assert_int_equal(file_size(dir, JSONL_CURRENT_NAME) % 3000, 0);
 	jsonl_sink_free(k);
 	umount2(dir, MNT_DETACH);
-	rmdir(dir);
 }
 
 /* ---- reader ------------------------------------------------------------- */
@@ -445,14 +457,14 @@ static uint64_t poll_seq(struct jsonl_reader *r, int want)
 
 static void test_reader_follows_appends_rotation_and_damage(void **state)
 {
-	char dir[64], sub[80];
-	struct buf b;
+	struct sink_test *t = *state;
+	const char *dir = t->dir;
+	struct buf *b = &t->a;
+	char sub[80];
 	struct jsonl_sink *k;
 	struct jsonl_reader *r;
 	uint64_t errs0;
 
-	make_dir(dir, sizeof(dir));
-	buf_init(&b);
 	snprintf(sub, sizeof(sub), "%s/out", dir);
 	assert_int_equal(jsonl_reader_open(sub, &r), 0);
 	poll_seq(r, 0); /* no directory yet: nothing, no error */
@@ -467,10 +479,10 @@ static void test_reader_follows_appends_rotation_and_damage(void **state)
 	assert_int_equal(poll_seq(r, 1), 3); /* the newest only */
 
 	/* A line being written: ignored until its newline arrives. */
-	mkline(&b, 4, 200);
-	put_file(sub, JSONL_CURRENT_NAME, b.data, 50, O_APPEND);
+	mkline(b, 4, 200);
+	put_file(sub, JSONL_CURRENT_NAME, b->data, 50, O_APPEND);
 	poll_seq(r, 0);
-	put_file(sub, JSONL_CURRENT_NAME, b.data + 50, b.len - 50, O_APPEND);
+	put_file(sub, JSONL_CURRENT_NAME, b->data + 50, b->len - 50, O_APPEND);
 	assert_int_equal(poll_seq(r, 1), 4);
 
 	/* Junk: an error, counted once, and not retried. */
@@ -535,18 +547,15 @@ static void test_reader_follows_appends_rotation_and_damage(void **state)
 	poll_seq(r, 0);
 	jsonl_reader_free(r);
 	remove_dir(sub);
-	remove_dir(dir);
-	buf_free(&b);
 }
 
 static void test_reader_damaged_gz(void **state)
 {
-	char dir[64];
+	struct sink_test *t = *state;
+	const char *dir = t->dir;
+	struct buf *b = &t->a;
 	struct jsonl_reader *r;
-	struct buf b;
 
-	make_dir(dir, sizeof(dir));
-	buf_init(&b);
 	put_file(dir, "infra-monitor-20200101T000000.000000Z.jsonl.gz", "\x1f\x8b\x08\x00junk", 8,
 		 0);
 	assert_int_equal(jsonl_reader_open(dir, &r), 0);
@@ -562,8 +571,8 @@ static void test_reader_damaged_gz(void **state)
 		snprintf(p, sizeof(p), "%s/infra-monitor-20200101T000001.000000Z.jsonl.gz", dir);
 		f = gzopen(p, "wb");
 		for (unsigned i = 1; i <= 50; i++) {
-			mkline(&b, i, 3000);
-			gzwrite(f, b.data, (unsigned)b.len);
+			mkline(b, i, 3000);
+			gzwrite(f, b->data, (unsigned)b->len);
 		}
 		gzclose(f);
 		buf_init(&z);
@@ -574,22 +583,22 @@ static void test_reader_damaged_gz(void **state)
 	assert_int_equal(jsonl_reader_open(dir, &r), 0);
 	assert_true(poll_seq(r, 1) >= 40);
 	jsonl_reader_free(r);
-	buf_free(&b);
-	remove_dir(dir);
 }
+
+#define SINK_TEST(f) cmocka_unit_test_setup_teardown(f, sink_setup, sink_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rotation_by_size),
-	    cmocka_unit_test(test_max_files_and_unique_names),
-	    cmocka_unit_test(test_rotate_at_start),
-	    cmocka_unit_test(test_open_failure_is_reported),
-	    cmocka_unit_test(test_leftovers_recovered),
-	    cmocka_unit_test(test_write_failure_efbig_leaves_no_partial_line),
-	    cmocka_unit_test(test_write_failure_enospc_tmpfs),
-	    cmocka_unit_test(test_reader_follows_appends_rotation_and_damage),
-	    cmocka_unit_test(test_reader_damaged_gz),
+	    SINK_TEST(test_rotation_by_size),
+	    SINK_TEST(test_max_files_and_unique_names),
+	    SINK_TEST(test_rotate_at_start),
+	    SINK_TEST(test_open_failure_is_reported),
+	    SINK_TEST(test_leftovers_recovered),
+	    SINK_TEST(test_write_failure_efbig_leaves_no_partial_line),
+	    SINK_TEST(test_write_failure_enospc_tmpfs),
+	    SINK_TEST(test_reader_follows_appends_rotation_and_damage),
+	    SINK_TEST(test_reader_damaged_gz),
 	};
 
 	/* The sink and reader log warnings on purpose here; keep them quiet. */
