@@ -440,7 +440,22 @@ int privsep_enable_stats(void)
 	int ret;
 
 	pthread_mutex_lock(&helper_lock);
-	ret = helper_sock >= 0 ? ask_helper() : bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (helper_sock < 0) {
+		ret = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	} else {
+		ret = ask_helper();
+		/* Gone (killed, crashed): say so where the masks were shown,
+		 * once; nothing restarts it, since nothing here may fork a
+		 * privileged process any more. */
+		if (ret == -EPIPE || ret == -ECONNRESET || ret == -ENOTCONN) {
+			health_set("privsep_helper", HEALTH_FAILED,
+				   "the helper exited: no BPF statistics windows");
+			log_error(COMPONENT, "privileged helper gone", "err", strerror(-ret));
+			close(helper_sock);
+			helper_sock = -1;
+			ret = -EPIPE;
+		}
+	}
 	pthread_mutex_unlock(&helper_lock);
 	return ret;
 }

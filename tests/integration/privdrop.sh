@@ -128,6 +128,16 @@ run_case() { # run_case NAME [extra flags...]
 		check "$name: helper runs as nobody" test "$(field "$helper" Uid)" = "$(id -u nobody)"
 		check "$name: JSONL still written" test -s "$out/infra-monitor.jsonl"
 	fi
+	if [ "$name" = root ] && [ -n "$helper" ]; then
+		# The helper killed under the daemon: it notices at the next
+		# window, says so in /health, and keeps running unprivileged.
+		kill -KILL "$helper"
+		sleep 3
+		check "$name: helper killed: daemon alive" kill -0 "$pid"
+		check "$name: helper killed: /health says so" \
+			bash -c "curl -fsS http://127.0.0.1:$port/health | jq -e '.components.privsep_helper.state == \"failed\"' >/dev/null"
+		check "$name: helper killed: still CapEff 0" test "$(field "$pid" CapEff)" = 0000000000000000
+	fi
 	kill -TERM "$pid"
 	wait "$pid"
 	check "$name: exit 0 on SIGTERM" test $? = 0
