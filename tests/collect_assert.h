@@ -65,6 +65,15 @@ struct ca_tree_err {
 	int err;
 };
 
+/* The shared fixture trees most collectors must refuse: their file cut
+ * short, garbage in it, and no file at all. A collector with another outcome
+ * for one of them (-ENODATA, or garbage it does not read) lists its own. */
+static const struct ca_tree_err ca_bad_trees[] = {
+	{ "truncated", -EINVAL },
+	{ "garbled", -EINVAL },
+	{ "does-not-exist", -ENOENT },
+};
+
 /* Runs the collector on each tree of the table and asserts its error. With
  * empty, also that the failed run added no family: only some collectors check
  * all their input before adding, the rest rely on the runner dropping a

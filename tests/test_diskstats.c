@@ -117,13 +117,7 @@ static void test_diskstats_old_kernels(void **state)
 
 static void test_diskstats_errors(void **state)
 {
-	static const struct ca_tree_err cases[] = {
-		{ "garbled", -EINVAL },
-		{ "truncated", -EINVAL },
-		{ "does-not-exist", -ENOENT },
-	};
-
-	assert_collect_errors(&collector_diskstats, cases, ARRAY_SIZE(cases), false);
+	assert_collect_errors(&collector_diskstats, ca_bad_trees, ARRAY_SIZE(ca_bad_trees), false);
 }
 
 int main(void)

@@ -60,13 +60,7 @@ static void test_filefd_inputs(void **state)
 
 static void test_filefd_errors(void **state)
 {
-	static const struct ca_tree_err cases[] = {
-		{ "truncated", -EINVAL },
-		{ "garbled", -EINVAL },
-		{ "does-not-exist", -ENOENT },
-	};
-
-	assert_collect_errors(&collector_filefd, cases, ARRAY_SIZE(cases), false);
+	assert_collect_errors(&collector_filefd, ca_bad_trees, ARRAY_SIZE(ca_bad_trees), false);
 }
 
 int main(void)

@@ -99,13 +99,7 @@ static void test_meminfo_inputs(void **state)
 
 static void test_meminfo_errors(void **state)
 {
-	static const struct ca_tree_err cases[] = {
-		{ "truncated", -EINVAL },
-		{ "garbled", -EINVAL },
-		{ "does-not-exist", -ENOENT },
-	};
-
-	assert_collect_errors(&collector_meminfo, cases, ARRAY_SIZE(cases), false);
+	assert_collect_errors(&collector_meminfo, ca_bad_trees, ARRAY_SIZE(ca_bad_trees), false);
 }
 
 int main(void)

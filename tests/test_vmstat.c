@@ -105,13 +105,7 @@ static void test_vmstat_inputs(void **state)
 
 static void test_vmstat_errors(void **state)
 {
-	static const struct ca_tree_err cases[] = {
-		{ "truncated", -EINVAL },
-		{ "garbled", -EINVAL },
-		{ "does-not-exist", -ENOENT },
-	};
-
-	assert_collect_errors(&collector_vmstat, cases, ARRAY_SIZE(cases), false);
+	assert_collect_errors(&collector_vmstat, ca_bad_trees, ARRAY_SIZE(ca_bad_trees), false);
 }
 
 int main(void)
