@@ -164,6 +164,21 @@ static inline int ca_collect_files(const struct collector *c, const struct ca_fi
 	return err;
 }
 
+/* Case i of an input table: runs the collector on these files, fails naming
+ * the case when collect's result is not want, and returns the set for the
+ * case's own assertions; the caller frees it. */
+static inline struct metric_set *ca_collect_case(const struct collector *c,
+						 const struct ca_file *files, size_t nfiles,
+						 size_t i, int want)
+{
+	struct metric_set *ms = ms_new();
+	int err = ca_collect_files(c, files, nfiles, ms);
+
+	if (err != want)
+		fail_msg("case %zu: got %d, want %d", i, err, want);
+	return ms;
+}
+
 /* The common case: one file. */
 static inline int ca_collect_text(const struct collector *c, const char *path, const char *text,
 				  struct metric_set *ms)
