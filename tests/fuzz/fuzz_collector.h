@@ -34,7 +34,7 @@
 static char fuzz_root[PATH_MAX], fuzz_proc[PATH_MAX], fuzz_sys[PATH_MAX], fuzz_rootfs[PATH_MAX];
 
 /* mkdir -p of path's parent directories. */
-static void fuzz_mkparents(char *path)
+static inline void fuzz_mkparents(char *path)
 {
 	for (char *s = path + strlen(fuzz_root) + 1; (s = strchr(s, '/')); s++) {
 		*s = '\0';
@@ -43,7 +43,7 @@ static void fuzz_mkparents(char *path)
 	}
 }
 
-static void fuzz_put(const char *rel, const uint8_t *data, size_t len)
+static inline void fuzz_put(const char *rel, const uint8_t *data, size_t len)
 {
 	char path[PATH_MAX];
 	int fd;
@@ -64,7 +64,7 @@ static void fuzz_put(const char *rel, const uint8_t *data, size_t len)
 	close(fd);
 }
 
-static void fuzz_rm(const char *rel)
+static inline void fuzz_rm(const char *rel)
 {
 	char path[PATH_MAX];
 
@@ -72,7 +72,7 @@ static void fuzz_rm(const char *rel)
 	unlink(path);
 }
 
-static void fuzz_setup_tree(void)
+static inline void fuzz_setup_tree(void)
 {
 	const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 
@@ -91,8 +91,8 @@ static void fuzz_setup_tree(void)
 	log_setup((enum log_level)(LOG_ERROR + 1), LOG_FORMAT_JSON);
 }
 
-static int fuzz_collect(const struct collector *c, const char *const *files, const uint8_t *data,
-			size_t size)
+static inline int fuzz_collect(const struct collector *c, const char *const *files,
+			       const uint8_t *data, size_t size)
 {
 	struct collect_ctx ctx = {.procfs = fuzz_proc, .sysfs = fuzz_sys, .rootfs = fuzz_rootfs};
 	struct metric_set *ms;

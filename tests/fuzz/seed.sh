@@ -39,6 +39,7 @@ seed netdev proc/net/dev
 seed netstat proc/net/netstat proc/net/snmp
 seed sockstat proc/net/sockstat proc/net/sockstat6
 seed pressure proc/pressure/cpu proc/pressure/io proc/pressure/memory
+seed diskname proc/diskstats
 seed diskstats proc/diskstats root/run/udev/data/b8:0 root/run/udev/data/b259:0
 seed filesystem proc/1/mountinfo
 seed cpu proc/stat sys/devices/system/cpu/isolated \
