@@ -19,9 +19,8 @@ static void test_cpu_default(void **state)
 {
 	static const double cpu0[10] = { 1087, 5, 757, 26337, 12, 0, 28, 6, 0, 0 };
 	static const double cpu1[10] = { 1925.34, 7, 1288, 24438, 463, 0, 55, 8, 0, 0 };
-	struct metric_set *ms = ms_new();
+	struct metric_set *ms = ca_collect_tree(&collector_cpu, "default", 0);
 
-	assert_int_equal(ca_collect(&collector_cpu, "default", ms), 0);
 	assert_family(ms, "node_cpu_seconds_total", METRIC_COUNTER,
 		      "Seconds the CPUs spent in each mode.", 16);
 	assert_family(ms, "node_cpu_guest_seconds_total", METRIC_COUNTER,
@@ -40,10 +39,9 @@ static void test_cpu_default(void **state)
 
 static void test_cpu_many(void **state)
 {
-	struct metric_set *ms = ms_new();
+	struct metric_set *ms = ca_collect_tree(&collector_cpu, "many-cpus", 0);
 	char cpu[8];
 
-	assert_int_equal(ca_collect(&collector_cpu, "many-cpus", ms), 0);
 	assert_int_equal(ca_nsamples(ms, "node_cpu_seconds_total"), 64 * 8);
 	assert_int_equal(ca_nsamples(ms, "node_cpu_guest_seconds_total"), 64 * 2);
 	for (int i = 0; i < 64; i++) {
@@ -69,9 +67,8 @@ static void test_cpu_many(void **state)
 static void test_cpu_old_kernel(void **state)
 {
 	static const double cpu0[10] = { 10, 0.05, 5, 450, 1.5, 0.1, 0.2, 0, 0, 0 };
-	struct metric_set *ms = ms_new();
+	struct metric_set *ms = ca_collect_tree(&collector_cpu, "oldkernel", 0);
 
-	assert_int_equal(ca_collect(&collector_cpu, "oldkernel", ms), 0);
 	assert_cpu(ms, "0", cpu0);
 	assert_cpu(ms, "1", cpu0);
 	ms_free(ms);
@@ -122,9 +119,8 @@ static void test_cpu_jump_back(void **state)
  * directory (offline at start), its sibling cpu4 stands for the core. */
 static void test_cpu_throttles(void **state)
 {
-	struct metric_set *ms = ms_new();
+	struct metric_set *ms = ca_collect_tree(&collector_cpu, "cpu-throttle", 0);
 
-	assert_int_equal(ca_collect(&collector_cpu, "cpu-throttle", ms), 0);
 	assert_family(ms, "node_cpu_core_throttles_total", METRIC_COUNTER,
 		      "Number of times this CPU core has been throttled.", 4);
 	assert_family(ms, "node_cpu_package_throttles_total", METRIC_COUNTER,
@@ -145,8 +141,7 @@ static void test_cpu_throttles(void **state)
 	ms_free(ms);
 
 	/* No throttle counters (virtual machines): no families at all. */
-	ms = ms_new();
-	assert_int_equal(ca_collect(&collector_cpu, "default", ms), 0);
+	ms = ca_collect_tree(&collector_cpu, "default", 0);
 	assert_null(ms_find(ms, "node_cpu_core_throttles_total"));
 	assert_null(ms_find(ms, "node_cpu_package_throttles_total"));
 	ms_free(ms);

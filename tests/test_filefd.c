@@ -3,9 +3,8 @@
 
 static void test_filefd_default(void **state)
 {
-	struct metric_set *ms = ms_new();
+	struct metric_set *ms = ca_collect_tree(&collector_filefd, "default", 0);
 
-	assert_int_equal(ca_collect(&collector_filefd, "default", ms), 0);
 	assert_int_equal(ms_nfamilies(ms), 2);
 	assert_family(ms, "node_filefd_allocated", METRIC_GAUGE,
 		      "File descriptor statistics: allocated.", 1);
@@ -15,8 +14,7 @@ static void test_filefd_default(void **state)
 	assert_sample(ms, 2466174, "node_filefd_maximum");
 	ms_free(ms);
 
-	ms = ms_new();
-	assert_int_equal(ca_collect(&collector_filefd, "oldkernel", ms), 0);
+	ms = ca_collect_tree(&collector_filefd, "oldkernel", 0);
 	assert_sample(ms, 1632, "node_filefd_allocated");
 	assert_sample(ms, 205076, "node_filefd_maximum");
 	ms_free(ms);

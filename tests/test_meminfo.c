@@ -17,9 +17,8 @@ static void test_meminfo_default(void **state)
 		{ "node_memory_Hugepagesize_bytes", 2048.0 * 1024 },
 		{ "node_memory_DirectMap1G_bytes", 25165824.0 * 1024 },
 	};
-	struct metric_set *ms = ms_new();
+	struct metric_set *ms = ca_collect_tree(&collector_meminfo, "default", 0);
 
-	assert_int_equal(ca_collect(&collector_meminfo, "default", ms), 0);
 	/* One family per line of the file. */
 	assert_int_equal(ms_nfamilies(ms), 54);
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
@@ -35,17 +34,15 @@ static void test_meminfo_default(void **state)
 
 static void test_meminfo_trees(void **state)
 {
-	struct metric_set *ms = ms_new();
-
 	/* No swap configured at build time: fewer fields, not an error. */
-	assert_int_equal(ca_collect(&collector_meminfo, "no-swap", ms), 0);
+	struct metric_set *ms = ca_collect_tree(&collector_meminfo, "no-swap", 0);
+
 	assert_int_equal(ms_nfamilies(ms), 49);
 	assert_null(ms_find(ms, "node_memory_SwapTotal_bytes"));
 	assert_sample(ms, 24683656.0 * 1024, "node_memory_MemTotal_bytes");
 	ms_free(ms);
 
-	ms = ms_new();
-	assert_int_equal(ca_collect(&collector_meminfo, "oldkernel", ms), 0);
+	ms = ca_collect_tree(&collector_meminfo, "oldkernel", 0);
 	assert_int_equal(ms_nfamilies(ms), 30);
 	assert_null(ms_find(ms, "node_memory_MemAvailable_bytes"));
 	assert_sample(ms, 4185800.0 * 1024, "node_memory_SwapFree_bytes");

@@ -67,9 +67,8 @@ static void test_time_zones(void **state)
 
 static void test_time_devices(void **state)
 {
-	struct metric_set *ms = ms_new();
+	struct metric_set *ms = ca_collect_tree(&collector_time, "many-cpus", 0);
 
-	assert_int_equal(ca_collect(&collector_time, "many-cpus", ms), 0);
 	assert_int_equal(ca_nsamples(ms, AVAIL), 4);
 	assert_int_equal(ca_nsamples(ms, CUR), 2);
 	assert_sample(ms, 1, AVAIL, "clocksource", "acpi_pm", "device", "0");
@@ -80,8 +79,7 @@ static void test_time_devices(void **state)
 	ms_free(ms);
 
 	/* No clocksource directory: time and zone only. */
-	ms = ms_new();
-	assert_int_equal(ca_collect(&collector_time, "oldkernel", ms), 0);
+	ms = ca_collect_tree(&collector_time, "oldkernel", 0);
 	assert_int_equal(ms_nfamilies(ms), 2);
 	assert_null(ms_find(ms, AVAIL));
 	ms_free(ms);
@@ -131,10 +129,7 @@ static void test_time_inputs(void **state)
 
 static void test_time_errors(void **state)
 {
-	struct metric_set *ms = ms_new();
-
-	assert_int_equal(ca_collect(&collector_time, "garbled", ms), -EINVAL);
-	ms_free(ms);
+	ms_free(ca_collect_tree(&collector_time, "garbled", -EINVAL));
 }
 
 int main(void)

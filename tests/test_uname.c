@@ -21,16 +21,14 @@ static void assert_uname(struct metric_set *ms, const char *domainname, const ch
 
 static void test_uname_default(void **state)
 {
-	struct metric_set *ms = ms_new();
+	struct metric_set *ms = ca_collect_tree(&collector_uname, "default", 0);
 
-	assert_int_equal(ca_collect(&collector_uname, "default", ms), 0);
 	assert_family(ms, "node_uname_info", METRIC_GAUGE,
 		      "Labeled system information as provided by the uname system call.", 1);
 	assert_uname(ms, "(none)", "vm", "6.18.44-fc-v782", "Linux", "#1 SMP PREEMPT_DYNAMIC @0");
 	ms_free(ms);
 
-	ms = ms_new();
-	assert_int_equal(ca_collect(&collector_uname, "oldkernel", ms), 0);
+	ms = ca_collect_tree(&collector_uname, "oldkernel", 0);
 	assert_uname(ms, "example.com", "web-01.example.com", "2.6.32-754.el6.x86_64", "Linux",
 		     "#1 SMP Tue Jun 19 21:26:04 UTC 2018");
 	ms_free(ms);
