@@ -96,7 +96,8 @@ static void test_pressure_inputs(void **state)
 			{ "proc/pressure/io", cases[i].io, 0 },
 			{ "proc/pressure/memory", LINE_S LINE_F, 0 },
 		};
-		struct metric_set *ms = ca_collect_case(&collector_pressure, files, 3, i, cases[i].err);
+		struct metric_set *ms =
+		    ca_collect_case(&collector_pressure, files, 3, i, cases[i].err);
 
 		if (!cases[i].err) {
 			assert_sample(ms, 1, IO_W);

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "render.h"
 #include "snapshot.h"
+#include "util.h"
 
 #define T0 1764134414.25 /* 2025-11-26T05:20:14.250Z */
 
@@ -24,6 +25,25 @@ static void add_result(struct snapshot *s, const char *name, enum collector_stat
  * prev/cur pair with known deltas. */
 static struct snapshot *host_snapshot(double t, double k, uint64_t seq)
 {
+	/* Each device's value is base + slope * k; sdb's read bytes go down,
+	 * a counter reset. */
+	static const struct {
+		const char *name, *help;
+		double sda, sda_k, sdb, sdb_k;
+	} disk[] = {
+	    {"node_disk_read_bytes_total", "The total number of bytes read successfully.", 1000,
+	     20000, 5000, -4900},
+	    {"node_disk_written_bytes_total", "The total number of bytes written successfully.", 0,
+	     5000, 7, 10},
+	    {"node_disk_read_time_seconds_total", "The total number of seconds spent by all reads.",
+	     1.0, 0.5, 1.0, 0},
+	    {"node_disk_write_time_seconds_total",
+	     "This is the total number of seconds spent by all writes.", 2.0, 0.5, 1.0, 0},
+	    {"node_disk_reads_completed_total", "The total number of reads completed successfully.",
+	     100, 10, 3, 0},
+	    {"node_disk_writes_completed_total",
+	     "The total number of writes completed successfully.", 50, 10, 4, 0},
+	};
 	struct snapshot *s = snapshot_new();
 	struct metric_set *ms = ms_new(), *meta = ms_new();
 	struct family *cpu, *f;
@@ -47,30 +67,11 @@ static struct snapshot *host_snapshot(double t, double k, uint64_t seq)
 	       "Memory information field MemTotal_bytes.", 1000);
 	ms_set(ms, "node_memory_MemAvailable_bytes", METRIC_GAUGE,
 	       "Memory information field MemAvailable_bytes.", 250);
-	f = ms_family(ms, "node_disk_read_bytes_total", METRIC_COUNTER,
-		      "The total number of bytes read successfully.");
-	ms_add(ms, f, 1000 + 20000 * k, "device", "sda", NULL);
-	ms_add(ms, f, 5000 - 4900 * k, "device", "sdb", NULL); /* goes down: a reset */
-	f = ms_family(ms, "node_disk_written_bytes_total", METRIC_COUNTER,
-		      "The total number of bytes written successfully.");
-	ms_add(ms, f, 5000 * k, "device", "sda", NULL);
-	ms_add(ms, f, 7 + 10 * k, "device", "sdb", NULL);
-	f = ms_family(ms, "node_disk_read_time_seconds_total", METRIC_COUNTER,
-		      "The total number of seconds spent by all reads.");
-	ms_add(ms, f, 1.0 + 0.5 * k, "device", "sda", NULL);
-	ms_add(ms, f, 1.0, "device", "sdb", NULL);
-	f = ms_family(ms, "node_disk_write_time_seconds_total", METRIC_COUNTER,
-		      "This is the total number of seconds spent by all writes.");
-	ms_add(ms, f, 2.0 + 0.5 * k, "device", "sda", NULL);
-	ms_add(ms, f, 1.0, "device", "sdb", NULL);
-	f = ms_family(ms, "node_disk_reads_completed_total", METRIC_COUNTER,
-		      "The total number of reads completed successfully.");
-	ms_add(ms, f, 100 + 10 * k, "device", "sda", NULL);
-	ms_add(ms, f, 3, "device", "sdb", NULL);
-	f = ms_family(ms, "node_disk_writes_completed_total", METRIC_COUNTER,
-		      "The total number of writes completed successfully.");
-	ms_add(ms, f, 50 + 10 * k, "device", "sda", NULL);
-	ms_add(ms, f, 4, "device", "sdb", NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(disk); i++) {
+		f = ms_family(ms, disk[i].name, METRIC_COUNTER, disk[i].help);
+		ms_add(ms, f, disk[i].sda + disk[i].sda_k * k, "device", "sda", NULL);
+		ms_add(ms, f, disk[i].sdb + disk[i].sdb_k * k, "device", "sdb", NULL);
+	}
 	f = ms_family(ms, "node_network_receive_bytes_total", METRIC_COUNTER,
 		      "Network device statistic receive_bytes.");
 	ms_add(ms, f, 1e6 + 5e5 * k, "device", "eth0", NULL);

@@ -111,7 +111,7 @@ static void test_time_inputs(void **state)
 			{ CS "power/uevent", "", 0 },
 		};
 		struct metric_set *ms =
-			ca_collect_case(&collector_time, files, ARRAY_SIZE(files), i, cases[i].err);
+		    ca_collect_case(&collector_time, files, ARRAY_SIZE(files), i, cases[i].err);
 
 		if (!cases[i].err) {
 			assert_sample(ms, 1, CUR, "clocksource", "tsc", "device", "0");

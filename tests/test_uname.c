@@ -64,7 +64,7 @@ static void test_uname_inputs(void **state)
 			{ "proc/sys/kernel/version", "#1 SMP\n", 0 },
 		};
 		struct metric_set *ms =
-			ca_collect_case(&collector_uname, files, ARRAY_SIZE(files), i, cases[i].err);
+		    ca_collect_case(&collector_uname, files, ARRAY_SIZE(files), i, cases[i].err);
 
 		assert_int_equal(ms_nfamilies(ms), cases[i].err ? 0 : 1);
 		ms_free(ms);
