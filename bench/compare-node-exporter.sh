@@ -10,9 +10,10 @@
 # connection); requests per second at 8 clients (wrk); bytes per scrape.
 # Then infra-monitor's collect time next to the raw cost of reading the same
 # files (bench/rawread.c over the file list strace records for one `once`).
-# Also checks the series-level compatibility: every series node_exporter
-# exports from cpu, meminfo, loadavg, diskstats, filesystem, netdev, pressure
-# and vmstat must exist here with the same name and label set.
+# Also runs the series-level compatibility check (tests/integration/compat.sh):
+# every series node_exporter exports from cpu, meminfo, loadavg, diskstats,
+# filesystem, netdev, pressure and vmstat must exist here with the same name
+# and label set.
 set -euo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -96,30 +97,16 @@ start ne "$p_ne" prometheus-node-exporter --web.listen-address="127.0.0.1:$p_ne"
 start nd "$p_nd" prometheus-node-exporter --web.listen-address="127.0.0.1:$p_nd"
 sleep 2
 
-echo "== series compatibility (cpu meminfo loadavg diskstats filesystem netdev pressure vmstat)"
-compat=(cpu meminfo loadavg diskstats filesystem netdev pressure vmstat)
-cf=(--collector.disable-defaults)
-for c in "${compat[@]}"; do cf+=("--collector.$c"); done
-p_c=$((p_im + 3))
-start nc "$p_c" prometheus-node-exporter --web.listen-address="127.0.0.1:$p_c" "${cf[@]}"
-series() { grep -v '^#' | sed -E 's/ [^ ]+$//' | sed -E 's/(\{|,)le="[^"]*"/\1/' | sort -u; }
-curl -fsS "http://127.0.0.1:$p_c/metrics" | grep -E '^node_' |
-	grep -vE '^node_(scrape_collector_|exporter_build_info)' | series >"$work/ne.series"
-curl -fsS "http://127.0.0.1:$p_im/metrics" | series >"$work/im.series"
-# Values of these labels name things that change between two reads (a mount
-# appearing); compare names and label sets, not values.
-labelset() { sed -E 's/="[^"]*"/=""/g' | sort -u; }
-missing=$(comm -23 <(labelset <"$work/ne.series") <(labelset <"$work/im.series"))
-total=$(labelset <"$work/ne.series" | wc -l)
-if [ -n "$missing" ]; then
-	echo "  MISSING here (name{label set}) that node_exporter exports:"
-	echo "$missing" | sed 's/^/    /'
-	compat_result="$(echo "$missing" | wc -l) of $total label sets missing"
+echo "== series compatibility (tests/integration/compat.sh)"
+if tests/integration/compat.sh "$bin" >"$work/compat.txt"; then
+	compat_result=$(grep 'every one of them' "$work/compat.txt" | sed 's/^ *ok *//')
+	compat_ok=1
 else
-	compat_result="all $total name+label sets present"
+	cat "$work/compat.txt"
+	compat_result="FAILED (see above)"
+	compat_ok=0
 fi
 echo "  $compat_result"
-kill "${running[nc]}"
 
 echo "== measuring (each exporter: $scrapes scrapes plain, then gzip; wrk 5 s at 8 clients)"
 for gz in 0 1; do
@@ -184,4 +171,4 @@ echo "CPU per collection at most 1/10: $(ratio "$im_cpu_collect" "${R[ne/0,cpu_s
 echo "p99 at 1 client at most 1/5:     $(ratio "${R[im/0,p99]}" "${R[ne/0,p99]}") (plain), $(ratio "${R[im/1,p99]}" "${R[ne/1,p99]}") (gzip)"
 echo "req/s at 8 clients at least 5x:  $(ratio "${R[im/0,rps]}" "${R[ne/0,rps]}") (plain), $(ratio "${R[im/1,rps]}" "${R[ne/1,rps]}") (gzip)"
 echo "collect time at most 3x raw:     $(ratio "$collect_us" "$raw_us")"
-[ -z "$missing" ]
+[ "$compat_ok" = 1 ]
