@@ -67,6 +67,7 @@ int snapshot_render(struct snapshot *s, const struct snapshot *prev);
 /* Publishing: a single global "current" snapshot. */
 void snapshot_publish(struct snapshot *s);      /* takes ownership of the caller's ref */
 struct snapshot *snapshot_get(void);            /* NULL before the first publish */
+struct snapshot *snapshot_ref(struct snapshot *s);      /* one more reference; returns s */
 void snapshot_put(struct snapshot *s);          /* NULL-safe */
 
 #endif

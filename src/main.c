@@ -48,11 +48,6 @@ struct daemon {
 	bool sink_failing;
 };
 
-static void take_ref(struct snapshot *s)
-{
-	atomic_fetch_add(&s->refs, 1);
-}
-
 /* Sleeps until the next multiple of period_ms on the wall clock, or until
  * stop. Returns false when stopping. */
 static bool wait_tick(struct daemon *d, uint64_t period_ms)
@@ -107,10 +102,9 @@ static void *collect_loop(void *arg)
 			snapshot_put(snap);
 			continue;
 		}
-		if (d->cfg->mode == MODE_ALL) {
-			take_ref(snap);
-			snapshot_publish(snap);
-		}
+		/* The loop keeps its own reference as the next interval's prev. */
+		if (d->cfg->mode == MODE_ALL)
+			snapshot_publish(snapshot_ref(snap));
 		if (!d->sink)
 			open_sink(d);
 		if (d->sink)

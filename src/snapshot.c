@@ -139,6 +139,12 @@ struct snapshot *snapshot_get(void)
 	return s;
 }
 
+struct snapshot *snapshot_ref(struct snapshot *s)
+{
+	atomic_fetch_add(&s->refs, 1);
+	return s;
+}
+
 void snapshot_put(struct snapshot *s)
 {
 	if (s && atomic_fetch_sub(&s->refs, 1) == 1)
