@@ -31,7 +31,7 @@ static bool field_char(char c)
 	       c == '_';
 }
 
-/* "Key:" of a line into out (after the prefix) with node_exporter's spelling;
+/* "Key:" of a line into out with node_exporter's spelling;
  * returns the length written, or 0 for a key we cannot name. */
 static size_t field_name(const char *key, size_t len, char *out)
 {
@@ -54,17 +54,16 @@ static size_t field_name(const char *key, size_t len, char *out)
 
 static int parse_line(struct metric_set *ms, const char *line, bool *memtotal)
 {
-	char name[sizeof(PREFIX) + MAX_FIELD + sizeof("_bytes")] = PREFIX;
-	char help[sizeof(HELP_PREFIX) + MAX_FIELD + sizeof("_bytes.")] = HELP_PREFIX;
+	char field[MAX_FIELD + sizeof("_bytes")];
 	const char *colon = strchr(line, ':');
 	const char *p;
-	size_t n, off = sizeof(PREFIX) - 1;
+	size_t n;
 	uint64_t v;
 	double value;
 
 	if (!colon)
 		return -EINVAL;
-	n = field_name(line, (size_t)(colon - line), name + off);
+	n = field_name(line, (size_t)(colon - line), field);
 	if (!n)
 		return -EINVAL;
 	p = pp_u64_field(pp_skip_blanks(colon + 1), &v);
@@ -74,19 +73,16 @@ static int parse_line(struct metric_set *ms, const char *line, bool *memtotal)
 	value = (double)v;
 	if (p[0] == 'k' && p[1] == 'B') {
 		value *= KIB;
-		memcpy(name + off + n, "_bytes", 6);
+		memcpy(field + n, "_bytes", 6);
 		n += 6;
 		p = pp_skip_blanks(p + 2);
 	}
 	if (*p)
 		return -EINVAL;
-	name[off + n] = '\0';
-	if (!strcmp(name + off, "MemTotal_bytes"))
+	field[n] = '\0';
+	if (!strcmp(field, "MemTotal_bytes"))
 		*memtotal = true;
-
-	memcpy(help + sizeof(HELP_PREFIX) - 1, name + off, n);
-	memcpy(help + sizeof(HELP_PREFIX) - 1 + n, ".", 2);
-	return pp_add_once(ms, name, METRIC_GAUGE, help, value);
+	return pp_add_field(ms, PREFIX, HELP_PREFIX, field, n, METRIC_GAUGE, value);
 }
 
 static int meminfo_collect(struct collect_ctx *ctx, struct metric_set *ms)

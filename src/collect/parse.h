@@ -127,6 +127,27 @@ static inline int pp_add_once(struct metric_set *ms, const char *name, enum metr
 	return 0;
 }
 
+/* pp_add_once() for a family named prefix + field with HELP help_prefix +
+ * field + ".", as meminfo and vmstat name one family per line of their file.
+ * Built by hand, not with snprintf, for the same per-line reason as
+ * pp_fmt_u64(); -EINVAL when the result would not fit. */
+static inline int pp_add_field(struct metric_set *ms, const char *prefix, const char *help_prefix,
+			       const char *field, size_t len, enum metric_type type, double v)
+{
+	char name[256], help[256];
+	size_t np = strlen(prefix), hp = strlen(help_prefix);
+
+	if (np + len >= sizeof(name) || hp + len + 1 >= sizeof(help))
+		return -EINVAL;
+	memcpy(name, prefix, np);
+	memcpy(name + np, field, len);
+	name[np + len] = '\0';
+	memcpy(help, help_prefix, hp);
+	memcpy(help + hp, field, len);
+	memcpy(help + hp + len, ".", 2);
+	return pp_add_once(ms, name, type, help, v);
+}
+
 /* True when the line starts with the word w followed by a blank. */
 static inline bool pp_word(const char *line, const char *w, size_t wlen)
 {

@@ -37,8 +37,6 @@ static bool field_wanted(const char *name, size_t len)
 
 static int parse_line(struct metric_set *ms, const char *line)
 {
-	char name[sizeof(PREFIX) + MAX_FIELD] = PREFIX;
-	char help[sizeof(HELP_PREFIX) + MAX_FIELD + 1] = HELP_PREFIX;
 	size_t len = strcspn(line, " \t");
 	const char *p;
 	uint64_t v;
@@ -50,12 +48,8 @@ static int parse_line(struct metric_set *ms, const char *line)
 	p = pp_u64_field(pp_skip_blanks(line + len), &v);
 	if (!p || *pp_skip_blanks(p))
 		return -EINVAL;
-	memcpy(name + sizeof(PREFIX) - 1, line, len);
-	name[sizeof(PREFIX) - 1 + len] = '\0';
-	memcpy(help + sizeof(HELP_PREFIX) - 1, line, len);
-	memcpy(help + sizeof(HELP_PREFIX) - 1 + len, ".", 2);
 	/* ms_family() rejects a name that is not a metric name (sticky). */
-	return pp_add_once(ms, name, METRIC_UNTYPED, help, (double)v);
+	return pp_add_field(ms, PREFIX, HELP_PREFIX, line, len, METRIC_UNTYPED, (double)v);
 }
 
 static int vmstat_collect(struct collect_ctx *ctx, struct metric_set *ms)
