@@ -12,11 +12,11 @@
 # <= 0.8x bpftrace runqlat; disk <= 0.5x the biolatency-style script; <= 2 %
 # throughput loss. Needs root, bpftool, bpftrace, perf, python3.
 #
-# usage: bench/bpf-overhead.sh [path/to/infra-monitor] [rounds]
+# usage: bench/bpf-overhead.sh [path/to/infra-monitor] [rounds]   (default 5)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=$(realpath "${1:-build/infra-monitor}")
-rounds=${2:-3}
+rounds=${2:-5}
 out=$(dirname "$bin")
 work=$(mktemp -d)
 pids=()
@@ -24,9 +24,7 @@ loop=
 stats_was=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null || echo 0)
 
 finish() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	declare -F stop_all >/dev/null && stop_all
 	sysctl -q kernel.bpf_stats_enabled="$stats_was" 2>/dev/null
 	[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
 	rm -rf "$work"
@@ -41,13 +39,14 @@ done
 
 make --no-print-directory "$out/bpf/bench_empty.skel.h" >/dev/null || exit 1
 cc -O2 -I"$out" bench/bpf-empty.c -lbpf -lelf -lz -o "$work/bpf-empty" || exit 1
-truncate -s 256M "$work/disk.img"
+# A written (not sparse) image, so every read goes the same way.
+dd if=/dev/zero of="$work/disk.img" bs=1M count=160 status=none
 loop=$(losetup -f --show "$work/disk.img") || exit 1
 
 # ---- workloads -------------------------------------------------------------
 
 SCHED_LOOPS=200000
-DISK_IOS=40000
+DISK_IOS=40000   # 160 MiB in 4 KiB reads
 TCP_MSGS=100000
 cat >"$work/tcp.py" <<'PY'
 import socket, sys, threading, time
@@ -71,7 +70,9 @@ s.close()
 print(f"{(time.perf_counter() - t0) / n * 1e6:.3f}")
 PY
 # Each prints microseconds per operation.
-w_sched() { perf bench sched pipe -l "$SCHED_LOOPS" 2>/dev/null | awk '/usecs\/op/ { print $1 }'; }
+# Pinned to one CPU: the two tasks then switch to each other on that CPU, so
+# an op is a fixed number of context switches and no cross-CPU wakeup noise.
+w_sched() { taskset -c 1 perf bench sched pipe -l "$SCHED_LOOPS" 2>/dev/null | awk '/usecs\/op/ { print $1 }'; }
 w_disk() {
 	local t0 t1
 	t0=$(date +%s%N)
@@ -79,15 +80,10 @@ w_disk() {
 	t1=$(date +%s%N)
 	awk -v d=$((t1 - t0)) -v n="$DISK_IOS" 'BEGIN { printf "%.3f\n", d / n / 1000 }'
 }
-w_tcp() { python3 "$work/tcp.py" "$TCP_MSGS"; }
-best() { # best FN: lowest us/op over $rounds rounds
-	local f=$1 b= v
-	for _ in $(seq "$rounds"); do
-		v=$($f)
-		[ -z "$b" ] || awk -v a="$v" -v b="$b" 'BEGIN { exit !(a < b) }' && b=$v
-	done
-	echo "$b"
-}
+w_tcp() { taskset -c 1 python3 "$work/tcp.py" "$TCP_MSGS"; }
+# Control: getppid() hits none of our hooks, so its change is this machine's
+# noise floor for the rows above.
+w_getppid() { taskset -c 1 perf bench syscall basic --loop 3000000 2>/dev/null | awk '/usecs\/op/ { print $1 }'; }
 
 # ---- bpftrace scripts --------------------------------------------------------
 
@@ -126,9 +122,16 @@ start_daemon() { # start_daemon: the daemon with stats as given
 	daemon=$!
 	sleep 3
 }
-stop_all() {
+stop_all() { # SIGINT: bpftrace prints its maps and exits; SIGKILL if it hangs
 	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null; done
+	for _ in $(seq 50); do
+		local alive=0
+		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ "$alive" -eq 0 ] && break
+		sleep 0.1
+	done
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	pids=()
 }
@@ -161,32 +164,39 @@ def pick(prefixes, types=None):
         if any(n.startswith(x) for x in prefixes) and (types is None or t in types):
             cnt += c; ns += s
     return cnt, ns
-print(f"{'program':32} {'events':>9} {'ns/event':>9} {'empty':>7} {'bpftrace':>9}  ratio")
+print(f"{'program':30} {'events':>9} {'ns/event':>9} {'empty':>7} {'bpftrace':>9} {'bt events':>9}  total ours/bpftrace")
 res = {}
 for title, ours, empty, bt in groups:
     oc, on = pick(ours)
     ec, en = pick(empty)
-    # bpftrace programs are named after their probe; match by the tracepoint.
+    # bpftrace programs are named after their probe; the kernel keeps 15
+    # characters of a name (block_rq_comple).
     bt_names = {"runqlat.bt": ["sched_wakeup", "sched_wakeup_new", "sched_switch"],
                 "biolat.bt": ["block_rq_issue", "block_rq_complete"],
                 "hist.bt:tcp_probe": ["tcp_probe"], "hist.bt:kfree_skb": ["kfree_skb"]}[bt]
     bc = bn = 0
     for (t, n), (c, s) in rows.items():
-        if t == "tracepoint" and any(n == x or n.endswith(x) for x in bt_names) and not n.startswith(("e_", "biolat", "runq", "tcp_", "skbdrop")):
+        if t == "tracepoint" and not n.startswith("e_") and any(n == x[:15] for x in bt_names):
             bc += c; bn += s
-    o = on / oc if oc else float("nan")
-    e = en / ec if ec else float("nan")
-    bpt = bn / bc if bc else float("nan")
-    res[title] = (o, e, bpt)
-    print(f"{title:32} {oc:9d} {o:9.1f} {e:7.1f} {bpt:9.1f}  {o / bpt if bc and oc else float('nan'):.2f}x")
+    nan = float("nan")
+    o = on / oc if oc else nan
+    e = en / ec if ec else nan
+    bpt = bn / bc if bc else nan
+    # Both saw the same workload: compare what each spent in total, since our
+    # run-queue program needs no wakeup handlers.
+    ratio = on / bn if bn else nan
+    res[title] = (o, e, bpt, ratio)
+    print(f"{title:30} {oc:9d} {o:9.1f} {e:7.1f} {bpt:9.1f} {bc:9d}  {ratio:.2f}x")
 print()
 print("targets:")
-o, e, bpt = res["tcp_probe srtt hist"]
+o, e, bpt, r = res["tcp_probe srtt hist"]
 print(f"  tcp_probe hist <= empty + 20 ns: {o:.0f} vs {e + 20:.0f}: {'met' if o <= e + 20 else 'NOT met'}")
-o, e, bpt = res["kfree_skb drop count"]
+o, e, bpt, r = res["kfree_skb drop count"]
 print(f"  kfree_skb count <= empty + 20 ns: {o:.0f} vs {e + 20:.0f}: {'met' if o <= e + 20 else 'NOT met'}")
-o, e, bpt = res["run queue: wakeup+switch"]
-print(f"  run queue <= 0.8x bpftrace runqlat: {o:.0f} vs {0.8 * bpt:.0f}: {'met' if o <= 0.8 * bpt else 'NOT met'}")
+o, e, bpt, r = res["run queue: wakeup+switch"]
+print(f"  run queue <= 0.8x bpftrace runqlat (total time): {r:.2f}x: {'met' if r <= 0.8 else 'NOT met'}")
+o, e, bpt, r = res["disk: issue+complete(+insert)"]
+print(f"  disk <= 0.5x bpftrace biolatency-style (total time): {r:.2f}x: {'met' if r <= 0.5 else 'NOT met'}")
 PY
 }
 
@@ -210,42 +220,41 @@ for _ in range(2000):
 prog_stats after
 sysctl -q kernel.bpf_stats_enabled="$stats_was"
 report_costs
-# Disk per I/O (issue+complete), since the I/O count is known.
-python3 - "$work/before.json" "$work/after.json" "$DISK_IOS" <<'PY'
-import json, sys
-b = {p["id"]: p for p in json.load(open(sys.argv[1]))}
-a = json.load(open(sys.argv[2]))
-ours = bt = 0
-for p in a:
-    ns = p.get("run_time_ns", 0) - b.get(p["id"], {}).get("run_time_ns", 0)
-    n = p.get("name", "")
-    if n.startswith("biolat_"): ours += ns
-    elif p.get("type") == "tracepoint" and n in ("block_rq_issue", "block_rq_complete"): bt += ns
-ios = int(sys.argv[3])
-print(f"  disk per I/O (all I/O on the host during the run / {ios} loop I/Os): ours {ours / ios:.0f} ns, "
-      f"bpftrace {bt / ios:.0f} ns: <= 0.5x {'met' if ours <= 0.5 * bt else 'NOT met'} ({ours / bt if bt else float('nan'):.2f}x)")
-PY
 stop_all
 
 echo
-echo "== 2. what a workload sees (best of $rounds rounds, us/op)"
-printf '%-28s %10s %10s %10s %9s %9s\n' workload alone daemon bpftrace "loss" "ns/op"
-declare -A base
-for w in sched disk tcp; do base[$w]=$(best "w_$w"); done
-start_daemon
-declare -A dmn
-for w in sched disk tcp; do dmn[$w]=$(best "w_$w"); done
-stop_all
-for s in runqlat biolat hist; do start_bpftrace "$s"; done
-declare -A btr
-for w in sched disk tcp; do btr[$w]=$(best "w_$w"); done
-stop_all
-for w in sched disk tcp; do
-	awk -v w="$w" -v a="${base[$w]}" -v d="${dmn[$w]}" -v b="${btr[$w]}" 'BEGIN {
+echo "== 2. what a workload sees (best of $rounds interleaved rounds, us/op)"
+# Rounds interleave the three setups, so a neighbour's load on this shared
+# machine hits them alike; the best round of each is kept.
+declare -A res
+keep_best() { # keep_best KEY VALUE
+	local old=${res[$1]:-}
+	if [ -z "$old" ] || awk -v a="$2" -v b="$old" 'BEGIN { exit !(a < b) }'; then
+		res[$1]=$2
+	fi
+}
+run_workloads() { # run_workloads SETUP
+	local w
+	for w in sched disk tcp getppid; do keep_best "$1.$w" "$("w_$w")"; done
+}
+for _ in $(seq "$rounds"); do
+	run_workloads alone
+	start_daemon
+	run_workloads daemon
+	stop_all
+	for s in runqlat biolat hist; do start_bpftrace "$s"; done
+	run_workloads bpftrace
+	stop_all
+done
+printf '%-8s %10s %10s %10s %9s %9s\n' workload alone daemon bpftrace loss "ns/op"
+for w in sched disk tcp getppid; do
+	awk -v w="$w" -v a="${res[alone.$w]}" -v d="${res[daemon.$w]}" -v b="${res[bpftrace.$w]}" 'BEGIN {
 		loss = (d - a) / a * 100
-		printf "%-28s %10.3f %10.3f %10.3f %8.2f%% %9.0f  %s\n", w, a, d, b, loss, (d - a) * 1000,
+		printf "%-8s %10.3f %10.3f %10.3f %8.2f%% %9.0f  %s\n", w, a, d, b, loss, (d - a) * 1000,
 		       loss <= 2 ? "(<= 2 %: met)" : "(<= 2 %: NOT met)"
 	}'
 done
-echo "sched: one op = 2 wakeups + 2 switches; disk: one 4 KiB O_DIRECT read (issue+complete);"
-echo "tcp: one 32-byte ping-pong on one connection (2 segments each way, srtt samples)."
+echo "sched: perf bench sched pipe, one op = 2 wakeups + 2 switches; disk: one 4 KiB O_DIRECT"
+echo "read of a loop device (issue + complete); tcp: one 32-byte ping-pong on a loopback"
+echo "connection (tcp_probe per segment); getppid: control, touches no hook we use (noise floor)."
+echo "daemon = defaults (--bpf.stats=sampled)."
