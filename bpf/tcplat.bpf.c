@@ -20,6 +20,11 @@
 #include "hist.bpf.h"
 #include "core_fixes.bpf.h"
 
+/* Kernel v6.2+: a verifier-inlined, free cast to any kernel type (reads are
+ * fault-safe). Weak: missing on older kernels, where the checked helper
+ * bpf_skc_to_tcp_sock() (a real call) does the job. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
 #define IPPROTO_TCP_ 6
 #define TCP_ESTABLISHED_ 1
 #define TCP_SYN_SENT_ 2
@@ -88,10 +93,14 @@ static __always_inline void on_state(__u64 sk, int oldstate, int newstate, __u16
 SEC("tp_btf/tcp_probe")
 int BPF_PROG(tcp_probe_btf, struct sock *sk)
 {
-	/* The argument is typed struct sock; the verifier needs the checked
-	 * cast to read tcp_sock fields directly. */
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	/* The argument is typed struct sock; reading tcp_sock fields needs a
+	 * cast the verifier accepts. tcp_probe fires for TCP sockets only. */
+	struct tcp_sock *tp;
 
+	if (bpf_rdonly_cast)
+		tp = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
+	else
+		tp = bpf_skc_to_tcp_sock(sk);
 	if (tp)
 		on_srtt_us(tp->srtt_us >> 3);
 	return 0;
