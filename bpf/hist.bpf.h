@@ -65,18 +65,6 @@ static __always_inline void hist_add_ns(struct hist *h, __u64 ns)
 	hist_add(h, ns_to_us_up(ns), ns);
 }
 
-/* Looks a key up in a (per-CPU) hash, creating a zeroed value on first use;
- * NULL when the map is full, which the caller counts. */
-static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero)
-{
-	void *v = bpf_map_lookup_elem(map, key);
-
-	if (v)
-		return v;
-	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
-}
-
 static __always_inline void counter_inc(void *map, __u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(map, &idx);

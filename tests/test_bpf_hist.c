@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <bpf/btf.h>
-#include <linux/bpf.h>
 
 #include "fixture.h"
 #include "bpf/loader.h"
@@ -22,11 +21,6 @@ static void *bpf_map_lookup_elem(void *map, const void *key)
 {
 	(void)key;
 	return map;
-}
-static long bpf_map_update_elem(void *map, const void *key, const void *v, __u64 flags)
-{
-	(void)map, (void)key, (void)v, (void)flags;
-	return 0;
 }
 #include "../bpf/hist.bpf.h"
 
