@@ -78,8 +78,8 @@ static const struct ca_tree_err ca_bad_trees[] = {
  * empty, also that the failed run added no family: only some collectors check
  * all their input before adding, the rest rely on the runner dropping a
  * failed set (collector.h), so the check is the caller's choice. */
-static inline void assert_collect_errors(const struct collector *c,
-					 const struct ca_tree_err *cases, size_t n, bool empty)
+static inline void assert_collect_errors(const struct collector *c, const struct ca_tree_err *cases,
+					 size_t n, bool empty)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct metric_set *ms = ms_new();

@@ -338,6 +338,27 @@ static int cmp_throttle(const void *a, const void *b)
 	return x->core_id < y->core_id ? -1 : x->core_id > y->core_id;
 }
 
+/* The two throttle counters: per core (labelled core and package) and per
+ * package (labelled package alone). */
+struct throttle_kind {
+	const char *file, *name, *help;
+	bool per_core;
+};
+
+static const struct throttle_kind core_throttles = {
+	.file = "thermal_throttle/core_throttle_count",
+	.name = "node_cpu_core_throttles_total",
+	.help = "Number of times this CPU core has been throttled.",
+	.per_core = true,
+};
+
+static const struct throttle_kind package_throttles = {
+	.file = "thermal_throttle/package_throttle_count",
+	.name = "node_cpu_package_throttles_total",
+	.help = "Number of times this CPU package has been throttled.",
+	.per_core = false,
+};
+
 /* Every CPU with a thermal_throttle directory, grouped by core and package.
  * A CPU whose topology cannot be read is left out rather than guessed. */
 static int find_throttles(struct collect_ctx *ctx, struct cpu_state *st)
@@ -369,12 +390,10 @@ static int find_throttles(struct collect_ctx *ctx, struct cpu_state *st)
 				 &package) ||
 		    read_cpu_u64(ctx, &b, (uint32_t)cpu, "topology/core_id", &core))
 			continue;
-		if (!read_cpu_u64(ctx, &b, (uint32_t)cpu, "thermal_throttle/core_throttle_count",
-				  &count))
+		if (!read_cpu_u64(ctx, &b, (uint32_t)cpu, core_throttles.file, &count))
 			err = add_throttle(&st->cores, &st->ncores, &core_cap, (uint32_t)cpu,
 					   package, core, true);
-		if (!err && !read_cpu_u64(ctx, &b, (uint32_t)cpu,
-					  "thermal_throttle/package_throttle_count", &count))
+		if (!err && !read_cpu_u64(ctx, &b, (uint32_t)cpu, package_throttles.file, &count))
 			err = add_throttle(&st->packages, &st->npackages, &pkg_cap, (uint32_t)cpu,
 					   package, core, false);
 	}
@@ -387,44 +406,43 @@ static int find_throttles(struct collect_ctx *ctx, struct cpu_state *st)
 	return err;
 }
 
-/* A CPU gone offline takes its thermal_throttle directory with it: its core
- * is skipped until it returns. Anything else unreadable is an error. */
-static int emit_throttles(struct collect_ctx *ctx, struct cpu_state *st, struct metric_set *ms)
+/* A CPU gone offline takes its thermal_throttle directory with it: its entry
+ * is skipped until it returns. Anything else unreadable is an error. The
+ * family is made on its first sample, so that a host whose counters all went
+ * offline shows none rather than an empty one. */
+static int emit_throttle_list(struct collect_ctx *ctx, struct buf *b,
+			      const struct throttle_kind *k, const struct throttle *list, size_t n,
+			      struct metric_set *ms)
 {
-	static const char core_help[] = "Number of times this CPU core has been throttled.";
-	static const char pkg_help[] = "Number of times this CPU package has been throttled.";
-	struct family *fc = NULL, *fp = NULL;
-	struct buf b;
+	struct family *f = NULL;
 	uint64_t v;
 	int err = 0;
 
-	/* Families are made on their first sample, so that a host whose
-	 * counters all went offline shows none rather than empty ones. */
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct throttle *t = &list[i];
+		const struct label l[] = { { "core", t->core }, { "package", t->package } };
+
+		err = read_cpu_u64(ctx, b, t->cpu, k->file, &v);
+		if (!err && !f)
+			f = ms_family(ms, k->name, METRIC_COUNTER, k->help);
+		if (!err)
+			ms_add_labels(ms, f, (double)v, k->per_core ? l : l + 1, k->per_core ? 2 : 1);
+		else if (err == -ENOENT)
+			err = 0;
+	}
+	return err;
+}
+
+static int emit_throttles(struct collect_ctx *ctx, struct cpu_state *st, struct metric_set *ms)
+{
+	struct buf b;
+	int err;
+
 	buf_init(&b);
-	for (size_t i = 0; i < st->ncores && !err; i++) {
-		const struct throttle *t = &st->cores[i];
-
-		err = read_cpu_u64(ctx, &b, t->cpu, "thermal_throttle/core_throttle_count", &v);
-		if (!err && !fc)
-			fc = ms_family(ms, "node_cpu_core_throttles_total", METRIC_COUNTER,
-				       core_help);
-		if (!err)
-			ms_add(ms, fc, (double)v, "core", t->core, "package", t->package, NULL);
-		else if (err == -ENOENT)
-			err = 0;
-	}
-	for (size_t i = 0; i < st->npackages && !err; i++) {
-		const struct throttle *t = &st->packages[i];
-
-		err = read_cpu_u64(ctx, &b, t->cpu, "thermal_throttle/package_throttle_count", &v);
-		if (!err && !fp)
-			fp = ms_family(ms, "node_cpu_package_throttles_total", METRIC_COUNTER,
-				       pkg_help);
-		if (!err)
-			ms_add(ms, fp, (double)v, "package", t->package, NULL);
-		else if (err == -ENOENT)
-			err = 0;
-	}
+	err = emit_throttle_list(ctx, &b, &core_throttles, st->cores, st->ncores, ms);
+	if (!err)
+		err = emit_throttle_list(ctx, &b, &package_throttles, st->packages, st->npackages,
+					 ms);
 	buf_free(&b);
 	return err;
 }
