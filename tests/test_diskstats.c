@@ -27,15 +27,11 @@ static void test_diskstats_default(void **state)
 		      "nvme0n1");
 	assert_sample(ms, 16727491584.0, "node_disk_read_bytes_total", "device", "vda");
 
-	const struct family *f = ms_find(ms, "node_disk_read_time_seconds_total");
-
-	assert_non_null(f);
-	assert_int_equal(f->type, METRIC_COUNTER);
-	assert_string_equal(f->help, "The total number of seconds spent by all reads.");
-	f = ms_find(ms, "node_disk_io_now");
-	assert_int_equal(f->type, METRIC_GAUGE);
-	f = ms_find(ms, "node_disk_flush_requests_total");
-	assert_string_equal(f->help, "The total number of flush requests completed successfully");
+	assert_family(ms, "node_disk_read_time_seconds_total", METRIC_COUNTER,
+		      "The total number of seconds spent by all reads.", -1);
+	assert_int_equal(ms_find(ms, "node_disk_io_now")->type, METRIC_GAUGE);
+	assert_string_equal(ms_find(ms, "node_disk_flush_requests_total")->help,
+			    "The total number of flush requests completed successfully");
 	ms_free(ms);
 }
 

@@ -7,7 +7,6 @@ static void test_sockstat_default(void **state)
 {
 	double page = (double)sysconf(_SC_PAGESIZE);
 	struct metric_set *ms = ca_collect_tree(&collector_sockstat, "default", 0);
-	const struct family *f;
 
 	assert_sample(ms, 1392, "node_sockstat_sockets_used");
 	assert_sample(ms, 271, "node_sockstat_TCP_inuse");
@@ -33,14 +32,12 @@ static void test_sockstat_default(void **state)
 	assert_sample(ms, 0, "node_sockstat_FRAG6_memory");
 	assert_int_equal(ms_nfamilies(ms), 20);
 
-	f = ms_find(ms, "node_sockstat_sockets_used");
-	assert_string_equal(f->help, "Number of IPv4 sockets in use.");
-	assert_int_equal(f->type, METRIC_GAUGE);
-	f = ms_find(ms, "node_sockstat_TCP_mem_bytes");
-	assert_string_equal(f->help, "Number of TCP sockets in state mem_bytes.");
-	f = ms_find(ms, "node_sockstat_TCP6_inuse");
-	assert_string_equal(f->help, "Number of TCP6 sockets in state inuse.");
-	assert_int_equal(f->type, METRIC_GAUGE);
+	assert_family(ms, "node_sockstat_sockets_used", METRIC_GAUGE,
+		      "Number of IPv4 sockets in use.", -1);
+	assert_string_equal(ms_find(ms, "node_sockstat_TCP_mem_bytes")->help,
+			    "Number of TCP sockets in state mem_bytes.");
+	assert_family(ms, "node_sockstat_TCP6_inuse", METRIC_GAUGE,
+		      "Number of TCP6 sockets in state inuse.", -1);
 	ms_free(ms);
 }
 
