@@ -1,6 +1,8 @@
 /* Assertions for the /proc collector tests, on top of fixture.h: a family's
- * type, HELP text and size, and a collector's whole life on one tree. Kept
- * apart from fixture.h so the two can grow without stepping on each other. */
+ * type, HELP text and size, a collector's whole life on one tree, and the
+ * table-driven runs over bad trees and input rows that every collector test
+ * repeats. Kept apart from fixture.h so the two can grow without stepping on
+ * each other. */
 #ifndef IM_TEST_COLLECT_ASSERT_H
 #define IM_TEST_COLLECT_ASSERT_H
 
