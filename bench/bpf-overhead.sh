@@ -14,7 +14,8 @@
 #
 # usage: bench/bpf-overhead.sh [path/to/infra-monitor] [rounds]   (default 5)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
+scripts/install-deps.sh build test bench
 bin=$(realpath "${1:-build/infra-monitor}")
 rounds=${2:-5}
 out=$(dirname "$bin")

@@ -16,6 +16,7 @@
 # and label set.
 set -euo pipefail
 cd "$(dirname "$0")/.." || exit 1
+scripts/install-deps.sh build test bench
 
 bin=$(realpath "${1:-build/infra-monitor}")
 scrapes=${2:-10000}

@@ -9,6 +9,7 @@
 # Prints a table and writes it to bench/results/flood.txt. Loopback only.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+scripts/install-deps.sh build test bench
 # shellcheck source=bench/flood-lib.sh
 . bench/flood-lib.sh
 

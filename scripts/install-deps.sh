@@ -3,7 +3,7 @@
 # it asks dpkg first and touches apt only when something is missing, so every
 # make target and script can call it each time.
 #
-#   scripts/install-deps.sh [GROUP...]    groups: build test kernels lint container e2e all
+#   scripts/install-deps.sh [GROUP...]    groups: build test kernels lint container e2e bench all
 #                                         (default: build test kernels, what `make test`
 #                                         needs before lint and e2e install their own)
 set -euo pipefail
@@ -14,6 +14,7 @@ declare -A groups=(
 	[test]="libcmocka-dev libclang-rt-14-dev curl jq prometheus prometheus-node-exporter iproute2
 		util-linux e2fsprogs python3-jsonschema strace openssl valgrind wrk"
 	[kernels]="qemu-system-x86 busybox-static cpio kmod xz-utils"
+	[bench]="bpftrace linux-perf wrk hyperfine prometheus-node-exporter"
 	[lint]="yamllint shellcheck cppcheck docker-compose systemd prometheus groff-base man-db
 		nodejs npm"
 	[container]="podman buildah runc debootstrap uidmap fuse-overlayfs"

@@ -190,9 +190,12 @@ static int keep(struct bpfl_readout *dst, const struct bpfl_readout *src)
 	size_t cap = dst->disk.cap;
 
 	if (src->disk.n > cap) {
-		e = realloc(e, src->disk.n * sizeof(*e));
-		if (!e)
+		/* On failure dst keeps its old array, which its owner frees. */
+		struct biolat_entry *grown = realloc(e, src->disk.n * sizeof(*e));
+
+		if (!grown)
 			return -ENOMEM;
+		e = grown;
 		cap = src->disk.n;
 	}
 	*dst = *src;

@@ -13,7 +13,7 @@
 # Needs root (CAP_BPF, CAP_PERFMON), kernel BTF and tracefs; skips with the
 # reason otherwise. usage: tests/integration/bpf.sh path/to/infra-monitor
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/integration/lib.sh
 . tests/integration/lib.sh
 
@@ -50,6 +50,7 @@ loopname=${loop##*/}
 
 echo "== bpf: collector checks per hook rung (loop device $loop)"
 sanitize=()
+# shellcheck disable=SC2054 # one compiler flag
 case "$out" in *sanitize*) sanitize=(-fsanitize=address,undefined) ;; esac
 # The daemon's own link line, whatever libraries the library needs today.
 ldlibs=$(make -p -n -q 2>/dev/null | sed -n 's/^LDLIBS = //p' | tail -1)
