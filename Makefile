@@ -74,8 +74,9 @@ test: deps ## install deps, then run every test: unit (plain and sanitized), gol
 	$(Q)$(MAKE) --no-print-directory test-kernels
 	$(Q)$(MAKE) --no-print-directory lint e2e
 
-test-sanitize: ## unit tests under ASan and UBSan (build/sanitize/)
-	$(Q)$(MAKE) --no-print-directory SANITIZE=1 test-unit
+test-sanitize: ## unit tests and 5,000 mutated HTTP requests under ASan and UBSan (build/sanitize/)
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all test-unit
+	$(Q)tests/integration/http-mutate.sh build/sanitize/infra-monitor
 
 test-unit: $(TEST_BINS) ## cmocka unit tests
 	$(Q)tests/run-unit.sh $(TEST_BINS)

@@ -4,8 +4,10 @@
 #   JSONL lines appear, validate against the schema and rotate into gzip,
 #   --mode=collect and --mode=export cooperate through one directory,
 #   SIGTERM stops it cleanly, bad flags exit 2;
-# then the suites of their own: web config (TLS, mTLS, basic auth), the
-# connection flood, and the BPF tests (which need root and BTF).
+# then the suites of their own: node_exporter compatibility, web config (TLS,
+# mTLS, basic auth), the connection flood, the privilege drop, 100 SIGKILLs
+# during writing and rotation plus a full disk, damaged JSONL in export mode,
+# a valgrind run, and the BPF tests (root and BTF).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/integration/lib.sh
@@ -116,7 +118,7 @@ check "unknown config key: exit 2 (got $rc), file:line and key named" \
 	test "$rc" = 2 -a -n "$(grep "bad.yml:2:3: web.listen-adress: unknown key" "$work/err")"
 
 # Each suite prints its own checks and closing line; here it counts as one.
-for suite in compat webconfig flood bpf; do
+for suite in compat webconfig flood privdrop crash export-damage valgrind bpf; do
 	echo "== $suite"
 	if tests/integration/$suite.sh "$bin"; then ok "$suite suite"; else bad "$suite suite"; fi
 done
