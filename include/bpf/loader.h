@@ -42,6 +42,7 @@ struct bpfl_prog {
 	char error[200];                /* why it failed, for the log and /health */
 	void *skel;                     /* the program's skeleton; owned */
 	struct bpf_object *obj;         /* borrowed from skel */
+	struct bpf_object_skeleton *sk; /* borrowed from skel: load, attach, destroy */
 	/* Run-time statistics over the sampled windows (or since load with
 	 * --bpf.stats=on), summed over the program's handlers. */
 	uint64_t run_time_ns, run_cnt;
@@ -132,6 +133,9 @@ void bpfl_readout_free(struct bpfl_readout *r);
 typedef void (*bpfl_entry_cb)(const void *key, const uint64_t *sum, void *arg);
 int bpfl_map_dump_percpu(int fd, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
 			 bpfl_entry_cb cb, void *arg);
+/* A per-CPU array of n values of value_size bytes, summed over the CPUs
+ * into out[0..n-1]. 0 or -errno. */
+int bpfl_map_read_array(int fd, uint32_t value_size, uint32_t n, void *out);
 /* Entries in a (hash) map, by walking its keys. */
 int bpfl_map_count(int fd, uint32_t key_size, uint64_t *out);
 /* Sums n per-CPU copies of a value made of u64 words (stride in bytes). */
@@ -148,16 +152,29 @@ uint64_t bpfl_hist_count(const struct hist *h);
 void bpfl_hist_sub(const struct hist *a, const struct hist *b, struct hist *d);
 
 /* biolat.c, tcplat.c, skbdrop.c, runqlat.c: what loader.c needs of each
- * program. Each returns 0 or -errno and leaves a reason in p->error. */
+ * program. Each returns 0 or -errno and leaves a reason in p->error. Load,
+ * attach and destroy are the same for every skeleton (bpf_object_skeleton),
+ * so loader.c does them; only opening knows the skeleton's type. */
 struct bpfl_prog_ops {
 	const char *name;
-	int (*open)(struct bpfl_prog *p);               /* skeleton into p->skel, p->obj */
-	int (*prepare)(struct bpfl_prog *p, int hook);  /* rodata, map sizes; before load */
-	int (*load)(struct bpfl_prog *p);
-	int (*attach)(struct bpfl_prog *p);
-	void (*destroy)(struct bpfl_prog *p);           /* NULL-safe on p->skel */
+	int (*open)(struct bpfl_prog *p);               /* BPFL_SKEL_OPEN() */
+	int (*prepare)(struct bpfl_prog *p, int hook);  /* optional: rodata, map sizes */
 	int (*read)(struct bpfl_prog *p, struct bpfl_readout *r);
 };
+
+/* Defines NAME_open() for the skeleton struct NAME_bpf. */
+#define BPFL_SKEL_OPEN(name)                                                       \
+	static int name##_open(struct bpfl_prog *p)                                \
+	{                                                                          \
+		struct name##_bpf *skel = name##_bpf__open();                      \
+                                                                                   \
+		if (!skel)                                                         \
+			return -errno;                                             \
+		p->skel = skel;                                                    \
+		p->obj = skel->obj;                                                \
+		p->sk = skel->skeleton;                                            \
+		return 0;                                                          \
+	}
 extern const struct bpfl_prog_ops biolat_ops, tcplat_ops, skbdrop_ops, runqlat_ops;
 
 /* biolat.c */

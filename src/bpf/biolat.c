@@ -26,16 +26,7 @@ const char *biolat_op_name(uint32_t op)
 	return op < BIOLAT_OP_MAX ? op_names[op] : "other";
 }
 
-static int biolat_open(struct bpfl_prog *p)
-{
-	struct biolat_bpf *skel = biolat_bpf__open();
-
-	if (!skel)
-		return -errno;
-	p->skel = skel;
-	p->obj = skel->obj;
-	return 0;
-}
+BPFL_SKEL_OPEN(biolat)
 
 /* Parameters of the btf_trace_block_rq_issue prototype, the hidden context
  * pointer included: 2 since v5.11 (rq), 3 before ((q, rq)). */
@@ -76,23 +67,6 @@ static int biolat_prepare(struct bpfl_prog *p, int hook)
 	}
 	skel->rodata->targ_rq_arg = n >= 3 ? 1 : 0;
 	return 0;
-}
-
-static int biolat_load(struct bpfl_prog *p)
-{
-	return biolat_bpf__load(p->skel);
-}
-
-static int biolat_attach(struct bpfl_prog *p)
-{
-	return biolat_bpf__attach(p->skel);
-}
-
-static void biolat_destroy(struct bpfl_prog *p)
-{
-	biolat_bpf__destroy(p->skel);
-	p->skel = NULL;
-	p->obj = NULL;
 }
 
 /* Adds one CPU's slot to the entry of its key (keys may sit in different
@@ -224,8 +198,5 @@ const struct bpfl_prog_ops biolat_ops = {
 	.name = "biolat",
 	.open = biolat_open,
 	.prepare = biolat_prepare,
-	.load = biolat_load,
-	.attach = biolat_attach,
-	.destroy = biolat_destroy,
 	.read = biolat_read,
 };

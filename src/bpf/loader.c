@@ -154,6 +154,17 @@ static void set_autoload_hook(struct bpf_object *obj, int hook)
 	}
 }
 
+/* What every skeleton's __destroy() does, for any skeleton type. */
+static void destroy_prog(struct bpfl_prog *p)
+{
+	if (p->sk)
+		bpf_object__destroy_skeleton(p->sk);
+	free(p->skel);
+	p->skel = NULL;
+	p->obj = NULL;
+	p->sk = NULL;
+}
+
 static int try_hook(const struct bpfl_prog_ops *ops, struct bpfl_prog *p, int hook)
 {
 	const char *step = "open";
@@ -166,15 +177,15 @@ static int try_hook(const struct bpfl_prog_ops *ops, struct bpfl_prog *p, int ho
 		goto out;
 	set_autoload_hook(p->obj, hook);
 	step = "prepare";
-	err = ops->prepare(p, hook);
+	err = ops->prepare ? ops->prepare(p, hook) : 0;
 	if (err)
 		goto out;
 	step = "load";
-	err = ops->load(p);
+	err = bpf_object__load_skeleton(p->sk);
 	if (err)
 		goto out;
 	step = "attach";
-	err = ops->attach(p);
+	err = bpf_object__attach_skeleton(p->sk);
 	if (err)
 		goto out;
 	return 0;
@@ -187,9 +198,7 @@ out:
 	else
 		snprintf(p->error, sizeof(p->error), "%s %s %s: %s", step, p->name,
 			 hook_names[hook], strerror(-err));
-	ops->destroy(p);
-	p->skel = NULL;
-	p->obj = NULL;
+	destroy_prog(p);
 	return err;
 }
 
@@ -497,8 +506,7 @@ void bpfl_set_free(struct bpfl_set *s)
 	if (s->stats_fd >= 0)
 		close(s->stats_fd);
 	for (int i = 0; i < BPFL_PROGS; i++)
-		if (s->progs[i].skel)
-			prog_ops[i]->destroy(&s->progs[i]);
+		destroy_prog(&s->progs[i]);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -545,6 +553,28 @@ void bpfl_hist_sub(const struct hist *a, const struct hist *b, struct hist *d)
 	for (int i = 0; i < HIST_SLOTS; i++)
 		d->slots[i] = a->slots[i] >= b->slots[i] ? a->slots[i] - b->slots[i] : 0;
 	d->sum = a->sum >= b->sum ? a->sum - b->sum : 0;
+}
+
+struct array_out {
+	void *base;
+	size_t elem;
+	uint32_t n;
+};
+
+static void put_array_elem(const void *key, const uint64_t *sum, void *arg)
+{
+	struct array_out *a = arg;
+	uint32_t k = *(const uint32_t *)key;
+
+	if (k < a->n)
+		memcpy((char *)a->base + (size_t)k * a->elem, sum, a->elem);
+}
+
+int bpfl_map_read_array(int fd, uint32_t value_size, uint32_t n, void *out)
+{
+	struct array_out a = { out, value_size, n };
+
+	return bpfl_map_dump_percpu(fd, sizeof(uint32_t), value_size, n, put_array_elem, &a);
 }
 
 int bpfl_map_dump_percpu(int fd, uint32_t key_size, uint32_t value_size, uint32_t max_entries,

@@ -12,16 +12,7 @@
 #include "bpf/runqlat.skel.h"
 #include "bpf/loader.h"
 
-static int runqlat_open(struct bpfl_prog *p)
-{
-	struct runqlat_bpf *skel = runqlat_bpf__open();
-
-	if (!skel)
-		return -errno;
-	p->skel = skel;
-	p->obj = skel->obj;
-	return 0;
-}
+BPFL_SKEL_OPEN(runqlat)
 
 static int has_member(const struct btf *btf, const char *type, const char *member)
 {
@@ -62,54 +53,19 @@ static int runqlat_prepare(struct bpfl_prog *p, int hook)
 	return bpf_map__set_max_entries(skel->maps.runq_start_pid, 1);
 }
 
-static int runqlat_load(struct bpfl_prog *p)
-{
-	return runqlat_bpf__load(p->skel);
-}
-
-static int runqlat_attach(struct bpfl_prog *p)
-{
-	return runqlat_bpf__attach(p->skel);
-}
-
-static void runqlat_destroy(struct bpfl_prog *p)
-{
-	runqlat_bpf__destroy(p->skel);
-	p->skel = NULL;
-	p->obj = NULL;
-}
-
-struct dump_arg {
-	void *base;
-	size_t elem;
-	uint32_t n;
-};
-
-static void put_elem(const void *key, const uint64_t *sum, void *arg)
-{
-	struct dump_arg *a = arg;
-	uint32_t k = *(const uint32_t *)key;
-
-	if (k < a->n)
-		memcpy((char *)a->base + (size_t)k * a->elem, sum, a->elem);
-}
-
 static int runqlat_read(struct bpfl_prog *p, struct bpfl_readout *r)
 {
 	struct runqlat_bpf *skel = p->skel;
 	struct runqlat_data *d = &r->runq;
-	struct dump_arg h = { &d->lat, sizeof(struct hist), 1 };
-	struct dump_arg c = { d->misses, sizeof(uint64_t), RUNQLAT_COUNTERS };
 	uint64_t n;
 	int err;
 
 	memset(d, 0, sizeof(*d));
-	err = bpfl_map_dump_percpu(bpf_map__fd(skel->maps.runqueue_latency_seconds),
-				   sizeof(uint32_t), sizeof(struct hist), 1, put_elem, &h);
+	err = bpfl_map_read_array(bpf_map__fd(skel->maps.runqueue_latency_seconds),
+				  sizeof(struct hist), 1, &d->lat);
 	if (!err)
-		err = bpfl_map_dump_percpu(bpf_map__fd(skel->maps.runqueue_misses),
-					   sizeof(uint32_t), sizeof(uint64_t), RUNQLAT_COUNTERS,
-					   put_elem, &c);
+		err = bpfl_map_read_array(bpf_map__fd(skel->maps.runqueue_misses), sizeof(uint64_t),
+					  RUNQLAT_COUNTERS, d->misses);
 	d->inflight = -1;
 	if (!err && p->hook != BPFL_TP_BTF &&
 	    bpfl_map_count(bpf_map__fd(skel->maps.runq_start_pid), sizeof(uint32_t), &n) == 0)
@@ -121,8 +77,5 @@ const struct bpfl_prog_ops runqlat_ops = {
 	.name = "runqlat",
 	.open = runqlat_open,
 	.prepare = runqlat_prepare,
-	.load = runqlat_load,
-	.attach = runqlat_attach,
-	.destroy = runqlat_destroy,
 	.read = runqlat_read,
 };

@@ -17,64 +17,20 @@
 #include "bpf/skbdrop.skel.h"
 #include "bpf/loader.h"
 
-static int skbdrop_open(struct bpfl_prog *p)
-{
-	struct skbdrop_bpf *skel = skbdrop_bpf__open();
-
-	if (!skel)
-		return -errno;
-	p->skel = skel;
-	p->obj = skel->obj;
-	return 0;
-}
-
-static int skbdrop_prepare(struct bpfl_prog *p, int hook)
-{
-	return 0;
-}
-
-static int skbdrop_load(struct bpfl_prog *p)
-{
-	return skbdrop_bpf__load(p->skel);
-}
-
-static int skbdrop_attach(struct bpfl_prog *p)
-{
-	return skbdrop_bpf__attach(p->skel);
-}
-
-static void skbdrop_destroy(struct bpfl_prog *p)
-{
-	skbdrop_bpf__destroy(p->skel);
-	p->skel = NULL;
-	p->obj = NULL;
-}
-
-static void put_count(const void *key, const uint64_t *sum, void *arg)
-{
-	struct skbdrop_data *d = arg;
-	uint32_t k = *(const uint32_t *)key;
-
-	if (k < SKBDROP_MAX_REASONS)
-		d->drops[k] = sum[0];
-}
+BPFL_SKEL_OPEN(skbdrop)
 
 static int skbdrop_read(struct bpfl_prog *p, struct bpfl_readout *r)
 {
 	struct skbdrop_bpf *skel = p->skel;
 
 	memset(&r->drops, 0, sizeof(r->drops));
-	return bpfl_map_dump_percpu(bpf_map__fd(skel->maps.skb_drops_total), sizeof(uint32_t),
-				    sizeof(uint64_t), SKBDROP_MAX_REASONS, put_count, &r->drops);
+	return bpfl_map_read_array(bpf_map__fd(skel->maps.skb_drops_total), sizeof(uint64_t),
+				   SKBDROP_MAX_REASONS, r->drops.drops);
 }
 
 const struct bpfl_prog_ops skbdrop_ops = {
 	.name = "skbdrop",
 	.open = skbdrop_open,
-	.prepare = skbdrop_prepare,
-	.load = skbdrop_load,
-	.attach = skbdrop_attach,
-	.destroy = skbdrop_destroy,
 	.read = skbdrop_read,
 };
 
