@@ -52,6 +52,48 @@ echo "== bpf: collector checks per hook rung (loop device $loop)"
 sanitize=()
 # shellcheck disable=SC2054 # one compiler flag
 case "$out" in *sanitize*) sanitize=(-fsanitize=address,undefined) ;; esac
+stop_daemon() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; pids=(); }
+
+# The checks that need no checker binary: unprivileged runs and the terminal view.
+unprivileged_and_terminal_checks() {
+	echo "== bpf: without privileges"
+	if command -v setpriv >/dev/null; then
+		unpriv=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
+		"${unpriv[@]}" "$bin" once --format=prom >"$work/np.txt" 2>"$work/np.log"
+		rc=$?
+		check "unprivileged once: exit 0" [ "$rc" -eq 0 ]
+		check "unprivileged once: /proc series still there" grep -q '^node_load1 ' "$work/np.txt"
+		check "unprivileged once: no BPF series" bash -c "! grep -q '^infra_monitor_disk_io' '$work/np.txt'"
+		check "unprivileged once: one log line says why" \
+			[ "$(grep -c 'bpf() refused' "$work/np.log")" -eq 1 ]
+		"${unpriv[@]}" "$bin" latency --count=1 >"$work/np-lat.txt" 2>&1
+		rc=$?
+		check "unprivileged latency: exit 1 with the reason" \
+			bash -c "[ $rc -eq 1 ] && grep -q 'bpf() refused' '$work/np-lat.txt'"
+	else
+		echo "  skip unprivileged checks: no setpriv"
+	fi
+
+	echo "== bpf: terminal view"
+	timeout 20 "$bin" latency disk --interval=1s --count=3 >"$work/lat.txt" 2>&1 &
+	latpid=$!
+	sleep 1.2
+	dd if="$loop" of=/dev/null bs=4k count=256 iflag=direct status=none
+	wait "$latpid"
+	rc=$?
+	check "latency disk --count=3: exit 0" [ "$rc" -eq 0 ]
+	check "latency disk --count=3: three intervals" \
+		[ "$(grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}$' "$work/lat.txt")" -eq 3 ]
+	check "latency disk: a $loopname read histogram with percentiles" \
+		grep -q "disk $loopname read .*p50=.*p99=" "$work/lat.txt"
+	timeout 10 "$bin" latency runq --interval=1s >"$work/lat-int.txt" 2>&1 &
+	latpid=$!
+	sleep 2.5
+	kill -INT "$latpid"
+	wait "$latpid"
+	check "latency: SIGINT exits 0" [ $? -eq 0 ]
+}
+
 # The daemon's own link line, whatever libraries the library needs today.
 ldlibs=$(make -p -n -q 2>/dev/null | sed -n 's/^LDLIBS = //p' | tail -1)
 [ -n "$ldlibs" ] || ldlibs="-lbpf -lelf -lz -lmicrohttpd -ljansson -lyaml -lcrypt -lpthread -lm"
@@ -59,46 +101,9 @@ ldlibs=$(make -p -n -q 2>/dev/null | sed -n 's/^LDLIBS = //p' | tail -1)
 if ! cc -O2 -g -std=gnu11 -D_GNU_SOURCE -pthread "${sanitize[@]}" -Iinclude -I"$out" \
 	tests/integration/bpf/bpf_check.c "$out/libinfra.a" $ldlibs -o "$work/bpf_check"; then
 	bad "build bpf_check"
-	stop_daemon() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; pids=(); }
-stop_daemon
-
-echo "== bpf: without privileges"
-if command -v setpriv >/dev/null; then
-	unpriv=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
-	"${unpriv[@]}" "$bin" once --format=prom >"$work/np.txt" 2>"$work/np.log"
-	rc=$?
-	check "unprivileged once: exit 0" [ "$rc" -eq 0 ]
-	check "unprivileged once: /proc series still there" grep -q '^node_load1 ' "$work/np.txt"
-	check "unprivileged once: no BPF series" bash -c "! grep -q '^infra_monitor_disk_io' '$work/np.txt'"
-	check "unprivileged once: one log line says why" \
-		[ "$(grep -c 'bpf() refused' "$work/np.log")" -eq 1 ]
-	"${unpriv[@]}" "$bin" latency --count=1 >"$work/np-lat.txt" 2>&1
-	rc=$?
-	check "unprivileged latency: exit 1 with the reason" \
-		bash -c "[ $rc -eq 1 ] && grep -q 'bpf() refused' '$work/np-lat.txt'"
-else
-	echo "  skip unprivileged checks: no setpriv"
-fi
-
-echo "== bpf: terminal view"
-timeout 20 "$bin" latency disk --interval=1s --count=3 >"$work/lat.txt" 2>&1 &
-latpid=$!
-sleep 1.2
-dd if="$loop" of=/dev/null bs=4k count=256 iflag=direct status=none
-wait "$latpid"
-rc=$?
-check "latency disk --count=3: exit 0" [ "$rc" -eq 0 ]
-check "latency disk --count=3: three intervals" \
-	[ "$(grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}$' "$work/lat.txt")" -eq 3 ]
-check "latency disk: a $loopname read histogram with percentiles" \
-	grep -q "disk $loopname read .*p50=.*p99=" "$work/lat.txt"
-timeout 10 "$bin" latency runq --interval=1s >"$work/lat-int.txt" 2>&1 &
-latpid=$!
-sleep 2.5
-kill -INT "$latpid"
-wait "$latpid"
-check "latency: SIGINT exits 0" [ $? -eq 0 ]
-summary bpf
+	stop_daemon
+	unprivileged_and_terminal_checks
+	summary bpf
 	exit
 fi
 for r in "${rungs[@]}"; do
@@ -158,43 +163,6 @@ check "daemon: sampled run counts exported" \
 check "daemon: /metrics promtool silent on infra_monitor_" lint_infra "$work/metrics.txt"
 check "daemon: /health lists bpf/biolat" \
 	bash -c "curl -fsS http://127.0.0.1:$port/health | grep -q 'bpf/biolat'"
-stop_daemon() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; pids=(); }
 stop_daemon
-
-echo "== bpf: without privileges"
-if command -v setpriv >/dev/null; then
-	unpriv=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
-	"${unpriv[@]}" "$bin" once --format=prom >"$work/np.txt" 2>"$work/np.log"
-	rc=$?
-	check "unprivileged once: exit 0" [ "$rc" -eq 0 ]
-	check "unprivileged once: /proc series still there" grep -q '^node_load1 ' "$work/np.txt"
-	check "unprivileged once: no BPF series" bash -c "! grep -q '^infra_monitor_disk_io' '$work/np.txt'"
-	check "unprivileged once: one log line says why" \
-		[ "$(grep -c 'bpf() refused' "$work/np.log")" -eq 1 ]
-	"${unpriv[@]}" "$bin" latency --count=1 >"$work/np-lat.txt" 2>&1
-	rc=$?
-	check "unprivileged latency: exit 1 with the reason" \
-		bash -c "[ $rc -eq 1 ] && grep -q 'bpf() refused' '$work/np-lat.txt'"
-else
-	echo "  skip unprivileged checks: no setpriv"
-fi
-
-echo "== bpf: terminal view"
-timeout 20 "$bin" latency disk --interval=1s --count=3 >"$work/lat.txt" 2>&1 &
-latpid=$!
-sleep 1.2
-dd if="$loop" of=/dev/null bs=4k count=256 iflag=direct status=none
-wait "$latpid"
-rc=$?
-check "latency disk --count=3: exit 0" [ "$rc" -eq 0 ]
-check "latency disk --count=3: three intervals" \
-	[ "$(grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}$' "$work/lat.txt")" -eq 3 ]
-check "latency disk: a $loopname read histogram with percentiles" \
-	grep -q "disk $loopname read .*p50=.*p99=" "$work/lat.txt"
-timeout 10 "$bin" latency runq --interval=1s >"$work/lat-int.txt" 2>&1 &
-latpid=$!
-sleep 2.5
-kill -INT "$latpid"
-wait "$latpid"
-check "latency: SIGINT exits 0" [ $? -eq 0 ]
+unprivileged_and_terminal_checks
 summary bpf
