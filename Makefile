@@ -60,7 +60,8 @@ all: $(BIN) ## build the daemon (build/infra-monitor)
 deps: ## install build and test dependencies (apt-get, idempotent)
 	$(Q)scripts/install-deps.sh
 
-run: deps ## install deps, build and run the daemon in the foreground with defaults
+run: ## install build deps, build and run the daemon in the foreground with defaults
+	$(Q)scripts/install-deps.sh build
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)mkdir -p $(OUT)/run/jsonl
 	./$(BIN) $(RUN_ARGS)
