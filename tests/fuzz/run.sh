@@ -11,6 +11,11 @@ cd "$(dirname "$0")/../.." || exit 2
 seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-2}
 out=build/fuzz
+# Each run reports only what it found: earlier crashes move aside, kept for replay.
+if [ -n "$(ls -A "$out/artifacts" 2>/dev/null)" ]; then
+	mkdir -p "$out/artifacts.old"
+	mv "$out"/artifacts/* "$out/artifacts.old/"
+fi
 mkdir -p "$out/artifacts" "$out/logs"
 
 run_one() {
