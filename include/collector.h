@@ -9,8 +9,10 @@
 #ifndef IM_COLLECTOR_H
 #define IM_COLLECTOR_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "metrics.h"
 
@@ -27,10 +29,32 @@ struct collect_ctx {
 	char detail[256];
 };
 
+/* A collector's own flag ("--collector.netdev.device-exclude=REGEX"), declared
+ * beside the code that reads it, so adding one touches one file. The config
+ * layer accepts it as a flag and as a config key, checks its value by kind at
+ * start-up (a bad regex or duration is a flag error, exit 2) and lists it in
+ * --help; the collector reads it with collector_opt*(). */
+enum collector_opt_kind {
+	COPT_STRING,
+	COPT_REGEX,     /* POSIX extended */
+	COPT_BOOL,      /* --[no-]name */
+	COPT_DURATION,  /* 500ms, 15s, 1m */
+	COPT_U64,
+};
+
+struct collector_option {
+	const char *name;       /* the whole flag name without "--" */
+	enum collector_opt_kind kind;
+	const char *def;        /* the default as a user would type it; NULL: unset */
+	const char *help;
+};
+
 struct collector {
 	const char *name;
 	const char *help;
 	bool default_enabled;
+	/* Optional, terminated by an entry whose name is NULL. */
+	const struct collector_option *options;
 	/* Optional: sets ctx->state once at start-up. 0 or -errno. */
 	int (*init)(struct collect_ctx *ctx);
 	int (*collect)(struct collect_ctx *ctx, struct metric_set *ms);
@@ -44,6 +68,18 @@ extern const struct collector *const collectors[];
 
 const struct collector *collector_find(const char *name);
 size_t collector_count(void);
+
+/* The option's value: the flag or config key if given, else its default
+ * (NULL when it has none). With ctx->cfg NULL (unit tests) the default. */
+const char *collector_opt(const struct collect_ctx *ctx, const struct collector_option *o);
+bool collector_opt_bool(const struct collect_ctx *ctx, const struct collector_option *o);
+uint64_t collector_opt_u64(const struct collect_ctx *ctx, const struct collector_option *o);
+uint64_t collector_opt_ms(const struct collect_ctx *ctx, const struct collector_option *o);
+/* Compiles a COPT_REGEX option as given (unanchored, like Go's MatchString;
+ * node_exporter's defaults carry their own ^...$). 0, -ENODATA when the option
+ * is unset (nothing to match), or -EINVAL. The caller regfree()s on 0. */
+int collector_opt_regex(const struct collect_ctx *ctx, const struct collector_option *o,
+			regex_t *re);
 
 /* One line per collector, defined in its own src/collect/NAME.c. */
 extern const struct collector collector_cpu;

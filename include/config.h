@@ -13,9 +13,11 @@
 
 #include "log.h"
 
+struct collector_option;
+
 #define DEFAULT_LISTEN_ADDRESS ":9479"
 #define DEFAULT_OUTPUT_DIR "/var/lib/infra-monitor"
-#define MAX_COLLECTORS 32
+#define MAX_COLLECTORS 96
 
 enum run_mode { MODE_ALL, MODE_COLLECT, MODE_EXPORT };
 enum bpf_hook_pref { BPF_HOOK_AUTO, BPF_HOOK_TP_BTF, BPF_HOOK_RAW_TP, BPF_HOOK_TRACEPOINT };
@@ -41,9 +43,13 @@ struct config {
 	char *procfs, *sysfs, *rootfs;
 	/* Indexed like collectors[] in collector.h. */
 	bool collector_enabled[MAX_COLLECTORS];
-	uint64_t filesystem_timeout_ms;
-	char *filesystem_fs_types_exclude;      /* regex, node_exporter's flag */
-	char *filesystem_mount_points_exclude;  /* regex */
+	/* Collector options given by flag or config key (collector.h); the
+	 * others keep their defaults. */
+	struct collector_opt_value {
+		const struct collector_option *opt;
+		char *value;
+	} *collector_opts;
+	size_t ncollector_opts;
 
 	enum log_level log_level;
 	enum log_format log_format;
@@ -69,6 +75,8 @@ struct config {
  * Returns 0, 1 when --help or --version was printed (exit 0), or -EINVAL
  * after printing the error to stderr (exit 2). */
 int config_load(struct config *cfg, int argc, char **argv);
+/* The value given for a collector option, or NULL when it kept its default. */
+const char *config_collector_opt(const struct config *cfg, const struct collector_option *o);
 void config_free(struct config *cfg);
 void config_usage(FILE *out);
 

@@ -9,8 +9,9 @@
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 enum log_format { LOG_FORMAT_JSON, LOG_FORMAT_LOGFMT };
 
-int log_level_parse(const char *s, enum log_level *out);
-int log_format_parse(const char *s, enum log_format *out);
+/* Indexed by the enums, NULL-terminated: the flag parser's choices. */
+extern const char *const log_level_names[];
+extern const char *const log_format_names[];
 
 void log_setup(enum log_level level, enum log_format format);
 /* Opens (or, on SIGHUP, reopens) the log file; NULL closes it. 0 or -errno. */

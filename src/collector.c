@@ -1,8 +1,11 @@
 /* The collector table: every collector this binary knows, in run order.
  * Adding a collector is one line here plus its own src/collect/NAME.c. */
+#include <errno.h>
 #include <string.h>
 
 #include "collector.h"
+#include "config.h"
+#include "util.h"
 
 const struct collector *const collectors[] = {
 	&collector_cpu,
@@ -38,4 +41,48 @@ size_t collector_count(void)
 	while (collectors[n])
 		n++;
 	return n;
+}
+
+const char *collector_opt(const struct collect_ctx *ctx, const struct collector_option *o)
+{
+	const char *v = ctx->cfg ? config_collector_opt(ctx->cfg, o) : NULL;
+
+	return v ? v : o->def;
+}
+
+/* The config layer checked every given value against its kind, and defaults
+ * are ours: a parse failure here can only be an unset option, which reads as
+ * false or 0. */
+bool collector_opt_bool(const struct collect_ctx *ctx, const struct collector_option *o)
+{
+	const char *v = collector_opt(ctx, o);
+	int b = 0;
+
+	return v && !parse_bool(v, &b) && b;
+}
+
+uint64_t collector_opt_u64(const struct collect_ctx *ctx, const struct collector_option *o)
+{
+	const char *v = collector_opt(ctx, o);
+	uint64_t u = 0;
+
+	return v && !parse_u64(v, &u) ? u : 0;
+}
+
+uint64_t collector_opt_ms(const struct collect_ctx *ctx, const struct collector_option *o)
+{
+	const char *v = collector_opt(ctx, o);
+	uint64_t ms = 0;
+
+	return v && !parse_duration_ms(v, &ms) ? ms : 0;
+}
+
+int collector_opt_regex(const struct collect_ctx *ctx, const struct collector_option *o,
+			regex_t *re)
+{
+	const char *v = collector_opt(ctx, o);
+
+	if (!v)
+		return -ENODATA;
+	return regcomp(re, v, REG_EXTENDED | REG_NOSUB) ? -EINVAL : 0;
 }

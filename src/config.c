@@ -7,6 +7,7 @@
  * same key. Every error names the flag, or the file, line and key.
  */
 #include <errno.h>
+#include <regex.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +37,6 @@ struct option_def {
 static const char *const mode_names[] = { "all", "collect", "export", NULL };
 static const char *const hook_names[] = { "auto", "tp_btf", "raw_tp", "tracepoint", NULL };
 static const char *const stats_names[] = { "off", "sampled", "on", NULL };
-static const char *const level_names[] = { "debug", "info", "warn", "error", NULL };
-static const char *const logfmt_names[] = { "json", "logfmt", NULL };
 static const char *const format_names[] = { "prom", "json", NULL };
 
 static const struct option_def options[] = {
@@ -54,11 +53,8 @@ static const struct option_def options[] = {
 	{ "path.procfs", OPT_STRING, OFF(procfs), "procfs mountpoint", NULL, COLLECTING },
 	{ "path.sysfs", OPT_STRING, OFF(sysfs), "sysfs mountpoint", NULL, COLLECTING },
 	{ "path.rootfs", OPT_STRING, OFF(rootfs), "rootfs mountpoint (filesystem collector)", NULL, COLLECTING },
-	{ "collector.filesystem.timeout", OPT_DURATION, OFF(filesystem_timeout_ms), "Time box for one statvfs() (a hung mount is marked failed)", NULL, COLLECTING },
-	{ "collector.filesystem.fs-types-exclude", OPT_STRING, OFF(filesystem_fs_types_exclude), "Regex of filesystem types to skip", NULL, COLLECTING },
-	{ "collector.filesystem.mount-points-exclude", OPT_STRING, OFF(filesystem_mount_points_exclude), "Regex of mount points to skip", NULL, COLLECTING },
-	{ "log.level", OPT_ENUM, OFF(log_level), "Only log messages at or above this level", level_names, ALL_CMDS },
-	{ "log.format", OPT_ENUM, OFF(log_format), "Log line format", logfmt_names, ALL_CMDS },
+	{ "log.level", OPT_ENUM, OFF(log_level), "Only log messages at or above this level", log_level_names, ALL_CMDS },
+	{ "log.format", OPT_ENUM, OFF(log_format), "Log line format", log_format_names, ALL_CMDS },
 	{ "log.file", OPT_STRING, OFF(log_file), "Also append logs to this file (reopened on SIGHUP)", NULL, DAEMON },
 	{ "runtime.user", OPT_STRING, OFF(runtime_user), "After start-up, drop to this user (and its groups); capabilities are dropped either way", NULL, DAEMON },
 	{ "mode", OPT_ENUM, OFF(mode), "all: collect, write JSONL, serve; collect: only JSONL; export: serve the newest JSONL line of --output.dir", mode_names, DAEMON },
@@ -77,7 +73,6 @@ static void defaults(struct config *cfg)
 		.interval_ms = 15000,
 		.output_max_bytes = 64ULL << 20,
 		.output_max_files = 10,
-		.filesystem_timeout_ms = 1000,
 		.log_level = LOG_INFO,
 		.log_format = LOG_FORMAT_JSON,
 		.mode = MODE_ALL,
@@ -104,6 +99,9 @@ void config_free(struct config *cfg)
 		if (options[i].kind == OPT_STRING)
 			free(*(char **)((char *)cfg + options[i].offset));
 	free(cfg->latency_what);
+	for (size_t i = 0; i < cfg->ncollector_opts; i++)
+		free(cfg->collector_opts[i].value);
+	free(cfg->collector_opts);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -189,20 +187,94 @@ static int set_option(struct config *cfg, const struct option_def *o, const char
  * the name was one, 0 if not, -EINVAL for an unknown collector. */
 static int set_collector(struct config *cfg, const char *name, bool on)
 {
-	const char *which = name + strlen("collector.");
+	const struct collector *c = collector_find(name + strlen("collector."));
 
-	for (size_t i = 0; collectors[i]; i++) {
-		if (strcmp(collectors[i]->name, which) == 0) {
+	if (!c)
+		return -EINVAL;
+	for (size_t i = 0; collectors[i]; i++)
+		if (collectors[i] == c)
 			cfg->collector_enabled[i] = on;
-			return 1;
-		}
-	}
-	return -EINVAL;
+	return 1;
 }
 
 static int is_collector_toggle(const char *name)
 {
 	return strncmp(name, "collector.", 10) == 0 && !strchr(name + 10, '.');
+}
+
+/* ------------------------------------------------------------------------ */
+/* Collector options (declared by each collector, see collector.h)          */
+
+static const struct collector_option *find_collector_opt(const char *name)
+{
+	for (size_t i = 0; collectors[i]; i++)
+		for (const struct collector_option *o = collectors[i]->options; o && o->name; o++)
+			if (strcmp(o->name, name) == 0)
+				return o;
+	return NULL;
+}
+
+const char *config_collector_opt(const struct config *cfg, const struct collector_option *o)
+{
+	for (size_t i = 0; i < cfg->ncollector_opts; i++)
+		if (cfg->collector_opts[i].opt == o)
+			return cfg->collector_opts[i].value;
+	return NULL;
+}
+
+/* Checks value against the option's kind, then keeps a copy (the last one
+ * given wins, so flags override the file). */
+static int set_collector_opt(struct config *cfg, const struct collector_option *o,
+			     const char *value, char *err, size_t errsz)
+{
+	struct collector_opt_value *v = NULL, *grown;
+	uint64_t u;
+	regex_t re;
+	int b;
+
+	switch (o->kind) {
+	case COPT_STRING:
+		break;
+	case COPT_REGEX:
+		if (regcomp(&re, value, REG_EXTENDED | REG_NOSUB)) {
+			snprintf(err, errsz, "invalid regular expression \"%s\"", value);
+			return -EINVAL;
+		}
+		regfree(&re);
+		break;
+	case COPT_BOOL:
+		if (parse_bool(value, &b)) {
+			snprintf(err, errsz, "invalid boolean \"%s\" (use true or false)", value);
+			return -EINVAL;
+		}
+		break;
+	case COPT_DURATION:
+		if (parse_duration_ms(value, &u)) {
+			snprintf(err, errsz, "invalid duration \"%s\" (use e.g. 500ms, 15s, 1m)", value);
+			return -EINVAL;
+		}
+		break;
+	case COPT_U64:
+		if (parse_u64(value, &u)) {
+			snprintf(err, errsz, "invalid number \"%s\"", value);
+			return -EINVAL;
+		}
+		break;
+	}
+	for (size_t i = 0; i < cfg->ncollector_opts; i++)
+		if (cfg->collector_opts[i].opt == o)
+			v = &cfg->collector_opts[i];
+	if (!v) {
+		grown = realloc(cfg->collector_opts, (cfg->ncollector_opts + 1) * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		cfg->collector_opts = grown;
+		v = &grown[cfg->ncollector_opts++];
+		*v = (struct collector_opt_value){ .opt = o };
+	}
+	free(v->value);
+	v->value = strdup(value);
+	return v->value ? 0 : -ENOMEM;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -257,6 +329,14 @@ static int yaml_apply(struct yaml_ctx *y, yaml_document_t *doc, yaml_node_t *nod
 				return yaml_error(y, v, key, "expected true or false");
 			if (set_collector(y->cfg, key, on) < 0)
 				return yaml_error(y, k, key, "unknown collector");
+			continue;
+		}
+		const struct collector_option *co = find_collector_opt(key);
+
+		if (co) {
+			rc = set_collector_opt(y->cfg, co, val, err, sizeof(err));
+			if (rc)
+				return yaml_error(y, v, key, err[0] ? err : strerror(-rc));
 			continue;
 		}
 		o = find_option(key);
@@ -323,6 +403,10 @@ static bool takes_next_arg(const char *arg)
 
 	if (strncmp(arg, "--", 2) != 0 || strchr(arg, '='))
 		return false;
+	const struct collector_option *co = find_collector_opt(arg + 2);
+
+	if (co)
+		return co->kind != COPT_BOOL;
 	o = find_option(arg + 2);
 	return o && o->kind != OPT_BOOL;
 }
@@ -385,9 +469,40 @@ static int apply_flags(struct config *cfg, int argc, char **argv)
 				return flag_error(argv[i], "unknown collector");
 			continue;
 		}
+		const struct collector_option *co = find_collector_opt(base);
+
+		if (co) {
+			if (cfg->command == CMD_LATENCY)
+				return flag_error(argv[i], "not used by the latency command");
+			if (co->kind == COPT_BOOL && !value)
+				value = negated ? "false" : "true";
+			else if (negated)
+				return flag_error(argv[i], "unknown flag");
+			else if (!value) {
+				if (i + 1 >= argc || !argv[i + 1])
+					return flag_error(argv[i], "needs a value");
+				value = argv[++i];
+			}
+			rc = set_collector_opt(cfg, co, value, err, sizeof(err));
+			if (rc)
+				return flag_error(argv[i][0] == '-' ? argv[i] : argv[i - 1],
+						  err[0] ? err : strerror(-rc));
+			continue;
+		}
 		o = find_option(base);
-		if (!o || !(o->commands & (1u << cfg->command)))
-			return flag_error(argv[i], o ? "not valid for this command" : "unknown flag");
+		if (o && !(o->commands & (1u << cfg->command))) {
+			size_t len = (size_t)snprintf(err, sizeof(err), "not used by %s%s; only by:",
+						      cfg->command == CMD_DAEMON ? "the daemon" : "",
+						      cfg->command == CMD_DAEMON ? "" : command_names[cfg->command]);
+
+			for (int c = CMD_DAEMON; c <= CMD_LATENCY && len < sizeof(err); c++)
+				if (o->commands & (1u << c))
+					len += (size_t)snprintf(err + len, sizeof(err) - len, " %s",
+								c == CMD_DAEMON ? "the daemon" : command_names[c]);
+			return flag_error(argv[i], err);
+		}
+		if (!o)
+			return flag_error(argv[i], "unknown flag");
 		if (o->kind == OPT_BOOL && !value) {
 			*(bool *)((char *)cfg + o->offset) = !negated;
 			continue;
@@ -534,6 +649,18 @@ void config_usage(FILE *out)
 		if (dflt[0])
 			fprintf(out, " [default: %s]", dflt);
 		fputc('\n', out);
+	}
+	for (size_t i = 0; collectors[i]; i++) {
+		for (const struct collector_option *o = collectors[i]->options; o && o->name; o++) {
+			char name[96];
+
+			snprintf(name, sizeof(name), "--%s%s", o->kind == COPT_BOOL ? "[no-]" : "",
+				 o->name);
+			fprintf(out, "  %-46s %s", name, o->help);
+			if (o->def)
+				fprintf(out, " [default: %s]", o->def);
+			fputc('\n', out);
+		}
 	}
 	fprintf(out, "  %-46s %s\n", "--[no-]collector.NAME", "Enable or disable a collector:");
 	for (size_t i = 0; collectors[i]; i++)

@@ -22,29 +22,8 @@ static int file_fd = -1;
 static char *file_path;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-static const char *const level_names[] = { "debug", "info", "warn", "error" };
-
-int log_level_parse(const char *s, enum log_level *out)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(level_names); i++) {
-		if (strcmp(s, level_names[i]) == 0) {
-			*out = (enum log_level)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-int log_format_parse(const char *s, enum log_format *out)
-{
-	if (strcmp(s, "json") == 0)
-		*out = LOG_FORMAT_JSON;
-	else if (strcmp(s, "logfmt") == 0)
-		*out = LOG_FORMAT_LOGFMT;
-	else
-		return -EINVAL;
-	return 0;
-}
+const char *const log_level_names[] = { "debug", "info", "warn", "error", NULL };
+const char *const log_format_names[] = { "json", "logfmt", NULL };
 
 void log_setup(enum log_level level, enum log_format fmt)
 {
@@ -165,12 +144,12 @@ void log_emit(enum log_level level, const char *component, const char *msg, ...)
 		buf_puts(&b, "{\"ts\":\"");
 		buf_puts(&b, ts);
 		buf_puts(&b, "\",\"level\":\"");
-		buf_puts(&b, level_names[level]);
+		buf_puts(&b, log_level_names[level]);
 		buf_puts(&b, "\",\"msg\":");
 		buf_put_json_str(&b, msg);
 		put_field(&b, "component", component);
 	} else {
-		buf_printf(&b, "ts=%s level=%s msg=", ts, level_names[level]);
+		buf_printf(&b, "ts=%s level=%s msg=", ts, log_level_names[level]);
 		put_logfmt_value(&b, msg);
 		put_field(&b, "component", component);
 	}

@@ -98,8 +98,11 @@ static void test_bad_flags_name_themselves(void **state)
 		{ "--mode=both", "--mode=both: invalid value \"both\" (one of: all collect export)" },
 		{ "--collector.nope", "--collector.nope: unknown collector" },
 		{ "--output.max-files=-1", "--output.max-files=-1: invalid number" },
-		{ "--format=prom", "--format=prom: not valid for this command" },
+		{ "--format=prom", "--format=prom: not used by the daemon; only by: once" },
 		{ "stray", "stray: unknown command" },
+		{ "--collector.filesystem.timeout=soon", "--collector.filesystem.timeout=soon: invalid duration" },
+		{ "--collector.filesystem.fs-types-exclude=(", "fs-types-exclude=(: invalid regular expression" },
+		{ "--no-collector.filesystem.timeout", "--no-collector.filesystem.timeout: unknown flag" },
 		{ "--collect.interval=10ms", "--collect.interval: must be at least 100ms" },
 		{ "--web.telemetry-path=/health", "--web.telemetry-path: must start with /" },
 	};

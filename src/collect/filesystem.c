@@ -50,7 +50,17 @@
 	"^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|"    \
 	"iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|"          \
 	"squashfs|sysfs|tracefs)$"
-#define FS_DEFAULT_TIMEOUT_MS 1000
+
+enum { FS_OPT_MOUNT_POINTS, FS_OPT_FS_TYPES, FS_OPT_TIMEOUT };
+static const struct collector_option filesystem_options[] = {
+	[FS_OPT_MOUNT_POINTS] = { "collector.filesystem.mount-points-exclude", COPT_REGEX,
+				  FS_MOUNT_POINTS_EXCLUDE, "Regex of mount points to skip" },
+	[FS_OPT_FS_TYPES] = { "collector.filesystem.fs-types-exclude", COPT_REGEX,
+			      FS_TYPES_EXCLUDE, "Regex of filesystem types to skip" },
+	[FS_OPT_TIMEOUT] = { "collector.filesystem.timeout", COPT_DURATION, "1s",
+			     "Time box for one statvfs() (a hung mount is marked failed)" },
+	{ NULL },
+};
 /* A statvfs() needs a few hundred bytes of stack; glibc's default would be 8 MiB
  * of address space per worker, and hung workers can pile up. */
 #define FS_WORKER_STACK (64 * 1024)
@@ -656,15 +666,7 @@ static void filesystem_fini(struct collect_ctx *ctx)
 
 static int filesystem_init(struct collect_ctx *ctx)
 {
-	const struct config *cfg = ctx->cfg;
-	const char *mp_re = cfg && cfg->filesystem_mount_points_exclude
-				? cfg->filesystem_mount_points_exclude
-				: FS_MOUNT_POINTS_EXCLUDE;
-	const char *fs_re = cfg && cfg->filesystem_fs_types_exclude
-				? cfg->filesystem_fs_types_exclude
-				: FS_TYPES_EXCLUDE;
-	uint64_t timeout_ms =
-	    cfg && cfg->filesystem_timeout_ms ? cfg->filesystem_timeout_ms : FS_DEFAULT_TIMEOUT_MS;
+	uint64_t timeout_ms = collector_opt_ms(ctx, &filesystem_options[FS_OPT_TIMEOUT]);
 	struct fs_state *s = calloc(1, sizeof(*s));
 	struct fs_shared *sh = calloc(1, sizeof(*sh));
 	int rc;
@@ -674,21 +676,19 @@ static int filesystem_init(struct collect_ctx *ctx)
 		free(sh);
 		return -ENOMEM;
 	}
-	rc = regcomp(&s->mount_points, mp_re, REG_EXTENDED | REG_NOSUB);
+	/* Both have defaults, and the config layer compiled any value given. */
+	rc = collector_opt_regex(ctx, &filesystem_options[FS_OPT_MOUNT_POINTS], &s->mount_points);
 	if (rc) {
-		snprintf(ctx->detail, sizeof(ctx->detail), "bad mount-points-exclude regex: %s",
-			 mp_re);
 		free(s);
 		free(sh);
-		return -EINVAL;
+		return rc;
 	}
-	rc = regcomp(&s->fs_types, fs_re, REG_EXTENDED | REG_NOSUB);
+	rc = collector_opt_regex(ctx, &filesystem_options[FS_OPT_FS_TYPES], &s->fs_types);
 	if (rc) {
-		snprintf(ctx->detail, sizeof(ctx->detail), "bad fs-types-exclude regex: %s", fs_re);
 		regfree(&s->mount_points);
 		free(s);
 		free(sh);
-		return -EINVAL;
+		return rc;
 	}
 	pthread_mutex_init(&sh->mu, NULL);
 	pthread_cond_init(&sh->work_cv, NULL);
@@ -714,6 +714,7 @@ const struct collector collector_filesystem = {
     .name = "filesystem",
     .help = "Filesystem sizes from statvfs() on every mount in /proc/1/mountinfo",
     .default_enabled = true,
+    .options = filesystem_options,
     .init = filesystem_init,
     .collect = filesystem_collect,
     .fini = filesystem_fini,
