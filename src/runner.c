@@ -5,6 +5,7 @@
  * and the log says so once per change of state, not once per interval.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +143,7 @@ static void run_one(struct slot *s, struct snapshot *snap)
 static void add_meta(struct snapshot *snap)
 {
 	struct metric_set *ms = ms_new();
-	struct family *ok, *dur;
+	struct family *ok, *dur, *ne_ok, *ne_dur;
 
 	if (!ms)
 		return;
@@ -150,11 +151,21 @@ static void add_meta(struct snapshot *snap)
 		       "Whether a collector succeeded in the last collection.");
 	dur = ms_family(ms, "infra_monitor_collector_duration_seconds", METRIC_GAUGE,
 			"Duration of a collector in the last collection.");
+	/* The same outcome under node_exporter's names and HELP, which its
+	 * dashboards and node-mixin alerts query; as there, "no data on this
+	 * host" counts as not succeeded. */
+	ne_ok = ms_family(ms, "node_scrape_collector_success", METRIC_GAUGE,
+			  "node_exporter: Whether a collector succeeded.");
+	ne_dur = ms_family(ms, "node_scrape_collector_duration_seconds", METRIC_GAUGE,
+			   "node_exporter: Duration of a collector scrape.");
 	for (size_t i = 0; i < snap->nresults; i++) {
 		const struct collector_result *res = &snap->results[i];
+		bool success = res->status == COLLECTOR_OK;
 
-		ms_add(ms, ok, res->status == COLLECTOR_OK, "collector", res->name, NULL);
+		ms_add(ms, ok, success, "collector", res->name, NULL);
 		ms_add(ms, dur, res->duration_seconds, "collector", res->name, NULL);
+		ms_add(ms, ne_ok, success, "collector", res->name, NULL);
+		ms_add(ms, ne_dur, res->duration_seconds, "collector", res->name, NULL);
 	}
 	ms_add(ms, ms_family(ms, "infra_monitor_build_info", METRIC_GAUGE,
 			     "A metric with a constant '1' value labeled by version and revision "
