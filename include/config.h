@@ -41,6 +41,7 @@ struct config {
 	uint64_t export_stale_ms;       /* --mode=export: data older than this is stale */
 
 	char *procfs, *sysfs, *rootfs;
+	uint64_t collector_timeout_ms;  /* one collector's time box */
 	/* Indexed like collectors[] in collector.h. */
 	bool collector_enabled[MAX_COLLECTORS];
 	/* Collector options given by flag or config key (collector.h); the

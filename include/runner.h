@@ -4,6 +4,7 @@
 #ifndef IM_RUNNER_H
 #define IM_RUNNER_H
 
+#include "collector.h"
 #include "config.h"
 #include "snapshot.h"
 
@@ -12,6 +13,9 @@ struct runner;
 /* Runs every enabled collector's init(); a failing init is logged and that
  * collector reports failed each interval. NULL with errno on allocation failure. */
 struct runner *runner_new(const struct config *cfg);
+/* The same over another NULL-terminated table, indexed like
+ * cfg->collector_enabled (tests). */
+struct runner *runner_new_with(const struct config *cfg, const struct collector *const *table);
 void runner_free(struct runner *r);
 
 /* One collection. The snapshot is not rendered yet. NULL with errno. */

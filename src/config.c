@@ -53,6 +53,7 @@ static const struct option_def options[] = {
 	{ "path.procfs", OPT_STRING, OFF(procfs), "procfs mountpoint", NULL, COLLECTING },
 	{ "path.sysfs", OPT_STRING, OFF(sysfs), "sysfs mountpoint", NULL, COLLECTING },
 	{ "path.rootfs", OPT_STRING, OFF(rootfs), "rootfs mountpoint (filesystem collector)", NULL, COLLECTING },
+	{ "collector.timeout", OPT_DURATION, OFF(collector_timeout_ms), "Time box for one collector; one that overruns is marked failed and skipped until it returns", NULL, COLLECTING },
 	{ "log.level", OPT_ENUM, OFF(log_level), "Only log messages at or above this level", log_level_names, ALL_CMDS },
 	{ "log.format", OPT_ENUM, OFF(log_format), "Log line format", log_format_names, ALL_CMDS },
 	{ "log.file", OPT_STRING, OFF(log_file), "Also append logs to this file (reopened on SIGHUP)", NULL, DAEMON },
@@ -71,6 +72,7 @@ static void defaults(struct config *cfg)
 {
 	*cfg = (struct config){
 		.interval_ms = 15000,
+		.collector_timeout_ms = 5000,
 		.output_max_bytes = 64ULL << 20,
 		.output_max_files = 10,
 		.log_level = LOG_INFO,
@@ -531,6 +533,8 @@ static int validate(struct config *cfg)
 	if (cfg->telemetry_path[0] != '/' || !strcmp(cfg->telemetry_path, "/") ||
 	    !strcmp(cfg->telemetry_path, "/health"))
 		return flag_error("--web.telemetry-path", "must start with / and not be / or /health");
+	if (cfg->collector_timeout_ms < 10)
+		return flag_error("--collector.timeout", "must be at least 10ms");
 	if (cfg->output_max_bytes < 4096)
 		return flag_error("--output.max-bytes", "must be at least 4KiB");
 	if (!cfg->output_dir[0])

@@ -1,22 +1,21 @@
-#include <pthread.h>
 #include <stdbool.h>
+#include <sys/mman.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "prober.h"
 #include "collect_assert.h"
 #include "util.h"
 
-/* The collector's statvfs() hook (src/collect/filesystem.c). */
-extern int (*filesystem_statvfs_fn)(const char *path, struct statvfs *buf);
-
 /* A stand-in for a dead NFS server: statvfs() on a path ending in /mnt/nfs
- * blocks until the test lets it go. */
-static pthread_mutex_t hang_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t hang_cv = PTHREAD_COND_INITIALIZER;
-static bool hang_released;
-static int hang_calls, hang_returns;
+ * blocks until the test lets it go. It runs in the prober's child process, so
+ * the flag and the counters live in memory shared across fork(). */
+struct hang {
+	int released, calls, returns;
+};
+static struct hang *hang;
 
 static const char *hang_also; /* a second mount point to hang, or NULL */
 
@@ -35,41 +34,35 @@ static bool is_nfs(const char *path)
 static int hanging_statvfs(const char *path, struct statvfs *buf)
 {
 	if (is_nfs(path)) {
-		pthread_mutex_lock(&hang_mu);
-		hang_calls++;
-		while (!hang_released)
-			pthread_cond_wait(&hang_cv, &hang_mu);
-		hang_returns++;
-		pthread_mutex_unlock(&hang_mu);
+		struct timespec ms = {.tv_nsec = 1000000L};
+
+		__atomic_add_fetch(&hang->calls, 1, __ATOMIC_SEQ_CST);
+		while (!__atomic_load_n(&hang->released, __ATOMIC_SEQ_CST))
+			nanosleep(&ms, NULL);
+		__atomic_add_fetch(&hang->returns, 1, __ATOMIC_SEQ_CST);
 	}
 	return statvfs(path, buf);
 }
 
 static void hang_arm(void)
 {
-	pthread_mutex_lock(&hang_mu);
-	hang_released = false;
-	hang_calls = hang_returns = 0;
-	pthread_mutex_unlock(&hang_mu);
-	filesystem_statvfs_fn = hanging_statvfs;
+	if (!hang) {
+		hang = mmap(NULL, sizeof(*hang), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			    -1, 0);
+		assert_true(hang != MAP_FAILED);
+	}
+	*hang = (struct hang){0};
+	prober_statvfs_fn = hanging_statvfs;
 }
 
 static void hang_release(void)
 {
-	pthread_mutex_lock(&hang_mu);
-	hang_released = true;
-	pthread_cond_broadcast(&hang_cv);
-	pthread_mutex_unlock(&hang_mu);
+	__atomic_store_n(&hang->released, 1, __ATOMIC_SEQ_CST);
 }
 
 static int hang_get(int *counter)
 {
-	int v;
-
-	pthread_mutex_lock(&hang_mu);
-	v = *counter;
-	pthread_mutex_unlock(&hang_mu);
-	return v;
+	return __atomic_load_n(counter, __ATOMIC_SEQ_CST);
 }
 
 static void sleep_ms(long ms)
@@ -82,7 +75,7 @@ static void sleep_ms(long ms)
 /* After hang_release(): up to a second for n stuck calls to come back. */
 static void hang_wait_returns(int n)
 {
-	for (int i = 0; i < 200 && hang_get(&hang_returns) < n; i++)
+	for (int i = 0; i < 200 && hang_get(&hang->returns) < n; i++)
 		sleep_ms(5);
 }
 
@@ -189,7 +182,7 @@ static void test_filesystem_default(void **state)
 	};
 	struct run r;
 
-	filesystem_statvfs_fn = statvfs;
+	prober_statvfs_fn = statvfs;
 	run_init(&r, "default", NULL);
 	assert_int_equal(run_collect(&r), 0);
 	assert_string_equal(r.ctx.detail, "");
@@ -237,7 +230,7 @@ static void test_filesystem_self_fallback(void **state)
 	struct fixture_paths root;
 	struct run r;
 
-	filesystem_statvfs_fn = statvfs;
+	prober_statvfs_fn = statvfs;
 	run_init(&r, "fs-self", NULL);
 	fixture_ctx(&root, "default");
 	r.ctx.rootfs = root.rootfs;
@@ -251,7 +244,7 @@ static void test_filesystem_escapes(void **state)
 {
 	struct run r;
 
-	filesystem_statvfs_fn = statvfs;
+	prober_statvfs_fn = statvfs;
 	run_init(&r, "fs-escapes", NULL);
 	assert_int_equal(run_collect(&r), 0);
 	assert_non_null(fixture_find(r.ms, "node_filesystem_device_error",
@@ -274,7 +267,7 @@ static void test_filesystem_rootfs_prefix(void **state)
 {
 	struct run r;
 
-	filesystem_statvfs_fn = statvfs;
+	prober_statvfs_fn = statvfs;
 	run_init(&r, "fs-rootfs", NULL);
 	r.ctx.rootfs = "/host";
 	assert_int_equal(run_collect(&r), 0);
@@ -302,7 +295,7 @@ static void test_filesystem_config(void **state)
 	struct config cfg;
 	struct run r;
 
-	filesystem_statvfs_fn = statvfs;
+	prober_statvfs_fn = statvfs;
 	CONFIG_ONCE(&cfg, "--collector.filesystem.fs-types-exclude=^(ext4|tmpfs)$",
 		    "--collector.filesystem.mount-points-exclude", "^/(proc|sys|dev|srv/ro)($|/)");
 	run_init(&r, "default", &cfg);
@@ -345,7 +338,7 @@ static void test_filesystem_hung_mount(void **state)
 	assert_sane(r.ms, "/run/user/1000");
 	assert_sane(r.ms, "/");
 	assert_string_equal(r.ctx.detail, "statvfs hung: /mnt/nfs");
-	assert_int_equal(hang_get(&hang_calls), 1);
+	assert_int_equal(hang_get(&hang->calls), 1);
 
 	/* Second: still hung, so not asked again, and no time box spent on it. */
 	assert_true(run_collect_timed(&r) < 0.15);
@@ -353,12 +346,12 @@ static void test_filesystem_hung_mount(void **state)
 		      FS_LABELS("fileserver:/export/home", "nfs4", "/mnt/nfs"));
 	assert_sane(r.ms, "/home");
 	assert_string_equal(r.ctx.detail, "statvfs hung: /mnt/nfs");
-	assert_int_equal(hang_get(&hang_calls), 1);
+	assert_int_equal(hang_get(&hang->calls), 1);
 
 	/* The server comes back: once the stuck call returns, the mount is asked again. */
 	hang_release();
 	hang_wait_returns(1);
-	assert_int_equal(hang_get(&hang_returns), 1);
+	assert_int_equal(hang_get(&hang->returns), 1);
 	for (int i = 0; i < 200; i++) {
 		assert_int_equal(run_collect(&r), 0);
 		if (fs_sample(r.ms, "node_filesystem_size_bytes", "/mnt/nfs"))
@@ -367,14 +360,13 @@ static void test_filesystem_hung_mount(void **state)
 	}
 	assert_sane(r.ms, "/mnt/nfs");
 	assert_string_equal(r.ctx.detail, "");
-	assert_int_equal(hang_get(&hang_calls), 2);
+	assert_int_equal(hang_get(&hang->calls), 2);
 	run_fini(&r);
 	config_free(&cfg);
-	filesystem_statvfs_fn = statvfs;
+	prober_statvfs_fn = statvfs;
 }
 
-/* Shutdown with a worker stuck in statvfs() must not wait for it; the worker
- * frees the shared state when it finally returns. */
+/* Shutdown with a child stuck in statvfs() must not wait for it. */
 static void test_filesystem_fini_while_hung(void **state)
 {
 	struct config cfg;
@@ -385,19 +377,20 @@ static void test_filesystem_fini_while_hung(void **state)
 	hang_arm();
 	run_init(&r, "default", &cfg);
 	assert_int_equal(run_collect(&r), 0);
-	assert_int_equal(hang_get(&hang_calls), 1);
+	assert_int_equal(hang_get(&hang->calls), 1);
 	t0 = now_monotonic();
 	run_fini(&r);
 	config_free(&cfg);
 	assert_true(now_monotonic() - t0 < 0.1);
 	hang_release();
-	hang_wait_returns(1);
-	sleep_ms(20); /* let the worker drop the last reference (ASan checks the free) */
-	filesystem_statvfs_fn = statvfs;
+	sleep_ms(50);
+	/* fini() killed the abandoned child where its wait was killable. */
+	assert_int_equal(hang_get(&hang->returns), 0);
+	prober_statvfs_fn = statvfs;
 }
 
-/* Two dead mounts in one batch: each gets its own time box and its own
- * replacement worker; both are reported, in mount order. */
+/* Two dead mounts in one collection: each gets its own time box and its own
+ * replacement child; both are reported, in mount order. */
 static void test_filesystem_two_hung_mounts(void **state)
 {
 	struct config cfg;
@@ -416,14 +409,14 @@ static void test_filesystem_two_hung_mounts(void **state)
 		      FS_LABELS("fileserver:/export/home", "nfs4", "/mnt/nfs"));
 	assert_sane(r.ms, "/run/user/1000");
 	assert_string_equal(r.ctx.detail, "statvfs hung: /srv/ro, /mnt/nfs");
-	assert_int_equal(hang_get(&hang_calls), 2);
+	assert_int_equal(hang_get(&hang->calls), 2);
 	hang_release();
 	hang_wait_returns(2);
-	assert_int_equal(hang_get(&hang_returns), 2);
+	assert_int_equal(hang_get(&hang->returns), 2);
 	run_fini(&r);
 	config_free(&cfg);
 	hang_also = NULL;
-	filesystem_statvfs_fn = statvfs;
+	prober_statvfs_fn = statvfs;
 	sleep_ms(20);
 }
 
@@ -432,7 +425,7 @@ static void test_filesystem_bad(void **state)
 	struct run r;
 
 	/* Not assert_collect_errors(): init must succeed and fini clear the state. */
-	filesystem_statvfs_fn = statvfs;
+	prober_statvfs_fn = statvfs;
 	for (size_t i = 0; i < ARRAY_SIZE(ca_bad_trees); i++) {
 		run_init(&r, ca_bad_trees[i].tree, NULL);
 		assert_int_equal(run_collect(&r), ca_bad_trees[i].err);
