@@ -22,6 +22,7 @@ const struct collector *const collectors[] = {
 	&collector_uname,
 	&collector_time,
 	&collector_filefd,
+	&collector_hwmon,
 	&collector_bpf,
 	NULL,
 };

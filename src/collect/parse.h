@@ -154,39 +154,47 @@ static inline bool pp_word(const char *line, const char *w, size_t wlen)
 	return strncmp(line, w, wlen) == 0 && pp_blank(line[wlen]);
 }
 
+/* Length of the well-formed UTF-8 sequence at p (1 to 4), or 0: no overlongs,
+ * no surrogates, nothing past U+10FFFF. */
+static inline size_t pp_utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = *p, n, min, cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 1, min = 0x80, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 2, min = 0x800, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 3, min = 0x10000, cp = c & 0x07;
+	else
+		return 0;
+	if ((size_t)(end - p) <= n)
+		return 0;
+	for (unsigned i = 1; i <= n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n + 1;
+}
+
 /* Prometheus refuses a scrape whose label values are not UTF-8, so text
  * that becomes a label value (a hostname, a clocksource) is checked first:
- * well-formed sequences only, no overlongs, no surrogates, nothing past
- * U+10FFFF, and no control bytes. */
+ * well-formed sequences only (pp_utf8_len()) and no control bytes. */
 static inline bool pp_label_text(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
 	while (p < end) {
-		unsigned c = *p++, n, min, cp;
+		size_t n = pp_utf8_len(p, end);
 
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				return false;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1, min = 0x80, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, min = 0x800, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, min = 0x10000, cp = c & 0x07;
-		else
+		if (!n || (n == 1 && (*p < 0x20 || *p == 0x7f)))
 			return false;
-		if ((size_t)(end - p) < n)
-			return false;
-		for (unsigned i = 0; i < n; i++, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (*p & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
+		p += n;
 	}
 	return true;
 }

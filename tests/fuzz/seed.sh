@@ -51,6 +51,8 @@ seed time sys/devices/system/clocksource/clocksource0/current_clocksource \
 	sys/devices/system/clocksource/clocksource0/available_clocksource
 seed uname proc/sys/kernel/ostype proc/sys/kernel/osrelease proc/sys/kernel/version \
 	proc/sys/kernel/hostname proc/sys/kernel/domainname
+seed hwmon sys/class/hwmon/hwmon0/temp1_input sys/class/hwmon/hwmon0/temp1_label \
+	sys/class/hwmon/hwmon0/name sys/class/hwmon/hwmon0/freq1_label
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
