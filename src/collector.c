@@ -23,6 +23,7 @@ const struct collector *const collectors[] = {
 	&collector_time,
 	&collector_filefd,
 	&collector_hwmon,
+	&collector_thermal_zone,
 	&collector_bpf,
 	NULL,
 };

@@ -53,6 +53,9 @@ seed uname proc/sys/kernel/ostype proc/sys/kernel/osrelease proc/sys/kernel/vers
 	proc/sys/kernel/hostname proc/sys/kernel/domainname
 seed hwmon sys/class/hwmon/hwmon0/temp1_input sys/class/hwmon/hwmon0/temp1_label \
 	sys/class/hwmon/hwmon0/name sys/class/hwmon/hwmon0/freq1_label
+seed thermal_zone sys/class/thermal/thermal_zone0/type sys/class/thermal/thermal_zone0/temp \
+	sys/class/thermal/cooling_device0/type sys/class/thermal/cooling_device0/max_state \
+	sys/class/thermal/cooling_device0/cur_state
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
