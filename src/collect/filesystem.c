@@ -47,7 +47,7 @@ static const struct collector_option filesystem_options[] = {
 			      FS_TYPES_EXCLUDE, "Regex of filesystem types to skip" },
 	[FS_OPT_TIMEOUT] = { "collector.filesystem.timeout", COPT_DURATION, "1s",
 			     "Time box for one statvfs() (a hung mount is marked failed)" },
-	{ NULL },
+	{ 0 },
 };
 /* More than any mountinfo line has (optional fields are a handful). */
 #define FS_MAX_FIELDS 64
