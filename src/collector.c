@@ -24,6 +24,7 @@ const struct collector *const collectors[] = {
 	&collector_filefd,
 	&collector_hwmon,
 	&collector_thermal_zone,
+	&collector_netclass,
 	&collector_bpf,
 	NULL,
 };

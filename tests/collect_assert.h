@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "config.h"
 #include "fixture.h"
+#include "util.h"
 
 /* Asserts that family `name` exists with that type and HELP text, and has
  * nsamples samples (a negative nsamples skips the count). */
@@ -26,6 +28,13 @@
 			assert_int_equal(f_->nsamples, (size_t)(nsamples_));              \
 	} while (0)
 
+/* A configuration as `infra-monitor once FLAGS...` would have it. */
+#define CONFIG_ONCE(cfg, ...)                                                                      \
+	do {                                                                                       \
+		char *argv_[] = { "infra-monitor", "once", __VA_ARGS__ };                          \
+		assert_int_equal(config_load(cfg, ARRAY_SIZE(argv_), argv_), 0);                   \
+	} while (0)
+
 /* Number of samples in family `name`, 0 when it does not exist. */
 static inline size_t ca_nsamples(const struct metric_set *ms, const char *name)
 {
@@ -34,20 +43,28 @@ static inline size_t ca_nsamples(const struct metric_set *ms, const char *name)
 	return f ? f->nsamples : 0;
 }
 
-/* Runs a collector's whole life (init, collect, fini) on one fixture tree and
- * returns collect's result; the set is left filled for assertions. */
-static inline int ca_collect(const struct collector *c, const char *tree,
-				  struct metric_set *ms)
+/* Runs a collector's whole life (init, collect, fini) on one fixture tree
+ * with its options from cfg (NULL: the defaults) and returns collect's
+ * result; the set is left filled for assertions. */
+static inline int ca_collect_cfg(const struct collector *c, const char *tree,
+				 const struct config *cfg, struct metric_set *ms)
 {
 	struct fixture_paths p;
 	struct collect_ctx ctx = fixture_ctx(&p, tree);
-	int err = c->init ? c->init(&ctx) : 0;
+	int err;
 
+	ctx.cfg = cfg;
+	err = c->init ? c->init(&ctx) : 0;
 	if (!err)
 		err = c->collect(&ctx, ms);
 	if (c->fini)
 		c->fini(&ctx);
 	return err;
+}
+
+static inline int ca_collect(const struct collector *c, const char *tree, struct metric_set *ms)
+{
+	return ca_collect_cfg(c, tree, NULL, ms);
 }
 
 /* Runs ca_collect() on a fresh set, asserts its result and returns the set

@@ -282,13 +282,6 @@ static void test_filesystem_rootfs_prefix(void **state)
 	run_fini(&r);
 }
 
-/* A configuration as `infra-monitor once FLAGS...` would have it. */
-#define CONFIG_ONCE(cfg, ...)                                                                      \
-	do {                                                                                       \
-		char *argv_[] = { "infra-monitor", "once", __VA_ARGS__ };                          \
-		assert_int_equal(config_load(cfg, ARRAY_SIZE(argv_), argv_), 0);                   \
-	} while (0)
-
 static void test_filesystem_config(void **state)
 {
 	char *bad[] = { "infra-monitor", "once", "--collector.filesystem.fs-types-exclude=^(ext4" };

@@ -56,6 +56,8 @@ seed hwmon sys/class/hwmon/hwmon0/temp1_input sys/class/hwmon/hwmon0/temp1_label
 seed thermal_zone sys/class/thermal/thermal_zone0/type sys/class/thermal/thermal_zone0/temp \
 	sys/class/thermal/cooling_device0/type sys/class/thermal/cooling_device0/max_state \
 	sys/class/thermal/cooling_device0/cur_state
+seed netclass sys/class/net/eth0/operstate sys/class/net/eth0/address sys/class/net/eth0/ifalias \
+	sys/class/net/eth0/flags sys/class/net/eth0/mtu sys/class/net/eth0/speed
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
