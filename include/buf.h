@@ -4,6 +4,7 @@
 #ifndef IM_BUF_H
 #define IM_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,7 @@ void buf_put(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Shortest text that reads back as the same double; integers without exponent,
  * and NaN / +Inf / -Inf spelled as Prometheus spells them. */
 void buf_put_double(struct buf *b, double v);

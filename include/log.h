@@ -1,7 +1,17 @@
 /* Structured logging: one JSON object (or logfmt line) per record, on stderr and
- * optionally in a file a log shipper reads. Fields after the message are
- * key/value string pairs (the macros close the list):
- *   log_warn("collector", "collector failed", "collector", "cpu", "err", strerror(e));
+ * optionally in a file a log shipper reads.
+ *
+ * Every record has ts, level, msg and component, then string fields. The message
+ * is a printf format, checked by the compiler; fields come as one LOG_KV() list
+ * (or NULL), whose array type rejects a value that is not a string. The _errno
+ * forms take a -errno, as our functions return it, and add an "err" field with
+ * its text, the way ntpd's log_warn differs from log_warnx:
+ *
+ *   log_warn_errno(COMPONENT, err, LOG_KV("path", dir), "cannot list JSONL directory");
+ *   log_infof("main", NULL, "stopped");
+ *
+ * Keep the message constant where the record repeats, and put what varies in
+ * fields, so the messages can be grepped and counted.
  */
 #ifndef IM_LOG_H
 #define IM_LOG_H
@@ -20,6 +30,27 @@ int log_reopen(void);
 void log_close(void);
 int log_enabled(enum log_level level);
 
+/* Key/value string pairs for one record: LOG_KV("path", p, "step", "fsync"). */
+#define LOG_KV(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* One record. err: a -errno (its sign is ignored) adds "err"; 0 adds nothing.
+ * kv: a LOG_KV() list or NULL. */
+void log_write(enum log_level level, const char *component, int err, const char *const *kv,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#define log_debugf(comp, kv, ...) log_write(LOG_DEBUG, comp, 0, kv, __VA_ARGS__)
+#define log_infof(comp, kv, ...)  log_write(LOG_INFO, comp, 0, kv, __VA_ARGS__)
+#define log_warnf(comp, kv, ...)  log_write(LOG_WARN, comp, 0, kv, __VA_ARGS__)
+#define log_errorf(comp, kv, ...) log_write(LOG_ERROR, comp, 0, kv, __VA_ARGS__)
+
+#define log_debug_errno(comp, err, kv, ...) log_write(LOG_DEBUG, comp, err, kv, __VA_ARGS__)
+#define log_info_errno(comp, err, kv, ...)  log_write(LOG_INFO, comp, err, kv, __VA_ARGS__)
+#define log_warn_errno(comp, err, kv, ...)  log_write(LOG_WARN, comp, err, kv, __VA_ARGS__)
+#define log_error_errno(comp, err, kv, ...) log_write(LOG_ERROR, comp, err, kv, __VA_ARGS__)
+
+/* The older form, a constant message and NULL-terminated key/value varargs that
+ * nothing type-checks. Only src/bpf/ and src/collect/bpf.c still use it; they move
+ * to the forms above, and then it goes. */
 void log_emit(enum log_level level, const char *component, const char *msg, ...)
 	__attribute__((sentinel));
 

@@ -130,42 +130,77 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
-void log_emit(enum log_level level, const char *component, const char *msg, ...)
+/* Opens a record: everything up to and including the component field. */
+static void begin_record(struct buf *b, enum log_level level, const char *component,
+			 const char *msg)
 {
 	char ts[40];
+
+	format_rfc3339_ms(now_realtime(), ts, sizeof(ts));
+	if (format == LOG_FORMAT_JSON) {
+		buf_puts(b, "{\"ts\":\"");
+		buf_puts(b, ts);
+		buf_puts(b, "\",\"level\":\"");
+		buf_puts(b, log_level_names[level]);
+		buf_puts(b, "\",\"msg\":");
+		buf_put_json_str(b, msg);
+	} else {
+		buf_printf(b, "ts=%s level=%s msg=", ts, log_level_names[level]);
+		put_logfmt_value(b, msg);
+	}
+	put_field(b, "component", component);
+}
+
+/* Closes the record and writes it whole to every destination. */
+static void end_record(struct buf *b)
+{
+	if (format == LOG_FORMAT_JSON)
+		buf_putc(b, '}');
+	buf_putc(b, '\n');
+	if (!b->oom) {
+		pthread_mutex_lock(&lock);
+		write_all(STDERR_FILENO, b->data, b->len);
+		if (file_fd >= 0)
+			write_all(file_fd, b->data, b->len);
+		pthread_mutex_unlock(&lock);
+	}
+	buf_free(b);
+}
+
+void log_write(enum log_level level, const char *component, int err, const char *const *kv,
+	       const char *fmt, ...)
+{
+	struct buf msg, b;
+	va_list ap;
+
+	if (level < min_level)
+		return;
+	buf_init(&msg);
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	buf_init(&b);
+	begin_record(&b, level, component, msg.oom ? fmt : buf_cstr(&msg));
+	for (; kv && kv[0]; kv += 2)
+		put_field(&b, kv[0], kv[1]);
+	if (err)
+		put_field(&b, "err", strerror(err < 0 ? -err : err));
+	end_record(&b);
+	buf_free(&msg);
+}
+
+void log_emit(enum log_level level, const char *component, const char *msg, ...)
+{
 	struct buf b;
 	va_list ap;
 
 	if (level < min_level)
 		return;
 	buf_init(&b);
-	format_rfc3339_ms(now_realtime(), ts, sizeof(ts));
-	if (format == LOG_FORMAT_JSON) {
-		buf_puts(&b, "{\"ts\":\"");
-		buf_puts(&b, ts);
-		buf_puts(&b, "\",\"level\":\"");
-		buf_puts(&b, log_level_names[level]);
-		buf_puts(&b, "\",\"msg\":");
-		buf_put_json_str(&b, msg);
-		put_field(&b, "component", component);
-	} else {
-		buf_printf(&b, "ts=%s level=%s msg=", ts, log_level_names[level]);
-		put_logfmt_value(&b, msg);
-		put_field(&b, "component", component);
-	}
+	begin_record(&b, level, component, msg);
 	va_start(ap, msg);
 	for (const char *key; (key = va_arg(ap, const char *));)
 		put_field(&b, key, va_arg(ap, const char *));
 	va_end(ap);
-	if (format == LOG_FORMAT_JSON)
-		buf_putc(&b, '}');
-	buf_putc(&b, '\n');
-	if (!b.oom) {
-		pthread_mutex_lock(&lock);
-		write_all(STDERR_FILENO, b.data, b.len);
-		if (file_fd >= 0)
-			write_all(file_fd, b.data, b.len);
-		pthread_mutex_unlock(&lock);
-	}
-	buf_free(&b);
+	end_record(&b);
 }

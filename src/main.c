@@ -74,10 +74,10 @@ static int open_sink(struct daemon *d)
 				  cfg->output_fsync, &d->sink);
 
 	if (err && !d->sink_failing)
-		log_error("jsonl", "cannot open JSONL output, retrying every interval", "path",
-			  cfg->output_dir, "err", strerror(-err));
+		log_error_errno("jsonl", err, LOG_KV("path", cfg->output_dir),
+				"cannot open JSONL output, retrying every interval");
 	else if (!err && d->sink_failing)
-		log_info("jsonl", "JSONL output open", "path", cfg->output_dir);
+		log_infof("jsonl", LOG_KV("path", cfg->output_dir), "JSONL output open");
 	d->sink_failing = err != 0;
 	return err;
 }
@@ -92,12 +92,12 @@ static void *collect_loop(void *arg)
 		int err;
 
 		if (!snap) {
-			log_error("collect", "cannot allocate snapshot");
+			log_errorf("collect", NULL, "cannot allocate snapshot");
 			continue;
 		}
 		err = snapshot_render(snap, prev);
 		if (err) {
-			log_error("collect", "render snapshot", "err", strerror(-err));
+			log_error_errno("collect", err, NULL, "render snapshot");
 			snapshot_put(snap);
 			continue;
 		}
@@ -127,7 +127,7 @@ static void *export_loop(void *arg)
 		if (rc > 0) {
 			rc = snapshot_render(snap, NULL);
 			if (rc) {
-				log_error("export", "render snapshot", "err", strerror(-rc));
+				log_error_errno("export", rc, NULL, "render snapshot");
 				snapshot_put(snap);
 			} else {
 				snapshot_publish(snap);
@@ -161,8 +161,8 @@ static int open_outputs(struct daemon *d)
 	if (cfg->mode == MODE_EXPORT) {
 		err = jsonl_reader_open(cfg->output_dir, &d->reader);
 		if (err)
-			log_error("export", "cannot read JSONL directory", "path", cfg->output_dir,
-				  "err", strerror(-err));
+			log_error_errno("export", err, LOG_KV("path", cfg->output_dir),
+					"cannot read JSONL directory");
 		return err;
 	}
 	/* JSONL is the only output of --mode=collect, so failing to open it is
@@ -183,13 +183,13 @@ static void wait_for_signals(struct daemon *d, const sigset_t *set)
 			int err = log_reopen();
 
 			if (err)
-				log_warn("main", "reopen log file", "err", strerror(-err));
+				log_warn_errno("main", err, NULL, "reopen log file");
 			else
-				log_info("main", "log file reopened");
+				log_infof("main", NULL, "log file reopened");
 			http_servers_reload();
 			continue;
 		}
-		log_info("main", "shutting down", "signal", strsignal(sig));
+		log_infof("main", LOG_KV("signal", strsignal(sig)), "shutting down");
 		break;
 	}
 	pthread_mutex_lock(&d->lock);
@@ -216,8 +216,9 @@ static int daemon_main(const struct config *cfg)
 	/* A scraper closing its socket early must not kill the daemon. */
 	signal(SIGPIPE, SIG_IGN);
 
-	log_info("main", "starting", "version", IM_VERSION, "revision", IM_REVISION, "mode",
-		 modes[cfg->mode]);
+	log_infof("main",
+		  LOG_KV("version", IM_VERSION, "revision", IM_REVISION, "mode", modes[cfg->mode]),
+		  "starting");
 	/* The stats helper first, while we are one thread holding nothing. */
 	err = privsep_start(cfg);
 	if (err)
@@ -235,11 +236,11 @@ static int daemon_main(const struct config *cfg)
 	if (cfg->mode != MODE_COLLECT) {
 		err = http_server_start(cfg, &http);
 		if (err) {
-			log_error("http", "cannot listen", "address", cfg->listen_address, "err",
-				  strerror(-err));
+			log_error_errno("http", err, LOG_KV("address", cfg->listen_address),
+					"cannot listen");
 			goto out;
 		}
-		log_info("http", "listening", "address", cfg->listen_address);
+		log_infof("http", LOG_KV("address", cfg->listen_address), "listening");
 	}
 	/* BPF attached, files open, listener bound: no capability from here. */
 	err = privsep_drop(cfg);
@@ -260,7 +261,8 @@ out:
 	runner_free(d.runner);
 	privsep_stop();
 	snapshot_publish(NULL);
-	log_info("main", "stopped");
+	log_infof("main", NULL, "stopped");
+
 	return err ? 1 : 0;
 }
 

@@ -370,8 +370,8 @@ int privsep_start(const struct config *cfg)
 	int err = resolve_user(cfg->runtime_user);
 
 	if (err) {
-		log_error(COMPONENT, "unknown --runtime.user", "user", cfg->runtime_user, "err",
-			  strerror(-err));
+		log_error_errno(COMPONENT, err, LOG_KV("user", cfg->runtime_user),
+				"unknown --runtime.user");
 		return err;
 	}
 	/* Without CAP_SYS_ADMIN there is nothing to separate; without the
@@ -381,7 +381,7 @@ int privsep_start(const struct config *cfg)
 		return 0;
 	err = helper_start(cfg->runtime_user);
 	if (err)
-		log_error(COMPONENT, "cannot start the privileged helper", "err", strerror(-err));
+		log_error_errno(COMPONENT, err, NULL, "cannot start the privileged helper");
 	return err;
 }
 
@@ -450,7 +450,7 @@ int privsep_enable_stats(void)
 		if (ret == -EPIPE || ret == -ECONNRESET || ret == -ENOTCONN) {
 			health_set("privsep_helper", HEALTH_FAILED,
 				   "the helper exited: no BPF statistics windows");
-			log_error(COMPONENT, "privileged helper gone", "err", strerror(-ret));
+			log_error_errno(COMPONENT, ret, NULL, "privileged helper gone");
 			close(helper_sock);
 			helper_sock = -1;
 			ret = -EPIPE;
@@ -627,10 +627,9 @@ int privsep_drop(const struct config *cfg)
 	p = make_plan(user, 0);
 	if (bpf_in_use(cfg) && bpf_reads_need_cap(&p)) {
 		keep = CAP_BIT(CAP_BPF);
-		log_warn(
-		    COMPONENT,
-		    "this kernel gates every bpf() call on CAP_BPF "
-		    "(unprivileged_bpf_disabled, kernel < 6.5): keeping CAP_BPF for map reads");
+		log_warnf(COMPONENT, NULL,
+			  "this kernel gates every bpf() call on CAP_BPF "
+			  "(unprivileged_bpf_disabled, kernel < 6.5): keeping CAP_BPF for map reads");
 	}
 	p = make_plan(user, keep);
 	err = drop_other_threads(&p);
@@ -642,8 +641,7 @@ int privsep_drop(const struct config *cfg)
 		snprintf(helper_txt, sizeof(helper_txt), "capability drop failed: %s%s%.180s",
 			 strerror(-err), bad[0] ? ": " : "", bad);
 		health_set("privileges", HEALTH_FAILED, helper_txt);
-		log_error(COMPONENT, "capability drop failed", "err", strerror(-err), "detail",
-			  bad);
+		log_error_errno(COMPONENT, err, LOG_KV("detail", bad), "capability drop failed");
 		return err;
 	}
 	if (privsep_read_caps(0, &c) == 0)
@@ -668,7 +666,10 @@ int privsep_drop(const struct config *cfg)
 		health_set("privsep_helper", HEALTH_DISABLED,
 			   "no helper: BPF statistics are enabled by the daemon itself, if at all");
 	}
-	log_info(COMPONENT, "privileges dropped", "daemon", daemon_txt, "helper", helper_txt,
-		 "user", user ? user : "(unchanged)");
+	log_infof(COMPONENT,
+		  LOG_KV("daemon", daemon_txt, "helper", helper_txt, "user",
+			 user ? user : "(unchanged)"),
+		  "privileges dropped");
+
 	return 0;
 }

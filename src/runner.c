@@ -116,8 +116,9 @@ struct runner *runner_new_with(const struct config *cfg, const struct collector 
 		if (s->init_err) {
 			snprintf(s->init_detail, sizeof(s->init_detail), "init: %s",
 				 err_text(s->init_err, s->ctx.detail));
-			log_error("collector", "collector init failed", "collector", s->c->name,
-				  "err", s->init_detail);
+			log_errorf("collector",
+				   LOG_KV("collector", s->c->name, "err", s->init_detail),
+				   "collector init failed");
 			s->last_status = COLLECTOR_FAILED;
 			s->last_err = s->init_err;
 		}
@@ -160,19 +161,23 @@ static void log_transition(struct slot *s, const struct collector_result *res)
 	/* A collector that succeeds with a problem to report (a hung mount) is
 	 * logged when that problem appears or changes. */
 	if (res->status == COLLECTOR_OK && res->detail[0] && !same_detail)
-		log_warn("collector", "collector partly failed", "collector", s->c->name, "err",
-			 res->detail);
+		log_warnf("collector", LOG_KV("collector", s->c->name, "err", res->detail),
+			  "collector partly failed");
+
 	snprintf(s->last_detail, sizeof(s->last_detail), "%s", res->detail);
 	if (res->status == s->last_status && res->err == s->last_err)
 		return;
 	if (res->status == COLLECTOR_FAILED)
-		log_error("collector", "collector failed", "collector", s->c->name, "err",
-			  err_text(res->err, res->detail));
+		log_errorf("collector",
+			   LOG_KV("collector", s->c->name, "err", err_text(res->err, res->detail)),
+			   "collector failed");
 	else if (res->status == COLLECTOR_NODATA)
-		log_info("collector", "collector has no data on this host", "collector",
-			 s->c->name, "err", err_text(res->err, res->detail));
+		log_infof("collector",
+			  LOG_KV("collector", s->c->name, "err", err_text(res->err, res->detail)),
+			  "collector has no data on this host");
 	else
-		log_info("collector", "collector recovered", "collector", s->c->name);
+		log_infof("collector", LOG_KV("collector", s->c->name), "collector recovered");
+
 	s->last_status = res->status;
 	s->last_err = res->err;
 }

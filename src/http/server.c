@@ -476,8 +476,8 @@ static void render_live(const struct http_server *srv, const struct snapshot *s,
 
 	/* Repeats every scrape if it happens at all: say it once. */
 	if (err && !atomic_exchange(&warned, 1))
-		log_warn(COMPONENT, "reading process metrics failed; some are omitted", "err",
-			 strerror(-err));
+		log_warn_errno(COMPONENT, err, NULL,
+			       "reading process metrics failed; some are omitted");
 	procself_render(out, &ps);
 	self_counters_render(out);
 	render_health_metrics(srv, s, out);
@@ -505,7 +505,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned int status,
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 
 	if (ret != MHD_YES)
-		log_warn(COMPONENT, "queueing response failed", "path", what);
+		log_warnf(COMPONENT, LOG_KV("path", what), "queueing response failed");
 	return ret;
 }
 
@@ -549,8 +549,8 @@ static enum MHD_Result serve_metrics(struct http_server *srv, const struct web_s
 				    TAIL_GZIP_LEVEL);
 		if (err) {
 			/* Identity always works; say once per failure why gzip did not. */
-			log_warn(COMPONENT, "compressing the live tail failed; serving identity",
-				 "err", strerror(-err));
+			log_warn_errno(COMPONENT, err, NULL,
+				       "compressing the live tail failed; serving identity");
 			buf_reset(&sc->tail);
 			gzip = 0;
 		}
@@ -583,7 +583,7 @@ static enum MHD_Result serve_metrics(struct http_server *srv, const struct web_s
 	buf_free(&live);
 	return ret;
 out:
-	log_warn(COMPONENT, "building the /metrics response failed", "err", strerror(-err));
+	log_warn_errno(COMPONENT, err, NULL, "building the /metrics response failed");
 	if (r)
 		MHD_destroy_response(r);
 	if (sc)
@@ -787,7 +787,7 @@ static enum MHD_Result serve_health(struct http_server *srv, const struct web_st
 	json_decref(doc);
 	return ret;
 out:
-	log_warn(COMPONENT, "building the /health response failed", "err", strerror(ENOMEM));
+	log_warn_errno(COMPONENT, -ENOMEM, NULL, "building the /health response failed");
 	if (r)
 		MHD_destroy_response(r);
 	free(text);
@@ -1070,8 +1070,8 @@ static void log_closed_counts(uint64_t evicted, uint64_t timed_out)
 
 	snprintf(e, sizeof(e), "%lu", (unsigned long)evicted);
 	snprintf(t, sizeof(t), "%lu", (unsigned long)timed_out);
-	log_warn(COMPONENT, "closed connections to stay within limits", "evicted_for_room", e,
-		 "past_deadline", t);
+	log_warnf(COMPONENT, LOG_KV("evicted_for_room", e, "past_deadline", t),
+		  "closed connections to stay within limits");
 }
 
 /* Ends connections past their deadline, every HTTP_REAP_INTERVAL_MS, and
@@ -1140,7 +1140,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	pthread_mutex_unlock(&srv->lock);
 	if (dropped) {
 		snprintf(n, sizeof(n), "%u", dropped);
-		log_warn(COMPONENT, "libmicrohttpd messages suppressed", "count", n);
+		log_warnf(COMPONENT, LOG_KV("count", n), "libmicrohttpd messages suppressed");
 	}
 	if (!say)
 		return;
@@ -1148,7 +1148,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	len = strlen(msg);
 	while (len && msg[len - 1] == '\n')
 		msg[--len] = '\0';
-	log_warn(COMPONENT, "libmicrohttpd", "detail", msg);
+	log_warnf(COMPONENT, LOG_KV("detail", msg), "libmicrohttpd");
 }
 static struct MHD_Response *static_response(const char *body, const char *type)
 {
@@ -1238,7 +1238,8 @@ static int open_listener(const char *addr, int *fd_out, uint16_t *port_out)
 
 	err = http_parse_listen_address(addr, host, sizeof(host), &port);
 	if (err) {
-		log_error(COMPONENT, "invalid listen address, want [host]:port", "address", addr);
+		log_errorf(COMPONENT, LOG_KV("address", addr),
+			   "invalid listen address, want [host]:port");
 		return err;
 	}
 	if (!host[0]) {
@@ -1255,8 +1256,8 @@ static int open_listener(const char *addr, int *fd_out, uint16_t *port_out)
 		snprintf(portstr, sizeof(portstr), "%u", port);
 		rc = getaddrinfo(host, portstr, &hints, &res);
 		if (rc) {
-			log_error(COMPONENT, "resolving listen address failed", "address", addr,
-				  "err", gai_strerror(rc));
+			log_errorf(COMPONENT, LOG_KV("address", addr, "err", gai_strerror(rc)),
+				   "resolving listen address failed");
 			return rc == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
 		}
 		err = -EADDRNOTAVAIL;
@@ -1266,7 +1267,7 @@ static int open_listener(const char *addr, int *fd_out, uint16_t *port_out)
 		freeaddrinfo(res);
 	}
 	if (err) {
-		log_error(COMPONENT, "listening failed", "address", addr, "err", strerror(-err));
+		log_error_errno(COMPONENT, err, LOG_KV("address", addr), "listening failed");
 		return err;
 	}
 	if (getsockname(*fd_out, (struct sockaddr *)&ss, &sslen) == 0)
@@ -1383,8 +1384,9 @@ static void raise_nofile(void)
 	setrlimit(RLIMIT_NOFILE, &rl);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < HTTP_NOFILE_WANTED) {
 		snprintf(have, sizeof(have), "%lu", (unsigned long)rl.rlim_cur);
-		log_warn(COMPONENT, "open-file limit is below what the connection limits need; "
-				    "a flood may exhaust it", "nofile", have);
+		log_warnf(COMPONENT, LOG_KV("nofile", have),
+			  "open-file limit is below what the connection limits need; "
+			  "a flood may exhaust it");
 	}
 }
 
@@ -1397,9 +1399,11 @@ static void log_web_config(const char *what, const struct http_server *srv,
 	char users[16];
 
 	snprintf(users, sizeof(users), "%zu", wc->nusers);
-	log_info(COMPONENT, what, "path", srv->web_config_path, "tls", wc->tls ? "on" : "off",
-		 "client_auth_type", wc->tls ? auth[wc->client_auth] : "none", "basic_auth_users",
-		 users);
+	log_infof(COMPONENT,
+		  LOG_KV("path", srv->web_config_path, "tls", wc->tls ? "on" : "off",
+			 "client_auth_type", wc->tls ? auth[wc->client_auth] : "none",
+			 "basic_auth_users", users),
+		  "%s", what);
 }
 
 /* Loads the web config named at start. 0 or -errno, logged. */
@@ -1409,8 +1413,8 @@ static int load_web_config(struct http_server *srv, struct webconfig **out)
 	int rc = webconfig_load(srv->web_config_path, out, err, sizeof(err));
 
 	if (rc)
-		log_error(COMPONENT, "cannot load the web config", "path", srv->web_config_path,
-			  "err", err);
+		log_errorf(COMPONENT, LOG_KV("path", srv->web_config_path, "err", err),
+			   "cannot load the web config");
 	return rc;
 }
 
@@ -1443,7 +1447,7 @@ int http_server_start(const struct config *cfg, struct http_server **out)
 	pthread_mutex_init(&srv->lock, NULL);
 	pthread_cond_init(&srv->wake, NULL);
 	if (path[0] != '/') {
-		log_error(COMPONENT, "telemetry path must start with '/'", "path", path);
+		log_errorf(COMPONENT, LOG_KV("path", path), "telemetry path must start with '/'");
 		err = -EINVAL;
 		goto out;
 	}
@@ -1481,14 +1485,13 @@ int http_server_start(const struct config *cfg, struct http_server **out)
 		/* libmicrohttpd may already have closed fd on its way out;
 		 * closing it again could hit another thread's new descriptor,
 		 * and the caller exits anyway. */
-		log_error(COMPONENT, "starting libmicrohttpd failed", "address", addr);
+		log_errorf(COMPONENT, LOG_KV("address", addr), "starting libmicrohttpd failed");
 		err = -EIO;
 		goto out;
 	}
 	err = -pthread_create(&srv->reaper, NULL, reap_loop, srv);
 	if (err) {
-		log_error(COMPONENT, "starting the connection reaper failed", "err",
-			  strerror(-err));
+		log_error_errno(COMPONENT, err, NULL, "starting the connection reaper failed");
 		goto out;
 	}
 	srv->reaper_started = true;
@@ -1497,13 +1500,13 @@ int http_server_start(const struct config *cfg, struct http_server **out)
 	running = srv;
 	pthread_mutex_unlock(&running_lock);
 	/* main() logs the success line; the bound port matters with port 0. */
-	log_debug(COMPONENT, "libmicrohttpd started", "address", addr, "path",
-		  srv->telemetry_path);
+	log_debugf(COMPONENT, LOG_KV("address", addr, "path", srv->telemetry_path),
+		   "libmicrohttpd started");
 	*out = srv;
 	return 0;
 out:
 	if (err == -ENOMEM)
-		log_error(COMPONENT, "starting the HTTP server failed", "err", strerror(ENOMEM));
+		log_error_errno(COMPONENT, err, NULL, "starting the HTTP server failed");
 	http_server_stop(srv);
 	return err;
 }
@@ -1518,22 +1521,23 @@ int http_server_reload(struct http_server *srv)
 		return 0;
 	err = load_web_config(srv, &wc);
 	if (err) {
-		log_error(COMPONENT, "web config not reloaded; keeping the previous settings",
-			  "path", srv->web_config_path);
+		log_errorf(COMPONENT, LOG_KV("path", srv->web_config_path),
+			   "web config not reloaded; keeping the previous settings");
 		return err;
 	}
 	/* libmicrohttpd decides HTTP or HTTPS once, at start. */
 	if (wc->tls != srv->tls) {
-		log_error(COMPONENT, "web config not reloaded: switching between HTTP and HTTPS "
-				     "needs a restart; keeping the previous settings", "path",
-			  srv->web_config_path);
+		log_errorf(COMPONENT, LOG_KV("path", srv->web_config_path),
+			   "web config not reloaded: switching between HTTP and HTTPS "
+			   "needs a restart; keeping the previous settings");
 		webconfig_free(wc);
 		return -EINVAL;
 	}
 	err = web_state_new(srv, wc, &ws);             /* takes wc */
 	if (err) {
-		log_error(COMPONENT, "web config not reloaded; keeping the previous settings",
-			  "err", strerror(-err));
+		log_error_errno(COMPONENT, err, NULL,
+				"web config not reloaded; keeping the previous settings");
+
 		return err;
 	}
 	pthread_mutex_lock(&srv->lock);

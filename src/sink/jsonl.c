@@ -161,13 +161,13 @@ static void repair_tail(struct jsonl_sink *k, const char *name)
 	if (!cut)
 		return;
 	if (cut < 0) {
-		log_warn(COMPONENT, "cannot check JSONL file for a torn last line", "path", name,
-			 "dir", k->dir, "err", strerror((int)-cut));
+		log_warn_errno(COMPONENT, (int)cut, LOG_KV("path", name, "dir", k->dir),
+			       "cannot check JSONL file for a torn last line");
 		return;
 	}
 	snprintf(bytes, sizeof(bytes), "%lld", cut);
-	log_warn(COMPONENT, "cut a torn last line left by a crash", "path", name, "dir", k->dir,
-		 "bytes", bytes);
+	log_warnf(COMPONENT, LOG_KV("path", name, "dir", k->dir, "bytes", bytes),
+		  "cut a torn last line left by a crash");
 }
 
 /* ---- compression -------------------------------------------------------- */
@@ -363,8 +363,7 @@ static void finish_leftovers(struct jsonl_sink *k)
 	}
 	err = list_names(k, SUFFIX_ROTATING, &l);
 	if (err) {
-		log_warn(COMPONENT, "cannot list JSONL directory", "path", k->dir, "err",
-			 strerror(-err));
+		log_warn_errno(COMPONENT, err, LOG_KV("path", k->dir), "cannot list JSONL directory");
 		return;
 	}
 	for (size_t i = 0; i < l.n; i++) {
@@ -374,11 +373,11 @@ static void finish_leftovers(struct jsonl_sink *k)
 		err = finish_rotating(k, l.v[i]);
 		snprintf(ms, sizeof(ms), "%.0f", (now_monotonic() - t0) * 1000);
 		if (err)
-			log_warn(COMPONENT, "cannot compress rotated JSONL file", "path", l.v[i],
-				 "dir", k->dir, "err", strerror(-err));
+			log_warn_errno(COMPONENT, err, LOG_KV("path", l.v[i], "dir", k->dir),
+				       "cannot compress rotated JSONL file");
 		else
-			log_info(COMPONENT, "compressed rotated JSONL file", "path", l.v[i], "dir",
-				 k->dir, "duration_ms", ms);
+			log_infof(COMPONENT, LOG_KV("path", l.v[i], "dir", k->dir, "duration_ms", ms),
+				  "compressed rotated JSONL file");
 	}
 	name_list_free(&l);
 }
@@ -392,8 +391,8 @@ static void prune(struct jsonl_sink *k)
 		return;
 	for (size_t i = 0; i + k->max_files < l.n; i++) {
 		if (unlinkat(k->dirfd, l.v[i], 0) && errno != ENOENT)
-			log_warn(COMPONENT, "cannot remove old JSONL file", "path", l.v[i], "dir",
-				 k->dir, "err", strerror(errno));
+			log_warn_errno(COMPONENT, -errno, LOG_KV("path", l.v[i], "dir", k->dir),
+				       "cannot remove old JSONL file");
 	}
 	name_list_free(&l);
 }
@@ -537,8 +536,8 @@ static void write_failed(struct jsonl_sink *k, int err, const char *step)
 		 k->path, strerror(-err));
 	health_set(COMPONENT, HEALTH_DEGRADED, reason);
 	if (!k->failing)
-		log_warn(COMPONENT, "JSONL write failed, dropping lines until it succeeds", "path",
-			 k->path, "step", step, "err", strerror(-err));
+		log_warn_errno(COMPONENT, err, LOG_KV("path", k->path, "step", step),
+			       "JSONL write failed, dropping lines until it succeeds");
 	k->failing = true;
 }
 
@@ -585,7 +584,7 @@ int jsonl_sink_write(struct jsonl_sink *k, const char *line, size_t len)
 
 		err = rotate(k);
 		snprintf(ms, sizeof(ms), "%.0f", (now_monotonic() - t0) * 1000);
-		log_info(COMPONENT, "rotated JSONL file", "path", k->path, "duration_ms", ms);
+		log_infof(COMPONENT, LOG_KV("path", k->path, "duration_ms", ms), "rotated JSONL file");
 		if (!err && fstat(k->fd, &st))
 			err = -errno;
 		if (err) {
@@ -617,7 +616,8 @@ int jsonl_sink_write(struct jsonl_sink *k, const char *line, size_t len)
 	if (k->failing && !err) {
 		k->failing = false;
 		health_set(COMPONENT, HEALTH_OK, k->path);
-		log_info(COMPONENT, "JSONL writes resumed", "path", k->path);
+		log_infof(COMPONENT, LOG_KV("path", k->path), "JSONL writes resumed");
+
 	}
 	return err;
 }

@@ -93,7 +93,8 @@ static int read_error(struct jsonl_reader *r, int err, const char *what, const c
 	/* Once per streak: a directory we cannot read would otherwise log
 	 * every poll. */
 	if (!r->failing)
-		log_warn(COMPONENT, "cannot read JSONL line", "path", file, "err", what);
+		log_warnf(COMPONENT, LOG_KV("path", file, "err", what), "cannot read JSONL line");
+
 	r->failing = true;
 	return err;
 }
