@@ -396,6 +396,12 @@ static int assess(const struct http_server *srv, const struct snapshot *s,
 		for (size_t i = 0; i < s->nresults; i++) {
 			const struct collector_result *r = &s->results[i];
 
+			/* An ok collector with a detail did part of its job (a hung
+			 * mount): worth a reason, and the host is not fully seen. */
+			if (r->status == COLLECTOR_OK && r->detail[0]) {
+				add_reason(reasons, "collector %s: %s", r->name, r->detail);
+				ok = 0;
+			}
 			if (r->status != COLLECTOR_FAILED)
 				continue;
 			add_reason(reasons, "collector %s failed: %s", r->name,
@@ -681,6 +687,8 @@ static json_t *health_collectors(const struct snapshot *s)
 		if (r->status == COLLECTOR_FAILED)
 			json_object_set_new(o, "error", json_text(r->detail[0] ? r->detail :
 								   strerror(-r->err)));
+		else if (r->detail[0])
+			json_object_set_new(o, "detail", json_text(r->detail));
 		json_object_set_new(cols, r->name, o);
 	}
 	return cols;
