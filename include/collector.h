@@ -99,6 +99,7 @@ extern const struct collector collector_filefd;
 extern const struct collector collector_hwmon;
 extern const struct collector collector_thermal_zone;
 extern const struct collector collector_netclass;
+extern const struct collector collector_cpufreq;
 extern const struct collector collector_bpf;
 
 #endif

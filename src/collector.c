@@ -25,6 +25,7 @@ const struct collector *const collectors[] = {
 	&collector_hwmon,
 	&collector_thermal_zone,
 	&collector_netclass,
+	&collector_cpufreq,
 	&collector_bpf,
 	NULL,
 };

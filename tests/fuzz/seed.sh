@@ -58,6 +58,9 @@ seed thermal_zone sys/class/thermal/thermal_zone0/type sys/class/thermal/thermal
 	sys/class/thermal/cooling_device0/cur_state
 seed netclass sys/class/net/eth0/operstate sys/class/net/eth0/address sys/class/net/eth0/ifalias \
 	sys/class/net/eth0/flags sys/class/net/eth0/mtu sys/class/net/eth0/speed
+seed cpufreq sys/devices/system/cpu/offline sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq \
+	sys/devices/system/cpu/cpu0/cpufreq/scaling_governor \
+	sys/devices/system/cpu/cpu0/cpufreq/scaling_available_governors
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
