@@ -40,7 +40,7 @@ static const struct collector_option hwmon_options[] = {
 				    "Regexp of hwmon sensor to include (mutually exclusive to sensor-exclude)." },
 	[HW_OPT_SENSOR_EXCLUDE] = { "collector.hwmon.sensor-exclude", COPT_REGEX, NULL,
 				    "Regexp of hwmon sensor to exclude (mutually exclusive to sensor-include)." },
-	{ NULL },
+	{ 0 },
 };
 
 static const char *const sensor_types[] = {
