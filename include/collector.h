@@ -23,6 +23,7 @@ struct collect_ctx {
 	const char *procfs;     /* "/proc" or --path.procfs */
 	const char *sysfs;      /* "/sys" or --path.sysfs */
 	const char *rootfs;     /* "/" or --path.rootfs */
+	const char *udev_data;  /* "/run/udev/data" or --path.udev.data; NULL in unit tests */
 	void *state;            /* the collector's own, from init() */
 	/* Collector-specific error detail for /health ("mount /mnt/nfs timed out");
 	 * the runner clears it before each call. */
@@ -75,11 +76,36 @@ const char *collector_opt(const struct collect_ctx *ctx, const struct collector_
 bool collector_opt_bool(const struct collect_ctx *ctx, const struct collector_option *o);
 uint64_t collector_opt_u64(const struct collect_ctx *ctx, const struct collector_option *o);
 uint64_t collector_opt_ms(const struct collect_ctx *ctx, const struct collector_option *o);
+/* True when the flag or config key was given (include/exclude pairs: an
+ * include given drops the exclude's default, as node_exporter does). */
+bool collector_opt_given(const struct collect_ctx *ctx, const struct collector_option *o);
 /* Compiles a COPT_REGEX option as given (unanchored, like Go's MatchString;
  * node_exporter's defaults carry their own ^...$). 0, -ENODATA when the option
  * is unset (nothing to match), or -EINVAL. The caller regfree()s on 0. */
 int collector_opt_regex(const struct collect_ctx *ctx, const struct collector_option *o,
 			regex_t *re);
+/* regcomp() of a Go (RE2) expression as node_exporter users write them: \d,
+ * \s, \w and their negations, (?:...), \t and \n and escapes inside
+ * brackets become POSIX ERE; what ERE cannot say (\b, (?i), lazy
+ * quantifiers) is -EINVAL rather than a silently different match. */
+int collector_regcomp(regex_t *re, const char *go_re);
+
+/* node_exporter's device filter (collector/device_filter.go) over an
+ * include/exclude option pair: a name is ignored when it matches the exclude
+ * or misses a given include. Giving the include drops the exclude's default;
+ * giving both is -EINVAL with ctx->detail naming the flags (node_exporter
+ * refuses to start). Unset options match nothing. */
+struct device_filter {
+	regex_t include, exclude;
+	bool has_include, has_exclude;
+};
+
+/* NULL with errno set (and ctx->detail) on failure. */
+struct device_filter *device_filter_new(struct collect_ctx *ctx,
+					const struct collector_option *include,
+					const struct collector_option *exclude);
+bool device_filter_ignored(const struct device_filter *f, const char *name);
+void device_filter_free(struct device_filter *f);       /* NULL-safe */
 
 /* One line per collector, defined in its own src/collect/NAME.c. */
 extern const struct collector collector_cpu;

@@ -40,10 +40,18 @@ struct config {
 	bool output_fsync;
 	uint64_t export_stale_ms;       /* --mode=export: data older than this is stale */
 
-	char *procfs, *sysfs, *rootfs;
 	uint64_t collector_timeout_ms;  /* one collector's time box */
+	bool disable_exporter_metrics;  /* no process_* / infra_monitor_http_* on /metrics */
+	uint64_t max_requests;          /* /metrics responses in flight; 0: no limit */
+	bool systemd_socket;            /* listen on the socket systemd passed (fd 3) */
+
+	char *procfs, *sysfs, *rootfs, *udev_data;
 	/* Indexed like collectors[] in collector.h. */
 	bool collector_enabled[MAX_COLLECTORS];
+	/* Named by a --[no-]collector.NAME flag or key: what
+	 * --collector.disable-defaults leaves alone. */
+	bool collector_named[MAX_COLLECTORS];
+	bool disable_defaults;
 	/* Collector options given by flag or config key (collector.h); the
 	 * others keep their defaults. */
 	struct collector_opt_value {
@@ -57,7 +65,8 @@ struct config {
 	char *log_file;
 
 	enum run_mode mode;
-	char *runtime_user;             /* --runtime.user: setresuid() to it after start-up */
+	char *runtime_user;
+	char *gomaxprocs;               /* accepted for node_exporter; no effect */             /* --runtime.user: setresuid() to it after start-up */
 
 	enum bpf_hook_pref bpf_hook;
 	enum bpf_stats_mode bpf_stats;

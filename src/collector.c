@@ -1,7 +1,12 @@
 /* The collector table: every collector this binary knows, in run order.
  * Adding a collector is one line here plus its own src/collect/NAME.c. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "buf.h"
 
 #include "collector.h"
 #include "config.h"
@@ -81,6 +86,11 @@ uint64_t collector_opt_ms(const struct collect_ctx *ctx, const struct collector_
 	return v && !parse_duration_ms(v, &ms) ? ms : 0;
 }
 
+bool collector_opt_given(const struct collect_ctx *ctx, const struct collector_option *o)
+{
+	return ctx->cfg && config_collector_opt(ctx->cfg, o);
+}
+
 int collector_opt_regex(const struct collect_ctx *ctx, const struct collector_option *o,
 			regex_t *re)
 {
@@ -88,5 +98,171 @@ int collector_opt_regex(const struct collect_ctx *ctx, const struct collector_op
 
 	if (!v)
 		return -ENODATA;
-	return regcomp(re, v, REG_EXTENDED | REG_NOSUB) ? -EINVAL : 0;
+	return collector_regcomp(re, v);
+}
+
+struct device_filter *device_filter_new(struct collect_ctx *ctx,
+					const struct collector_option *include,
+					const struct collector_option *exclude)
+{
+	struct device_filter *f = calloc(1, sizeof(*f));
+	const struct collector_option *bad = include;
+	bool inc_given = collector_opt_given(ctx, include);
+	int err = -ENOMEM;
+
+	if (!f)
+		goto out;
+	err = -EINVAL;
+	if (inc_given && collector_opt_given(ctx, exclude)) {
+		snprintf(ctx->detail, sizeof(ctx->detail), "--%s and --%s are mutually exclusive",
+			 include->name, exclude->name);
+		goto out;
+	}
+	err = collector_opt_regex(ctx, include, &f->include);
+	f->has_include = !err;
+	if (err == -ENODATA) {
+		bad = exclude;
+		err = collector_opt_regex(ctx, exclude, &f->exclude);
+		f->has_exclude = !err;
+	}
+	if (err == -ENODATA || !err)
+		return f;
+	/* The config layer checked given values; only a default can fail. */
+	snprintf(ctx->detail, sizeof(ctx->detail), "bad regex of --%s", bad->name);
+out:
+	device_filter_free(f);
+	errno = -err;
+	return NULL;
+}
+
+bool device_filter_ignored(const struct device_filter *f, const char *name)
+{
+	if (f->has_exclude && !regexec(&f->exclude, name, 0, NULL, 0))
+		return true;
+	return f->has_include && regexec(&f->include, name, 0, NULL, 0);
+}
+
+void device_filter_free(struct device_filter *f)
+{
+	if (!f)
+		return;
+	if (f->has_include)
+		regfree(&f->include);
+	if (f->has_exclude)
+		regfree(&f->exclude);
+	free(f);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Go (RE2) expressions to POSIX ERE                                        */
+
+/* Perl classes as ERE: outside a bracket expression, and the inside of one. */
+static const struct {
+	char c;
+	const char *outside, *inside;
+} perl_classes[] = {
+	{ 'd', "[0-9]", "0-9" },
+	{ 'D', "[^0-9]", NULL },
+	{ 's', "[[:space:]]", "[:space:]" },
+	{ 'S', "[^[:space:]]", NULL },
+	{ 'w', "[[:alnum:]_]", "[:alnum:]_" },
+	{ 'W', "[^[:alnum:]_]", NULL },
+};
+
+static int go_escape(struct buf *out, char c, bool in_bracket)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(perl_classes); i++) {
+		if (perl_classes[i].c != c)
+			continue;
+		/* A negated class inside [...] has no ERE spelling. */
+		if (in_bracket && !perl_classes[i].inside)
+			return -EINVAL;
+		buf_puts(out, in_bracket ? perl_classes[i].inside : perl_classes[i].outside);
+		return 0;
+	}
+	if (c == 't' || c == 'n') {
+		buf_putc(out, c == 't' ? '\t' : '\n');
+		return 0;
+	}
+	/* \b, \A, \pL...: assertions and classes ERE lacks. */
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || !c)
+		return -EINVAL;
+	if (in_bracket) {
+		/* Inside ERE brackets a backslash is literal and ], - and ^ only
+		 * mean themselves by position, which a translation cannot keep. */
+		if (c == ']' || c == '-' || c == '^')
+			return -EINVAL;
+		if (c == '\\')
+			buf_putc(out, '\\');
+		else
+			buf_putc(out, c);
+		return 0;
+	}
+	buf_putc(out, '\\');
+	buf_putc(out, c);
+	return 0;
+}
+
+int collector_regcomp(regex_t *re, const char *go_re)
+{
+	struct buf out;
+	bool in_bracket = false;
+	int err = 0;
+
+	buf_init(&out);
+	for (const char *p = go_re; *p && !err; p++) {
+		if (*p == '\\') {
+			err = go_escape(&out, *++p, in_bracket);
+			if (!*p)
+				break;
+			continue;
+		}
+		if (in_bracket) {
+			/* "[:alpha:]" inside brackets is one token in both dialects. */
+			if (p[0] == '[' && p[1] == ':') {
+				const char *end = strstr(p + 2, ":]");
+
+				if (end) {
+					buf_put(&out, p, (size_t)(end + 2 - p));
+					p = end + 1;
+					continue;
+				}
+			}
+			in_bracket = *p != ']';
+			buf_putc(&out, *p);
+			continue;
+		}
+		if (*p == '[') {
+			/* A leading ^ and then a leading ] belong to the set. */
+			buf_putc(&out, *p);
+			if (p[1] == '^')
+				buf_putc(&out, *++p);
+			if (p[1] == ']')
+				buf_putc(&out, *++p);
+			in_bracket = true;
+			continue;
+		}
+		if (*p == '(' && p[1] == '?') {
+			if (p[2] != ':') {
+				err = -EINVAL;     /* flags, named groups */
+				break;
+			}
+			buf_putc(&out, '(');
+			p += 2;
+			continue;
+		}
+		if ((*p == '*' || *p == '+' || *p == '?' || *p == '}') && p[1] == '?') {
+			err = -EINVAL;     /* lazy quantifier */
+			break;
+		}
+		buf_putc(&out, *p);
+	}
+	if (!err && in_bracket)
+		err = -EINVAL;
+	if (!err && out.oom)
+		err = -ENOMEM;
+	if (!err && regcomp(re, buf_cstr(&out), REG_EXTENDED | REG_NOSUB))
+		err = -EINVAL;
+	buf_free(&out);
+	return err;
 }

@@ -44,6 +44,10 @@ static const struct option_def options[] = {
 	{ "web.listen-address", OPT_STRING, OFF(listen_address), "Address to serve /metrics and /health on ([host]:port)", NULL, DAEMON },
 	{ "web.telemetry-path", OPT_STRING, OFF(telemetry_path), "Path under which to expose metrics", NULL, DAEMON },
 	{ "web.config.file", OPT_STRING, OFF(web_config_file), "exporter-toolkit web config (TLS, basic auth)", NULL, DAEMON },
+	{ "web.systemd-socket", OPT_BOOL, OFF(systemd_socket), "Serve on the socket systemd passes (socket activation) instead of --web.listen-address", NULL, DAEMON },
+	{ "web.disable-exporter-metrics", OPT_BOOL, OFF(disable_exporter_metrics), "Leave the process_* and infra_monitor_http_* metrics out of /metrics", NULL, DAEMON },
+	{ "web.max-requests", OPT_U64, OFF(max_requests), "/metrics responses in flight at once; past it 503 (0: no limit)", NULL, DAEMON },
+	{ "collector.disable-defaults", OPT_BOOL, OFF(disable_defaults), "Disable every collector not named by a --[no-]collector.NAME flag", NULL, COLLECTING },
 	{ "collect.interval", OPT_DURATION, OFF(interval_ms), "Time between collections (aligned to the wall clock)", NULL, DAEMON },
 	{ "output.dir", OPT_STRING, OFF(output_dir), "Directory of the rotating JSONL files", NULL, DAEMON },
 	{ "output.max-bytes", OPT_BYTES, OFF(output_max_bytes), "Rotate the JSONL file at this size (e.g. 64MiB)", NULL, DAEMON },
@@ -54,10 +58,12 @@ static const struct option_def options[] = {
 	{ "path.sysfs", OPT_STRING, OFF(sysfs), "sysfs mountpoint", NULL, COLLECTING },
 	{ "path.rootfs", OPT_STRING, OFF(rootfs), "rootfs mountpoint (filesystem collector)", NULL, COLLECTING },
 	{ "collector.timeout", OPT_DURATION, OFF(collector_timeout_ms), "Time box for one collector; one that overruns is marked failed and skipped until it returns", NULL, COLLECTING },
+	{ "path.udev.data", OPT_STRING, OFF(udev_data), "udev data path", NULL, COLLECTING },
 	{ "log.level", OPT_ENUM, OFF(log_level), "Only log messages at or above this level", log_level_names, ALL_CMDS },
 	{ "log.format", OPT_ENUM, OFF(log_format), "Log line format", log_format_names, ALL_CMDS },
 	{ "log.file", OPT_STRING, OFF(log_file), "Also append logs to this file (reopened on SIGHUP)", NULL, DAEMON },
 	{ "runtime.user", OPT_STRING, OFF(runtime_user), "After start-up, drop to this user (and its groups); capabilities are dropped either way", NULL, DAEMON },
+	{ "runtime.gomaxprocs", OPT_STRING, OFF(gomaxprocs), "Accepted for node_exporter's units; no effect (tunes Go's runtime)", NULL, ALL_CMDS },
 	{ "mode", OPT_ENUM, OFF(mode), "all: collect, write JSONL, serve; collect: only JSONL; export: serve the newest JSONL line of --output.dir", mode_names, DAEMON },
 	{ "bpf.hook", OPT_ENUM, OFF(bpf_hook), "Force one hook rung for every BPF program", hook_names, ALL_CMDS },
 	{ "bpf.stats", OPT_ENUM, OFF(bpf_stats), "Kernel BPF run-time statistics: off, sampled windows, or always on", stats_names, DAEMON },
@@ -84,6 +90,7 @@ static void defaults(struct config *cfg)
 		.bpf_stats_period_ms = 60000,
 		.once_format = ONCE_PROM,
 		.latency_interval_ms = 1000,
+		.max_requests = 40,
 	};
 	cfg->listen_address = strdup(DEFAULT_LISTEN_ADDRESS);
 	cfg->telemetry_path = strdup("/metrics");
@@ -91,6 +98,7 @@ static void defaults(struct config *cfg)
 	cfg->procfs = strdup("/proc");
 	cfg->sysfs = strdup("/sys");
 	cfg->rootfs = strdup("/");
+	cfg->udev_data = strdup("/run/udev/data");
 	for (size_t i = 0; collectors[i]; i++)
 		cfg->collector_enabled[i] = collectors[i]->default_enabled;
 }
@@ -193,19 +201,153 @@ static int set_collector(struct config *cfg, const char *name, bool on)
 
 	if (!c)
 		return -EINVAL;
-	for (size_t i = 0; collectors[i]; i++)
-		if (collectors[i] == c)
+	for (size_t i = 0; collectors[i]; i++) {
+		if (collectors[i] == c) {
 			cfg->collector_enabled[i] = on;
+			cfg->collector_named[i] = true;
+		}
+	}
 	return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* node_exporter 1.12 names without an implementation here                  */
+
+/* Its Linux collectors this binary lacks (all off by default there, but
+ * bcachefs): --no-collector.X is accepted, --collector.X is an error, so a
+ * swapped-in unit never silently loses what it asked for. The reasons are in
+ * docs/migrating-from-node-exporter.md. */
+static const char *const ne_missing_collectors[] = {
+	"bcachefs", "buddyinfo", "cgroups", "cpu_vulnerabilities", "drbd", "drm", "ethtool",
+	"interrupts", "ksmd", "lnstat", "logind", "meminfo_numa", "mountstats", "netclass_rtnl",
+	"network_route", "ntp", "nvmesubsystem", "pcidevice", "perf", "processes", "qdisc",
+	"runit", "slabinfo", "softirqs", "supervisord", "swap", "sysctl", "systemd", "tcpstat",
+	"wifi", "xfrm", "zoneinfo", NULL,
+};
+
+/* Its flags that are accepted with a warning: options of those collectors
+ * (which cannot be enabled), and choices with no counterpart here. */
+static const struct ne_flag {
+	const char *name;
+	bool takes_value;
+	const char *why;
+} ne_ignored_flags[] = {
+	{ "collector.filesystem.stat-workers", true, "statvfs() calls run one at a time on a time-boxed worker" },
+	{ "collector.netdev.netlink", false, "/proc/net/dev is read; the metric names are the same" },
+	{ "collector.netdev.enable-detailed-metrics", false, "only the default metric names are exported" },
+	{ "collector.netdev.label-ifalias", false, "no ifalias label is added" },
+	{ "collector.ethtool.device-include", true, NULL },
+	{ "collector.ethtool.device-exclude", true, NULL },
+	{ "collector.ethtool.metrics-include", true, NULL },
+	{ "collector.interrupts.name-include", true, NULL },
+	{ "collector.interrupts.name-exclude", true, NULL },
+	{ "collector.interrupts.include-zeros", false, NULL },
+	{ "collector.netclass_rtnl.with-stats", false, NULL },
+	{ "collector.ntp.server", true, NULL },
+	{ "collector.ntp.server-port", true, NULL },
+	{ "collector.ntp.protocol-version", true, NULL },
+	{ "collector.ntp.server-is-local", false, NULL },
+	{ "collector.ntp.ip-ttl", true, NULL },
+	{ "collector.ntp.max-distance", true, NULL },
+	{ "collector.ntp.local-offset-tolerance", true, NULL },
+	{ "collector.pcidevice.idsfile", true, NULL },
+	{ "collector.pcidevice.names", false, NULL },
+	{ "collector.perf.cpus", true, NULL },
+	{ "collector.perf.tracepoint", true, NULL },
+	{ "collector.perf.disable-hardware-profilers", false, NULL },
+	{ "collector.perf.hardware-profilers", true, NULL },
+	{ "collector.perf.disable-software-profilers", false, NULL },
+	{ "collector.perf.software-profilers", true, NULL },
+	{ "collector.perf.disable-cache-profilers", false, NULL },
+	{ "collector.perf.cache-profilers", true, NULL },
+	{ "collector.qdisc.fixtures", true, NULL },
+	{ "collector.qdisc.device-include", true, NULL },
+	{ "collector.qdisc.device-exclude", true, NULL },
+	{ "collector.qdisk.device-include", true, NULL },
+	{ "collector.qdisk.device-exclude", true, NULL },
+	{ "collector.runit.servicedir", true, NULL },
+	{ "collector.slabinfo.slabs-include", true, NULL },
+	{ "collector.slabinfo.slabs-exclude", true, NULL },
+	{ "collector.supervisord.url", true, NULL },
+	{ "collector.sysctl.include", true, NULL },
+	{ "collector.sysctl.include-info", true, NULL },
+	{ "collector.systemd.unit-include", true, NULL },
+	{ "collector.systemd.unit-whitelist", true, NULL },
+	{ "collector.systemd.unit-exclude", true, NULL },
+	{ "collector.systemd.unit-blacklist", true, NULL },
+	{ "collector.systemd.private", false, NULL },
+	{ "collector.systemd.enable-task-metrics", false, NULL },
+	{ "collector.systemd.enable-restarts-metrics", false, NULL },
+	{ "collector.systemd.enable-start-time-metrics", false, NULL },
+	{ "collector.wifi.fixtures", true, NULL },
+};
+
+static bool ne_missing_collector(const char *name)
+{
+	for (size_t i = 0; ne_missing_collectors[i]; i++)
+		if (strcmp(ne_missing_collectors[i], name) == 0)
+			return true;
+	return false;
+}
+
+static const struct ne_flag *find_ne_flag(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ne_ignored_flags); i++)
+		if (strcmp(ne_ignored_flags[i].name, name) == 0)
+			return &ne_ignored_flags[i];
+	return NULL;
+}
+
+/* A toggle of a collector this binary does not have: 0 (accepted) or an
+ * error naming where, with what in the message. */
+static int toggle_missing(const char *name, bool on, const char **what)
+{
+	const char *coll = name + strlen("collector.");
+
+	if (!ne_missing_collector(coll)) {
+		*what = "unknown collector";
+		return -EINVAL;
+	}
+	*what = "node_exporter's collector is not implemented by infra-monitor "
+		"(see docs/migrating-from-node-exporter.md)";
+	return on ? -EINVAL : 0;
+}
+
+static void warn_ne_flag(const char *where, const struct ne_flag *f)
+{
+	const char *dot = strchr(f->name + strlen("collector."), '.');
+
+	if (f->why)
+		fprintf(stderr, "infra-monitor: warning: %s: has no effect here: %s\n", where, f->why);
+	else
+		fprintf(stderr,
+			"infra-monitor: warning: %s: has no effect here: node_exporter's %.*s "
+			"collector is not implemented\n",
+			where, (int)(dot - f->name - strlen("collector.")),
+			f->name + strlen("collector."));
 }
 
 static int is_collector_toggle(const char *name)
 {
-	return strncmp(name, "collector.", 10) == 0 && !strchr(name + 10, '.');
+	/* --collector.disable-defaults is an option, not a collector. */
+	return strncmp(name, "collector.", 10) == 0 && !strchr(name + 10, '.') && !find_option(name);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Collector options (declared by each collector, see collector.h)          */
+
+/* Second names of collector options: node_exporter's deprecated spellings it
+ * still accepts, and our own older ones. Each sets the same value. */
+static const struct {
+	const char *alias, *name;
+} ne_aliases[] = {
+	{ "collector.netdev.device-whitelist", "collector.netdev.device-include" },
+	{ "collector.netdev.device-blacklist", "collector.netdev.device-exclude" },
+	{ "collector.diskstats.ignored-devices", "collector.diskstats.device-exclude" },
+	{ "collector.filesystem.ignored-mount-points", "collector.filesystem.mount-points-exclude" },
+	{ "collector.filesystem.ignored-fs-types", "collector.filesystem.fs-types-exclude" },
+	{ "collector.filesystem.timeout", "collector.filesystem.mount-timeout" },
+};
 
 static const struct collector_option *find_collector_opt(const char *name)
 {
@@ -213,6 +355,9 @@ static const struct collector_option *find_collector_opt(const char *name)
 		for (const struct collector_option *o = collectors[i]->options; o && o->name; o++)
 			if (strcmp(o->name, name) == 0)
 				return o;
+	for (size_t i = 0; i < ARRAY_SIZE(ne_aliases); i++)
+		if (strcmp(ne_aliases[i].alias, name) == 0)
+			return find_collector_opt(ne_aliases[i].name);
 	return NULL;
 }
 
@@ -238,8 +383,10 @@ static int set_collector_opt(struct config *cfg, const struct collector_option *
 	case COPT_STRING:
 		break;
 	case COPT_REGEX:
-		if (regcomp(&re, value, REG_EXTENDED | REG_NOSUB)) {
-			snprintf(err, errsz, "invalid regular expression \"%s\"", value);
+		if (collector_regcomp(&re, value)) {
+			snprintf(err, errsz,
+				 "invalid regular expression \"%s\" (Go syntax that POSIX ERE "
+				 "can express)", value);
 			return -EINVAL;
 		}
 		regfree(&re);
@@ -327,13 +474,21 @@ static int yaml_apply(struct yaml_ctx *y, yaml_document_t *doc, yaml_node_t *nod
 		if (is_collector_toggle(key)) {
 			int on;
 
+			const char *what;
+
 			if (parse_bool(val, &on))
 				return yaml_error(y, v, key, "expected true or false");
-			if (set_collector(y->cfg, key, on) < 0)
-				return yaml_error(y, k, key, "unknown collector");
+			if (set_collector(y->cfg, key, on) < 0 && toggle_missing(key, on, &what))
+				return yaml_error(y, k, key, what);
 			continue;
 		}
 		const struct collector_option *co = find_collector_opt(key);
+		const struct ne_flag *nf = find_ne_flag(key);
+
+		if (nf) {
+			warn_ne_flag(key, nf);
+			continue;
+		}
 
 		if (co) {
 			rc = set_collector_opt(y->cfg, co, val, err, sizeof(err));
@@ -406,9 +561,12 @@ static bool takes_next_arg(const char *arg)
 	if (strncmp(arg, "--", 2) != 0 || strchr(arg, '='))
 		return false;
 	const struct collector_option *co = find_collector_opt(arg + 2);
+	const struct ne_flag *nf = find_ne_flag(arg + 2);
 
 	if (co)
 		return co->kind != COPT_BOOL;
+	if (nf)
+		return nf->takes_value;
 	o = find_option(arg + 2);
 	return o && o->kind != OPT_BOOL;
 }
@@ -465,13 +623,23 @@ static int apply_flags(struct config *cfg, int argc, char **argv)
 		if (is_collector_toggle(base)) {
 			int on = !negated;
 
+			const char *what;
+
 			if (value && (negated || parse_bool(value, &on)))
 				return flag_error(argv[i], "takes no value, or true/false");
-			if (set_collector(cfg, base, on) < 0)
-				return flag_error(argv[i], "unknown collector");
+			if (set_collector(cfg, base, on) < 0 && toggle_missing(base, on, &what))
+				return flag_error(argv[i], what);
 			continue;
 		}
 		const struct collector_option *co = find_collector_opt(base);
+		const struct ne_flag *nf = find_ne_flag(base);
+
+		if (nf) {
+			if (nf->takes_value && !value && !negated && i + 1 < argc && argv[i + 1])
+				i++;
+			warn_ne_flag(argv[i][0] == '-' ? argv[i] : argv[i - 1], nf);
+			continue;
+		}
 
 		if (co) {
 			if (cfg->command == CMD_LATENCY)
@@ -526,6 +694,19 @@ static int apply_flags(struct config *cfg, int argc, char **argv)
 
 static int validate(struct config *cfg)
 {
+	if (cfg->disable_defaults)
+		for (size_t i = 0; collectors[i]; i++)
+			if (!cfg->collector_named[i])
+				cfg->collector_enabled[i] = false;
+	uint64_t procs;
+
+	if (cfg->gomaxprocs && parse_u64(cfg->gomaxprocs, &procs))
+		return flag_error("--runtime.gomaxprocs", "invalid number");
+	if (cfg->gomaxprocs)
+		fprintf(stderr, "infra-monitor: warning: --runtime.gomaxprocs: has no effect here "
+				"(it tunes Go's runtime; infra-monitor uses one collection thread)\n");
+	if (!cfg->udev_data[0])
+		return flag_error("--path.udev.data", "must not be empty");
 	if (cfg->command == CMD_DAEMON && cfg->interval_ms < 100)
 		return flag_error("--collect.interval", "must be at least 100ms");
 	if (cfg->command == CMD_LATENCY && cfg->latency_interval_ms < 100)

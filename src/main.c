@@ -234,13 +234,14 @@ static int daemon_main(const struct config *cfg)
 	if (err)
 		goto out;
 	if (cfg->mode != MODE_COLLECT) {
+		const char *addr = cfg->systemd_socket ? "systemd socket (fd 3)" : cfg->listen_address;
+
 		err = http_server_start(cfg, &http);
 		if (err) {
-			log_error_errno("http", err, LOG_KV("address", cfg->listen_address),
-					"cannot listen");
+			log_error_errno("http", err, LOG_KV("address", addr), "cannot listen");
 			goto out;
 		}
-		log_infof("http", LOG_KV("address", cfg->listen_address), "listening");
+		log_infof("http", LOG_KV("address", addr), "listening");
 	}
 	/* BPF attached, files open, listener bound: no capability from here. */
 	err = privsep_drop(cfg);

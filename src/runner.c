@@ -109,7 +109,8 @@ struct runner *runner_new_with(const struct config *cfg, const struct collector 
 		s = &r->slots[r->nslots++];
 		s->c = table[i];
 		s->ctx = (struct collect_ctx){ .cfg = cfg, .procfs = cfg->procfs,
-					       .sysfs = cfg->sysfs, .rootfs = cfg->rootfs };
+					       .sysfs = cfg->sysfs, .rootfs = cfg->rootfs,
+					       .udev_data = cfg->udev_data };
 		if (!s->c->init)
 			continue;
 		s->init_err = s->c->init(&s->ctx);

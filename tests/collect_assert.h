@@ -67,6 +67,26 @@ static inline int ca_collect(const struct collector *c, const char *tree, struct
 	return ca_collect_cfg(c, tree, NULL, ms);
 }
 
+/* ca_collect_cfg() with the options set by flags, as the daemon would get
+ * them ({ "--collector.netdev.device-include=^eth", NULL }); the flags must
+ * load. */
+static inline int ca_collect_flags(const struct collector *c, const char *tree,
+				   struct metric_set *ms, const char *const *flags)
+{
+	char *argv[16] = { "infra-monitor" };
+	struct config cfg;
+	int argc = 1, err;
+
+	while (flags[argc - 1] && argc < 15) {
+		argv[argc] = (char *)flags[argc - 1];
+		argc++;
+	}
+	assert_int_equal(config_load(&cfg, argc, argv), 0);
+	err = ca_collect_cfg(c, tree, &cfg, ms);
+	config_free(&cfg);
+	return err;
+}
+
 /* Runs ca_collect() on a fresh set, asserts its result and returns the set
  * for further assertions; the caller frees it. */
 static inline struct metric_set *ca_collect_tree(const struct collector *c, const char *tree,

@@ -97,6 +97,9 @@ static void test_bad_flags_name_themselves(void **state)
 		{ "--collect.interval=fast", "--collect.interval=fast: invalid duration" },
 		{ "--mode=both", "--mode=both: invalid value \"both\" (one of: all collect export)" },
 		{ "--collector.nope", "--collector.nope: unknown collector" },
+		{ "--collector.systemd", "--collector.systemd: node_exporter's collector is not implemented" },
+		{ "--runtime.gomaxprocs=many", "--runtime.gomaxprocs: invalid number" },
+		{ "--collector.netdev.device-include=\\bx", "invalid regular expression" },
 		{ "--output.max-files=-1", "--output.max-files=-1: invalid number" },
 		{ "--format=prom", "--format=prom: not used by the daemon; only by: once" },
 		{ "stray", "stray: unknown command" },
@@ -114,6 +117,196 @@ static void test_bad_flags_name_themselves(void **state)
 		if (!strstr(errtext, cases[i].says))
 			fail_msg("%s: got \"%s\"", cases[i].arg, errtext);
 		config_free(&cfg);
+	}
+}
+
+/* Issue 11 §1 completions of collectors we have, being added beside this
+ * test (helper ne11b): reported, not failed, until they land. */
+static bool in_progress(const char *flag)
+{
+	static const char *const pending[] = { "collector.cpu.", "collector.stat.softirq",
+					       "collector.netdev.address-info",
+					       "collector.powersupply." };
+
+	for (size_t i = 0; i < sizeof(pending) / sizeof(pending[0]); i++)
+		if (!strncmp(flag, pending[i], strlen(pending[i])))
+			return true;
+	return false;
+}
+
+/* Every flag node_exporter 1.12 accepts (kingpin flags of node_exporter.go,
+ * collector/ and exporter-toolkit) loads here. Those of collectors this
+ * tree does not have yet are reported and left out until it does. */
+static void test_node_exporter_flags_accepted(void **state)
+{
+	static const char *const flags[] = {
+		"--web.telemetry-path=/metrics", "--web.disable-exporter-metrics",
+		"--web.max-requests=40", "--collector.disable-defaults", "--runtime.gomaxprocs=1",
+		"--web.listen-address=:9100", "--web.systemd-socket", "--web.config.file=x.yml",
+		"--log.level=info", "--log.format=logfmt", "--path.procfs=/proc",
+		"--path.sysfs=/sys", "--path.rootfs=/", "--path.udev.data=/run/udev/data",
+		"--collector.arp.device-include=eth0", "--collector.arp.device-exclude=lo",
+		"--no-collector.arp.netlink", "--collector.bcache.priorityStats",
+		"--collector.cpu.guest", "--collector.cpu.info",
+		"--collector.cpu.info.flags-include=^(aes|avx.?)$",
+		"--collector.cpu.info.bugs-include=.*",
+		"--collector.diskstats.device-exclude=^(ram|loop)\\d+$",
+		"--collector.diskstats.ignored-devices=^loop\\d+$",
+		"--collector.ethtool.device-include=x", "--collector.ethtool.device-exclude=x",
+		"--collector.ethtool.metrics-include=.*",
+		"--collector.filesystem.mount-points-exclude=^/(dev|proc)($|/)",
+		"--collector.filesystem.ignored-mount-points=^/proc",
+		"--collector.filesystem.fs-types-exclude=^tmpfs$",
+		"--collector.filesystem.ignored-fs-types=^tmpfs$",
+		"--collector.filesystem.mount-timeout=5s", "--collector.filesystem.stat-workers=4",
+		"--collector.hwmon.chip-include=x", "--collector.hwmon.chip-exclude=x",
+		"--collector.hwmon.sensor-include=x", "--collector.hwmon.sensor-exclude=x",
+		"--collector.infiniband.device-include=x", "--collector.infiniband.device-exclude=x",
+		"--collector.interrupts.name-include=x", "--collector.interrupts.name-exclude=x",
+		"--collector.interrupts.include-zeros", "--collector.ipvs.backend-labels=local_address",
+		"--collector.netclass.ignored-devices=^$", "--collector.netclass.ignore-invalid-speed",
+		"--collector.netclass.netlink", "--collector.netclass_rtnl.with-stats",
+		"--collector.netdev.address-info", "--collector.netdev.device-blacklist=lo",
+		"--collector.netdev.device-exclude=lo", "--collector.netdev.enable-detailed-metrics",
+		"--collector.netdev.netlink", "--collector.netdev.label-ifalias",
+		"--collector.netstat.fields=^Tcp_.*", "--collector.ntp.server=127.0.0.1",
+		"--collector.ntp.server-port=123", "--collector.ntp.protocol-version=4",
+		"--collector.ntp.server-is-local", "--collector.ntp.ip-ttl=1",
+		"--collector.ntp.max-distance=3.46608s", "--collector.ntp.local-offset-tolerance=1ms",
+		"--collector.pcidevice.idsfile=x", "--collector.pcidevice.names",
+		"--collector.perf.cpus=0", "--collector.perf.tracepoint=x",
+		"--collector.perf.disable-hardware-profilers", "--collector.perf.hardware-profilers=x",
+		"--collector.perf.disable-software-profilers", "--collector.perf.software-profilers=x",
+		"--collector.perf.disable-cache-profilers", "--collector.perf.cache-profilers=x",
+		"--collector.powersupply.ignored-supplies=^$", "--collector.qdisc.fixtures=x",
+		"--collector.qdisc.device-include=x", "--collector.qdisc.device-exclude=x",
+		"--collector.qdisk.device-include=x", "--collector.qdisk.device-exclude=x",
+		"--collector.rapl.enable-zone-label", "--collector.runit.servicedir=/etc/service",
+		"--collector.slabinfo.slabs-include=.*", "--collector.slabinfo.slabs-exclude=x",
+		"--collector.stat.softirq", "--collector.supervisord.url=http://localhost:9001/RPC2",
+		"--collector.sysctl.include=vm.swappiness", "--collector.sysctl.include-info=x",
+		"--collector.systemd.unit-include=.+", "--collector.systemd.unit-whitelist=x",
+		"--collector.systemd.unit-exclude=x", "--collector.systemd.unit-blacklist=x",
+		"--collector.systemd.private", "--collector.systemd.enable-task-metrics",
+		"--collector.systemd.enable-restarts-metrics",
+		"--collector.systemd.enable-start-time-metrics",
+		"--collector.tapestats.ignored-devices=^$", "--collector.textfile.directory=/tmp",
+		"--collector.vmstat.fields=^(oom_kill|pgpg|pswp|pg.*fault).*",
+		"--collector.wifi.fixtures=x", "--no-collector.systemd", "--no-collector.bcachefs",
+		"--no-collector.ntp",
+	};
+	size_t skipped = 0;
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		const char *args[] = { flags[i], NULL };
+		struct config cfg;
+		int rc = load(&cfg, args);
+
+		config_free(&cfg);
+		if (rc == 0)
+			continue;
+		/* A collector of issue 11 that has not landed in this tree yet. */
+		char coll[64];
+		const char *flag = flags[i] + (strncmp(flags[i], "--no-", 5) ? 2 : 5);
+		const char *name = flag + strlen("collector."), *dot = strchr(name, '.');
+
+		if (!strncmp(flag, "collector.", 10) && dot &&
+		    snprintf(coll, sizeof(coll), "%.*s", (int)(dot - name), name) > 0 &&
+		    (!collector_find(coll) || in_progress(flag)) && strstr(errtext, "unknown flag")) {
+			printf("node_exporter flag %s: collector %s not in this tree yet\n",
+			       flags[i], coll);
+			skipped++;
+			continue;
+		}
+		fail_msg("%s: %d: %s", flags[i], rc, errtext);
+	}
+	printf("%zu node_exporter flags, %zu waiting for their collector\n",
+	       sizeof(flags) / sizeof(flags[0]), skipped);
+}
+
+static void test_node_exporter_compat_forms(void **state)
+{
+	struct config cfg;
+	const char *warn[] = { "--collector.systemd.unit-include", ".+", "--no-collector.systemd",
+			       "--runtime.gomaxprocs=2", NULL };
+	const char *alias[] = { "--collector.netdev.device-whitelist=^eth",
+				"--collector.filesystem.timeout=200ms", NULL };
+	const struct collector *nd = collector_find("netdev"), *fs = collector_find("filesystem");
+
+	/* A flag of a collector not implemented: a warning, and its value
+	 * (given apart) is consumed, not taken for a command. */
+	assert_int_equal(load(&cfg, warn), 0);
+	assert_non_null(strstr(errtext, "--collector.systemd.unit-include: has no effect here: "
+					"node_exporter's systemd collector is not implemented"));
+	assert_non_null(strstr(errtext, "--runtime.gomaxprocs: has no effect here"));
+	config_free(&cfg);
+	/* Deprecated names set the option they stand for. */
+	assert_int_equal(load(&cfg, alias), 0);
+	assert_string_equal(config_collector_opt(&cfg, &nd->options[0]), "^eth");
+	assert_string_equal(nd->options[0].name, "collector.netdev.device-include");
+	for (const struct collector_option *o = fs->options; o->name; o++)
+		if (!strcmp(o->name, "collector.filesystem.mount-timeout"))
+			assert_string_equal(config_collector_opt(&cfg, o), "200ms");
+	config_free(&cfg);
+}
+
+static void test_disable_defaults(void **state)
+{
+	struct config cfg;
+	const char *args[] = { "--collector.loadavg", "--collector.disable-defaults",
+			       "--no-collector.cpu", NULL };
+
+	assert_int_equal(load(&cfg, args), 0);
+	for (size_t i = 0; collectors[i]; i++)
+		assert_int_equal(cfg.collector_enabled[i], !strcmp(collectors[i]->name, "loadavg"));
+	config_free(&cfg);
+}
+
+/* Go regexes as node_exporter users write them, in POSIX ERE. */
+static void test_go_regex(void **state)
+{
+	static const struct {
+		const char *re, *subject;
+		int match;      /* 1, 0, or -1: refused */
+	} cases[] = {
+		{ "^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$", "nvme0n1p2", 1 },
+		{ "^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$", "nvme0n1", 0 },
+		{ "^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$", "zram0", 1 },
+		{ "^\\d+$", "d", 0 },
+		{ "^[\\d.]+$", "1.5", 1 },
+		{ "^[\\w-]+$", "eth-0_x", 1 },
+		{ "^\\S+\\s\\S+$", "a b", 1 },
+		{ "^\\W$", "a", 0 },
+		{ "^(?:ab|cd)$", "cd", 1 },
+		{ "^a\\.b$", "axb", 0 },
+		{ "^[\\.]$", "\\", 0 },
+		{ "^[]a]$", "]", 1 },
+		{ "^[^]a]$", "b", 1 },
+		{ "^[[:digit:]]$", "7", 1 },
+		{ "", "anything", 1 },
+		{ "\\bword", "", -1 },
+		{ "(?i)eth", "", -1 },
+		{ "a*?", "", -1 },
+		{ "[\\D]", "", -1 },
+		{ "[abc", "", -1 },
+		{ "x\\", "", -1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		regex_t re;
+		int rc = collector_regcomp(&re, cases[i].re);
+
+		if (cases[i].match < 0) {
+			if (rc != -EINVAL)
+				fail_msg("%s: accepted", cases[i].re);
+			continue;
+		}
+		if (rc)
+			fail_msg("%s: refused", cases[i].re);
+		if ((regexec(&re, cases[i].subject, 0, NULL, 0) == 0) != cases[i].match)
+			fail_msg("%s on \"%s\": want %d", cases[i].re, cases[i].subject,
+				 cases[i].match);
+		regfree(&re);
 	}
 }
 
@@ -218,6 +411,10 @@ int main(void)
 		cmocka_unit_test(test_flags_both_forms),
 		cmocka_unit_test(test_bad_flags_name_themselves),
 		cmocka_unit_test(test_missing_value),
+		cmocka_unit_test(test_node_exporter_flags_accepted),
+		cmocka_unit_test(test_node_exporter_compat_forms),
+		cmocka_unit_test(test_disable_defaults),
+		cmocka_unit_test(test_go_regex),
 		cmocka_unit_test(test_yaml_flat_nested_and_flags_win),
 		cmocka_unit_test(test_yaml_errors_name_file_line_key),
 		cmocka_unit_test(test_empty_yaml_is_fine),

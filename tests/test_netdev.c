@@ -16,13 +16,13 @@ static void test_netdev_default(void **state)
 		snprintf(name, sizeof(name), "node_network_receive_%s_total", rx[i]);
 		snprintf(help, sizeof(help), "Network device statistic receive_%s.", rx[i]);
 		assert_sample(ms, eth0_rx[i], name, "device", "eth0");
-		/* Six devices: lo is excluded by default. */
-		assert_family(ms, name, METRIC_COUNTER, help, 6);
+		/* Seven devices: 1.12 excludes none by default. */
+		assert_family(ms, name, METRIC_COUNTER, help, 7);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(tx); i++) {
 		snprintf(name, sizeof(name), "node_network_transmit_%s_total", tx[i]);
 		assert_sample(ms, eth0_tx[i], name, "device", "eth0");
-		assert_int_equal(ms_find(ms, name)->nsamples, 6);
+		assert_int_equal(ms_find(ms, name)->nsamples, 7);
 	}
 	assert_int_equal(ms_nfamilies(ms), 17);
 	assert_sample(ms, 7, "node_network_receive_errs_total", "device", "eth1");
@@ -31,7 +31,34 @@ static void test_netdev_default(void **state)
 	assert_sample(ms, 5, "node_network_transmit_drop_total", "device", "veth8a3e1f2");
 	/* Quotes and backslashes stay raw here; escaping is the renderer's job. */
 	assert_sample(ms, 928, "node_network_receive_bytes_total", "device", "wg\"q\\uote");
+	assert_sample(ms, 18446620, "node_network_receive_bytes_total", "device", "lo");
+	ms_free(ms);
+}
+
+/* --collector.netdev.device-include/-exclude and their deprecated names, as
+ * Go regexes (\d), and the two together refused. */
+static void test_netdev_filters(void **state)
+{
+	static const char *const inc[] = { "--collector.netdev.device-include=^eth\\d$", NULL };
+	static const char *const exc[] = { "--collector.netdev.device-blacklist=^(lo|veth.*)$",
+					   NULL };
+	static const char *const both[] = { "--collector.netdev.device-whitelist=eth",
+					    "--collector.netdev.device-exclude=lo", NULL };
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect_flags(&collector_netdev, "default", ms, inc), 0);
+	assert_int_equal(ca_nsamples(ms, "node_network_receive_bytes_total"), 2);
+	assert_sample(ms, 7, "node_network_receive_errs_total", "device", "eth1");
 	assert_no_sample(ms, "node_network_receive_bytes_total", "device", "lo");
+	ms_free(ms);
+	ms = ms_new();
+	assert_int_equal(ca_collect_flags(&collector_netdev, "default", ms, exc), 0);
+	assert_int_equal(ca_nsamples(ms, "node_network_receive_bytes_total"), 5);
+	assert_no_sample(ms, "node_network_receive_bytes_total", "device", "veth8a3e1f2");
+	assert_sample(ms, 928, "node_network_receive_bytes_total", "device", "wg\"q\\uote");
+	ms_free(ms);
+	ms = ms_new();
+	assert_int_equal(ca_collect_flags(&collector_netdev, "default", ms, both), -EINVAL);
 	ms_free(ms);
 }
 
@@ -76,6 +103,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_netdev_default),
+	    cmocka_unit_test(test_netdev_filters),
 	    cmocka_unit_test(test_netdev_nohandler),
 	    cmocka_unit_test(test_netdev_new_column),
 	    cmocka_unit_test(test_netdev_bad),

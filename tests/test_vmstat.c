@@ -55,9 +55,15 @@ static void test_vmstat_filter(void **state)
 		{ "workingset_refault_file", false },
 	};
 	char text[128], name[128];
+	regex_t re;
 
+	/* The hand-written default and the regex it stands for agree. */
+	assert_string_equal(collector_vmstat.options[0].name, "collector.vmstat.fields");
+	assert_int_equal(collector_regcomp(&re, collector_vmstat.options[0].def), 0);
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct metric_set *ms = ms_new();
+
+		assert_int_equal(!regexec(&re, cases[i].field, 0, NULL, 0), cases[i].wanted);
 
 		snprintf(text, sizeof(text), "nr_free_pages 1\n%s 7\n", cases[i].field);
 		snprintf(name, sizeof(name), "node_vmstat_%s", cases[i].field);
@@ -68,6 +74,22 @@ static void test_vmstat_filter(void **state)
 			fail_msg("%s exported", cases[i].field);
 		ms_free(ms);
 	}
+	regfree(&re);
+}
+
+/* A --collector.vmstat.fields given replaces the default set. */
+static void test_vmstat_fields_flag(void **state)
+{
+	static const char *const flags[] = { "--collector.vmstat.fields=^nr_free_(pages|cma)$",
+					     NULL };
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect_flags(&collector_vmstat, "default", ms, flags), 0);
+	assert_int_equal(ms_nfamilies(ms), 2);
+	assert_sample(ms, 836698, "node_vmstat_nr_free_pages");
+	assert_sample(ms, 0, "node_vmstat_nr_free_cma");
+	assert_null(ms_find(ms, "node_vmstat_pgfault"));
+	ms_free(ms);
 }
 
 static void test_vmstat_inputs(void **state)
@@ -109,7 +131,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vmstat_default), cmocka_unit_test(test_vmstat_old_kernel),
 		cmocka_unit_test(test_vmstat_filter),  cmocka_unit_test(test_vmstat_inputs),
-		cmocka_unit_test(test_vmstat_errors),
+		cmocka_unit_test(test_vmstat_errors), cmocka_unit_test(test_vmstat_fields_flag),
 	};
 	return cmocka_run_group_tests_name("vmstat", tests, NULL, NULL);
 }

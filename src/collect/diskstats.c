@@ -10,10 +10,10 @@
  * node_exporter reads through --path.udev.data; a device without one still
  * gets node_disk_info with empty labels, as 1.5 does.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "collector.h"
@@ -124,55 +124,18 @@ static const char *const udev_keys[U_NPROPS] = {
     [U_FS_VERSION] = "ID_FS_VERSION",
 };
 
-/* node_exporter's default --collector.diskstats.device-exclude,
- *   ^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$
- * (partitions and pseudo devices), matched by hand: it is fixed, POSIX regex
- * has no \d, and this runs once per device per interval. */
-static bool digits_to_end(const char *s)
-{
-	if (!isdigit((unsigned char)*s))
-		return false;
-	while (isdigit((unsigned char)*s))
-		s++;
-	return *s == '\0';
-}
-
-static const char *skip_digits(const char *s)
-{
-	if (!isdigit((unsigned char)*s))
-		return NULL;
-	while (isdigit((unsigned char)*s))
-		s++;
-	return s;
-}
-
-static bool diskstats_excluded(const char *name)
-{
-	static const char *const prefixes[] = {"ram", "loop", "fd"};
-	const char *p;
-
-	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
-		size_t n = strlen(prefixes[i]);
-
-		if (strncmp(name, prefixes[i], n) == 0 && digits_to_end(name + n))
-			return true;
-	}
-	p = name;
-	if (strncmp(p, "xv", 2) == 0)
-		p += 2;
-	else if (*p == 'h' || *p == 's' || *p == 'v')
-		p++;
-	if (p != name && p[0] == 'd' && p[1] >= 'a' && p[1] <= 'z' && digits_to_end(p + 2))
-		return true;
-	if (strncmp(name, "nvme", 4) == 0) {
-		p = skip_digits(name + 4);
-		if (p && *p == 'n')
-			p = skip_digits(p + 1);
-		if (p && *p == 'p' && digits_to_end(p + 1))
-			return true;
-	}
-	return false;
-}
+enum { DS_OPT_INCLUDE, DS_OPT_EXCLUDE };
+static const struct collector_option diskstats_options[] = {
+	[DS_OPT_INCLUDE] = { "collector.diskstats.device-include", COPT_REGEX, NULL,
+			     "Regexp of diskstats devices to include (mutually exclusive to "
+			     "device-exclude)" },
+	/* 1.12's default: partitions and pseudo devices. */
+	[DS_OPT_EXCLUDE] = { "collector.diskstats.device-exclude", COPT_REGEX,
+			     "^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$",
+			     "Regexp of diskstats devices to exclude (mutually exclusive to "
+			     "device-include)" },
+	{ 0 },
+};
 
 /* Go's strconv.ParseBool, which node_exporter applies to the ATA flags; anything
  * else leaves the family out for that device, as 1.5 does. */
@@ -305,7 +268,7 @@ static int diskstats_collect(struct collect_ctx *ctx, struct metric_set *ms)
 				goto out;
 			}
 		}
-		if (diskstats_excluded(f[2]))
+		if (device_filter_ignored(ctx->state, f[2]))
 			continue;
 		for (size_t i = 0; i < ARRAY_SIZE(ds_fields); i++) {
 			const struct ds_field *d = &ds_fields[i];
@@ -332,9 +295,24 @@ out:
 	return err;
 }
 
+static int diskstats_init(struct collect_ctx *ctx)
+{
+	ctx->state = device_filter_new(ctx, &diskstats_options[DS_OPT_INCLUDE],
+				       &diskstats_options[DS_OPT_EXCLUDE]);
+	return ctx->state ? 0 : -errno;
+}
+
+static void diskstats_fini(struct collect_ctx *ctx)
+{
+	device_filter_free(ctx->state);
+}
+
 const struct collector collector_diskstats = {
     .name = "diskstats",
     .help = "Disk I/O statistics from /proc/diskstats",
     .default_enabled = true,
+    .options = diskstats_options,
+    .init = diskstats_init,
     .collect = diskstats_collect,
+    .fini = diskstats_fini,
 };

@@ -29,23 +29,40 @@
 #include "prober.h"
 #include "util.h"
 
-/* node_exporter 1.5's defaults (collector/filesystem_linux.go upstream; Debian's
- * package patches the mount points one to also drop /run, /mnt and /media). */
+/* node_exporter 1.12's defaults (collector/filesystem_linux.go; Debian's package
+ * patches the mount points one to also drop /run, /mnt and /media). */
 #define FS_MOUNT_POINTS_EXCLUDE                                                                    \
 	"^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)"      \
 	"($|/)"
 #define FS_TYPES_EXCLUDE                                                                           \
 	"^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|"    \
 	"iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|"          \
-	"squashfs|sysfs|tracefs)$"
+	"squashfs|erofs|sysfs|tracefs)$"
 
-enum { FS_OPT_MOUNT_POINTS, FS_OPT_FS_TYPES, FS_OPT_TIMEOUT };
+enum {
+	FS_OPT_MOUNT_POINTS,
+	FS_OPT_MOUNT_POINTS_INCLUDE,
+	FS_OPT_FS_TYPES,
+	FS_OPT_FS_TYPES_INCLUDE,
+	FS_OPT_TIMEOUT
+};
 static const struct collector_option filesystem_options[] = {
 	[FS_OPT_MOUNT_POINTS] = { "collector.filesystem.mount-points-exclude", COPT_REGEX,
-				  FS_MOUNT_POINTS_EXCLUDE, "Regex of mount points to skip" },
+				  FS_MOUNT_POINTS_EXCLUDE,
+				  "Regexp of mount points to exclude (mutually exclusive to "
+				  "mount-points-include)" },
+	[FS_OPT_MOUNT_POINTS_INCLUDE] = { "collector.filesystem.mount-points-include", COPT_REGEX,
+					  NULL, "Regexp of mount points to include (mutually "
+					  "exclusive to mount-points-exclude)" },
 	[FS_OPT_FS_TYPES] = { "collector.filesystem.fs-types-exclude", COPT_REGEX,
-			      FS_TYPES_EXCLUDE, "Regex of filesystem types to skip" },
-	[FS_OPT_TIMEOUT] = { "collector.filesystem.timeout", COPT_DURATION, "1s",
+			      FS_TYPES_EXCLUDE, "Regexp of filesystem types to exclude (mutually "
+			      "exclusive to fs-types-include)" },
+	[FS_OPT_FS_TYPES_INCLUDE] = { "collector.filesystem.fs-types-include", COPT_REGEX, NULL,
+				      "Regexp of filesystem types to include (mutually exclusive "
+				      "to fs-types-exclude)" },
+	/* node_exporter's 5s would stretch a collection by 5s per hung mount; our
+	 * older name --collector.filesystem.timeout is an alias (config.c). */
+	[FS_OPT_TIMEOUT] = { "collector.filesystem.mount-timeout", COPT_DURATION, "1s",
 			     "Time box for one statvfs() (a hung mount is marked failed)" },
 	{ 0 },
 };
@@ -53,7 +70,7 @@ static const struct collector_option filesystem_options[] = {
 #define FS_MAX_FIELDS 64
 
 struct fs_state {
-	regex_t mount_points, fs_types;
+	struct device_filter *mount_points, *fs_types;
 	unsigned int timeout_ms;
 	struct prober *prober;
 };
@@ -274,8 +291,8 @@ static int filesystem_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		m.mountpoint = fs_strip_rootfs(ctx->rootfs, m.mountpoint);
 		m.hash = fs_hash(fs_hash(fs_hash(1469598103934665603ULL, m.mountpoint), m.device),
 				 m.fstype);
-		if (!regexec(&s->mount_points, m.mountpoint, 0, NULL, 0) ||
-		    !regexec(&s->fs_types, m.fstype, 0, NULL, 0) || fs_seen(mounts, nmounts, &m))
+		if (device_filter_ignored(s->mount_points, m.mountpoint) ||
+		    device_filter_ignored(s->fs_types, m.fstype) || fs_seen(mounts, nmounts, &m))
 			continue;
 		if (nmounts == cap) {
 			size_t ncap = cap ? 2 * cap : 32;
@@ -321,8 +338,8 @@ static void filesystem_fini(struct collect_ctx *ctx)
 	if (!s)
 		return;
 	prober_free(s->prober);
-	regfree(&s->fs_types);
-	regfree(&s->mount_points);
+	device_filter_free(s->fs_types);
+	device_filter_free(s->mount_points);
 	free(s);
 	ctx->state = NULL;
 }
@@ -336,18 +353,16 @@ static int filesystem_init(struct collect_ctx *ctx)
 		return -ENOMEM;
 	s->timeout_ms = (unsigned int)collector_opt_ms(ctx, &filesystem_options[FS_OPT_TIMEOUT]);
 	s->prober = prober_new();
-	/* Both have defaults, and the config layer compiled any value given. */
-	rc = s->prober ? collector_opt_regex(ctx, &filesystem_options[FS_OPT_MOUNT_POINTS],
-					     &s->mount_points)
-		       : -ENOMEM;
-	if (rc) {
-		prober_free(s->prober);
-		free(s);
-		return rc;
-	}
-	rc = collector_opt_regex(ctx, &filesystem_options[FS_OPT_FS_TYPES], &s->fs_types);
-	if (rc) {
-		regfree(&s->mount_points);
+	errno = ENOMEM;
+	s->mount_points = s->prober ? device_filter_new(ctx,
+			&filesystem_options[FS_OPT_MOUNT_POINTS_INCLUDE],
+			&filesystem_options[FS_OPT_MOUNT_POINTS]) : NULL;
+	s->fs_types = s->mount_points ? device_filter_new(ctx,
+			&filesystem_options[FS_OPT_FS_TYPES_INCLUDE],
+			&filesystem_options[FS_OPT_FS_TYPES]) : NULL;
+	if (!s->fs_types) {
+		rc = -errno;
+		device_filter_free(s->mount_points);
 		prober_free(s->prober);
 		free(s);
 		return rc;

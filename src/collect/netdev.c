@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "collector.h"
@@ -18,8 +19,17 @@
 /* More columns than any kernel prints per direction (8 today); the bound keeps
  * a hostile header from minting families without limit. */
 #define NETDEV_MAX_COLS 32
-/* node_exporter's default --collector.netdev.device-exclude is ^lo$. */
-#define NETDEV_EXCLUDED "lo"
+enum { NETDEV_OPT_INCLUDE, NETDEV_OPT_EXCLUDE };
+/* No default exclude: 1.12 exports lo (Debian's package patches in ^lo$). */
+static const struct collector_option netdev_options[] = {
+	[NETDEV_OPT_INCLUDE] = { "collector.netdev.device-include", COPT_REGEX, NULL,
+				 "Regexp of net devices to include (mutually exclusive to "
+				 "device-exclude)" },
+	[NETDEV_OPT_EXCLUDE] = { "collector.netdev.device-exclude", COPT_REGEX, NULL,
+				 "Regexp of net devices to exclude (mutually exclusive to "
+				 "device-include)" },
+	{ 0 },
+};
 
 struct netdev_col {
 	char name[96];
@@ -146,7 +156,7 @@ static int netdev_collect(struct collect_ctx *ctx, struct metric_set *ms)
 			if (err)
 				goto out;
 		}
-		if (!strcmp(dev, NETDEV_EXCLUDED))
+		if (device_filter_ignored(ctx->state, dev))
 			continue;
 		for (size_t i = 0; i < n; i++) {
 			if (!cols[i].fam)
@@ -164,9 +174,24 @@ out:
 	return err;
 }
 
+static int netdev_init(struct collect_ctx *ctx)
+{
+	ctx->state = device_filter_new(ctx, &netdev_options[NETDEV_OPT_INCLUDE],
+				       &netdev_options[NETDEV_OPT_EXCLUDE]);
+	return ctx->state ? 0 : -errno;
+}
+
+static void netdev_fini(struct collect_ctx *ctx)
+{
+	device_filter_free(ctx->state);
+}
+
 const struct collector collector_netdev = {
     .name = "netdev",
     .help = "Network device statistics from /proc/net/dev",
     .default_enabled = true,
+    .options = netdev_options,
+    .init = netdev_init,
     .collect = netdev_collect,
+    .fini = netdev_fini,
 };

@@ -20,12 +20,16 @@
 #include "util.h"
 #include "parse.h"
 
-/* node_exporter 1.5's default, from `node_exporter --help`. */
-#define NETSTAT_FIELDS                                                                             \
-	"^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|"      \
-	"OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts)|Tcp_(ActiveOpens|"      \
-	"InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|"           \
-	"OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$"
+/* 1.12's default (1.5's plus TCPOFOQueue and TCPRcvQDrop). */
+static const struct collector_option netstat_options[] = {
+	{ "collector.netstat.fields", COPT_REGEX,
+	  "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|"
+	  "OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts|TCPOFOQueue|"
+	  "TCPRcvQDrop)|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|"
+	  "CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$",
+	  "Regexp of fields to return for netstat collector" },
+	{ 0 },
+};
 
 /* Twice the names a 6.x kernel has, so the set stays under half full; past
  * the cap new names are simply matched every time. */
@@ -213,12 +217,15 @@ static void netstat_fini(struct collect_ctx *ctx)
 static int netstat_init(struct collect_ctx *ctx)
 {
 	struct netstat_state *st = calloc(1, sizeof(*st));
+	int err;
 
 	if (!st)
 		return -ENOMEM;
-	if (regcomp(&st->re, NETSTAT_FIELDS, REG_EXTENDED | REG_NOSUB)) {
+	/* An empty --collector.netstat.fields matches every field, as in Go. */
+	err = collector_opt_regex(ctx, &netstat_options[0], &st->re);
+	if (err) {
 		free(st);
-		return -EINVAL;
+		return err;
 	}
 	ctx->state = st;
 	return 0;
@@ -228,6 +235,7 @@ const struct collector collector_netstat = {
     .name = "netstat",
     .help = "Network statistics from /proc/net/netstat, snmp and snmp6",
     .default_enabled = true,
+    .options = netstat_options,
     .init = netstat_init,
     .collect = netstat_collect,
     .fini = netstat_fini,

@@ -5,12 +5,16 @@
  * node_exporter selects them with the regular expression
  * ^(oom_kill|pgpg|pswp|pg.*fault).* (--collector.vmstat.fields). Anchored
  * at the start and open at the end, it is a prefix test plus one substring
- * search, done here without a regex engine on every line of a ~200-line file.
+ * search, done here without a regex engine on every line of a ~200-line file;
+ * a --collector.vmstat.fields given runs as a regex (test_vmstat.c checks
+ * that the two agree on the default).
  * Only the selected lines are parsed, so an odd value in a field we do not
  * export cannot fail the collector.
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <regex.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "collector.h"
@@ -23,8 +27,14 @@
  * longer is not a kernel field. */
 #define MAX_FIELD 128
 
-/* The default --collector.vmstat.fields of node_exporter, spelled out. */
-static bool field_wanted(const char *name, size_t len)
+static const struct collector_option vmstat_options[] = {
+	{ "collector.vmstat.fields", COPT_REGEX, "^(oom_kill|pgpg|pswp|pg.*fault).*",
+	  "Regexp of fields to return for vmstat collector" },
+	{ 0 },
+};
+
+/* The default --collector.vmstat.fields, spelled out. */
+static bool default_field_wanted(const char *name, size_t len)
 {
 	static const char *const prefixes[] = { "oom_kill", "pgpg", "pswp" };
 
@@ -35,13 +45,27 @@ static bool field_wanted(const char *name, size_t len)
 	return len > 2 && name[0] == 'p' && name[1] == 'g' && memmem(name + 2, len - 2, "fault", 5);
 }
 
-static int parse_line(struct metric_set *ms, const char *line)
+/* re: the given --collector.vmstat.fields, or NULL for the default. */
+static bool field_wanted(const regex_t *re, const char *name, size_t len)
+{
+	char field[MAX_FIELD + 1];
+
+	if (!re)
+		return default_field_wanted(name, len);
+	if (len > MAX_FIELD)
+		return true;    /* refused by the caller */
+	memcpy(field, name, len);
+	field[len] = '\0';
+	return !regexec(re, field, 0, NULL, 0);
+}
+
+static int parse_line(struct metric_set *ms, const regex_t *re, const char *line)
 {
 	size_t len = strcspn(line, " \t");
 	const char *p;
 	uint64_t v;
 
-	if (!field_wanted(line, len))
+	if (!field_wanted(re, line, len))
 		return 0;
 	if (len > MAX_FIELD)
 		return -EINVAL;
@@ -64,7 +88,7 @@ static int vmstat_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		goto out;
 	cursor = b.data;
 	while ((line = next_line(&cursor))) {
-		err = parse_line(ms, line);
+		err = parse_line(ms, ctx->state, line);
 		if (err)
 			goto out;
 	}
@@ -74,9 +98,39 @@ out:
 	return err;
 }
 
+static int vmstat_init(struct collect_ctx *ctx)
+{
+	regex_t *re;
+	int err;
+
+	if (!collector_opt_given(ctx, &vmstat_options[0]))
+		return 0;
+	re = malloc(sizeof(*re));
+	if (!re)
+		return -ENOMEM;
+	err = collector_opt_regex(ctx, &vmstat_options[0], re);
+	if (err) {
+		free(re);
+		return err;
+	}
+	ctx->state = re;
+	return 0;
+}
+
+static void vmstat_fini(struct collect_ctx *ctx)
+{
+	if (ctx->state)
+		regfree(ctx->state);
+	free(ctx->state);
+	ctx->state = NULL;
+}
+
 const struct collector collector_vmstat = {
 	.name = "vmstat",
 	.help = "Paging, swapping, page fault and OOM kill counters from /proc/vmstat",
 	.default_enabled = true,
+	.options = vmstat_options,
+	.init = vmstat_init,
 	.collect = vmstat_collect,
+	.fini = vmstat_fini,
 };

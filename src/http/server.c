@@ -79,6 +79,8 @@
  * One address (a NAT gateway, a Prometheus HA pair behind one) holds at most
  * HTTP_PER_IP_CONNECTIONS. */
 #define HTTP_MAX_CONNECTIONS 2048
+/* sd_listen_fds(3): systemd passes its sockets from this descriptor on. */
+#define SD_LISTEN_FDS_START 3
 #define HTTP_HARD_CONNECTIONS (HTTP_MAX_CONNECTIONS + 64)
 #define HTTP_PER_IP_CONNECTIONS 16
 /* Descriptors wanted: every connection, plus collectors, JSONL, BPF maps. */
@@ -137,6 +139,7 @@ struct web_state {
 	struct MHD_Response *server_error;
 	struct MHD_Response *unauthorized;
 	struct MHD_Response *too_large;
+	struct MHD_Response *too_many;
 };
 
 /* One accepted connection, from libmicrohttpd's STARTED to CLOSED notice. */
@@ -157,6 +160,9 @@ struct http_server {
 	double interval_seconds;        /* configured; a snapshot's own wins */
 	uint16_t port;
 	bool tls;                       /* fixed at start: the daemon is HTTPS or not */
+	bool exporter_metrics;          /* process_* and infra_monitor_http_* on /metrics */
+	uint64_t max_in_flight;         /* --web.max-requests; 0: no limit */
+	atomic_uint_fast64_t in_flight; /* /metrics responses not yet finished */
 
 	pthread_mutex_t lock;           /* everything below */
 	struct web_state *ws;           /* current */
@@ -179,6 +185,7 @@ static struct http_server *running;
 /* One /metrics response in flight: the snapshot it points into and the tail
  * that follows. Freed by libmicrohttpd when the response is done. */
 struct scrape {
+	struct http_server *srv;        /* its in_flight count holds this one */
 	struct snapshot *snap;  /* a reference, dropped in scrape_free() */
 	struct buf tail;        /* live text, or its deflate stream and the gzip trailer */
 	uint8_t gz_header[GZJOIN_HEADER_LEN];
@@ -484,8 +491,10 @@ static void render_live(const struct http_server *srv, const struct snapshot *s,
 	if (err && !atomic_exchange(&warned, 1))
 		log_warn_errno(COMPONENT, err, NULL,
 			       "reading process metrics failed; some are omitted");
-	procself_render(out, &ps);
-	self_counters_render(out);
+	if (srv->exporter_metrics) {
+		procself_render(out, &ps);
+		self_counters_render(out);
+	}
 	render_health_metrics(srv, s, out);
 }
 
@@ -493,6 +502,7 @@ static void scrape_free(void *cls)
 {
 	struct scrape *sc = cls;
 
+	atomic_fetch_sub(&sc->srv->in_flight, 1);
 	snapshot_put(sc->snap);
 	buf_free(&sc->tail);
 	free(sc);
@@ -540,9 +550,19 @@ static enum MHD_Result serve_metrics(struct http_server *srv, const struct web_s
 	buf_init(&live);
 	if (!s)
 		return queue(c, MHD_HTTP_SERVICE_UNAVAILABLE, ws->no_snapshot, srv->telemetry_path);
+	/* promhttp's MaxRequestsInFlight: a response still being written (a slow
+	 * reader) holds its place until libmicrohttpd frees it. */
+	if (atomic_fetch_add(&srv->in_flight, 1) >= srv->max_in_flight && srv->max_in_flight) {
+		atomic_fetch_sub(&srv->in_flight, 1);
+		snapshot_put(s);
+		return queue(c, MHD_HTTP_SERVICE_UNAVAILABLE, ws->too_many, srv->telemetry_path);
+	}
 	sc = calloc(1, sizeof(*sc));
-	if (!sc)
+	if (!sc) {
+		atomic_fetch_sub(&srv->in_flight, 1);
 		goto out;
+	}
+	sc->srv = srv;
 	sc->snap = s;
 	s = NULL;       /* now owned by sc */
 	buf_init(&sc->tail);
@@ -810,7 +830,7 @@ static void web_state_free(struct web_state *ws)
 {
 	struct MHD_Response **rs[] = { &ws->index, &ws->not_found, &ws->not_allowed,
 				       &ws->no_snapshot, &ws->server_error, &ws->unauthorized,
-				       &ws->too_large };
+				       &ws->too_large, &ws->too_many };
 
 	/* libmicrohttpd counts references to responses: one still queued on
 	 * a connection lives until that connection is done with it. */
@@ -1287,13 +1307,43 @@ static int open_listener(const char *addr, int *fd_out, uint16_t *port_out)
 	return 0;
 }
 
+/* --web.systemd-socket: the first socket of systemd's socket activation
+ * protocol (sd_listen_fds(3): LISTEN_PID is us, LISTEN_FDS >= 1, fds from 3).
+ * exporter-toolkit serves on it likewise. 0 or -errno, logged. */
+static int systemd_listener(int *fd_out, uint16_t *port_out)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	uint64_t p = 0, n = 0;
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+
+	if (!pid || !fds || parse_u64(pid, &p) || parse_u64(fds, &n) || p != (uint64_t)getpid() ||
+	    n < 1) {
+		log_error(COMPONENT, "--web.systemd-socket: no socket passed by systemd "
+				     "(LISTEN_PID/LISTEN_FDS unset or not for this process)");
+		return -EBADF;
+	}
+	if (getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_TYPE, &type, &tlen) || type != SOCK_STREAM ||
+	    getsockname(SD_LISTEN_FDS_START, (struct sockaddr *)&ss, &sslen)) {
+		log_error(COMPONENT, "--web.systemd-socket: fd 3 is not a stream socket");
+		return -ENOTSOCK;
+	}
+	*fd_out = SD_LISTEN_FDS_START;
+	*port_out = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
+		    ss.ss_family == AF_INET   ? ntohs(((struct sockaddr_in *)&ss)->sin_port) :
+						0;
+	return 0;
+}
+
 /* Every response a web config fixes, built once per config with its headers.
  * Takes wc (freed on failure). 0 or -ENOMEM. */
 static int web_state_new(const struct http_server *srv, struct webconfig *wc,
 			 struct web_state **out)
 {
 	struct web_state *ws = calloc(1, sizeof(*ws));
-	struct MHD_Response **rs[7];
+	struct MHD_Response **rs[8];
 	char retry[24];
 	int err = -ENOMEM;
 
@@ -1315,9 +1365,12 @@ static int web_state_new(const struct http_server *srv, struct webconfig *wc,
 	ws->unauthorized = static_response("401 Unauthorized\n", CONTENT_TYPE_TEXT);
 	ws->too_large = static_response("413 request body too large: GET and HEAD take none\n",
 					CONTENT_TYPE_TEXT);
+	ws->too_many = static_response("503 too many /metrics requests in flight "
+				       "(--web.max-requests); retry later\n",
+				       CONTENT_TYPE_TEXT);
 	rs[0] = &ws->index, rs[1] = &ws->not_found, rs[2] = &ws->not_allowed;
 	rs[3] = &ws->no_snapshot, rs[4] = &ws->server_error, rs[5] = &ws->unauthorized;
-	rs[6] = &ws->too_large;
+	rs[6] = &ws->too_large, rs[7] = &ws->too_many;
 	for (size_t i = 0; i < ARRAY_SIZE(rs); i++)
 		if (!*rs[i] || add_config_headers(*rs[i], wc))
 			goto out;
@@ -1461,6 +1514,8 @@ int http_server_start(const struct config *cfg, struct http_server **out)
 	}
 	srv->telemetry_path = strdup(path);
 	srv->interval_seconds = (double)cfg->interval_ms / 1000.0;
+	srv->exporter_metrics = !cfg->disable_exporter_metrics;
+	srv->max_in_flight = cfg->max_requests;
 	if (!srv->telemetry_path)
 		goto out;
 	if (cfg->web_config_file) {
@@ -1479,7 +1534,8 @@ int http_server_start(const struct config *cfg, struct http_server **out)
 	if (err)
 		goto out;
 	raise_nofile();
-	err = open_listener(addr, &fd, &srv->port);
+	err = cfg->systemd_socket ? systemd_listener(&fd, &srv->port) :
+				    open_listener(addr, &fd, &srv->port);
 	if (err)
 		goto out;
 	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL :
