@@ -232,7 +232,7 @@ static const struct ne_flag {
 	bool takes_value;
 	const char *why;
 } ne_ignored_flags[] = {
-	{ "collector.filesystem.stat-workers", true, "statvfs() calls run one at a time on a time-boxed worker" },
+	{ "collector.filesystem.stat-workers", true, "statvfs() calls run one at a time in a time-boxed helper process" },
 	{ "collector.netdev.netlink", false, "/proc/net/dev is read; the metric names are the same" },
 	{ "collector.netdev.enable-detailed-metrics", false, "only the default metric names are exported" },
 	{ "collector.netdev.label-ifalias", false, "no ifalias label is added" },
