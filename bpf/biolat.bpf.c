@@ -199,7 +199,7 @@ static __always_inline void on_complete(__u64 id, __u32 dev, __u32 kdev, __u32 o
 	}
 	hist_add_ns(&v->total, now - insert_ns);
 	hist_add_ns(&v->service, now - issue_ns);
-	hist_add(&v->size, bytes, bytes);
+	hist_add_bytes(&v->size, bytes);
 }
 
 /* ---- tp_btf ------------------------------------------------------------ */
@@ -291,7 +291,7 @@ int BPF_PROG(biolat_complete_btf, struct request *rq, int error, unsigned int nr
 	}
 	hist_add_ns(&v->total, now - insert_ns);
 	hist_add_ns(&v->service, now - issue_ns);
-	hist_add(&v->size, nr_bytes, nr_bytes);
+	hist_add_bytes(&v->size, nr_bytes);
 	return 0;
 }
 

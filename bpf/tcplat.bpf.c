@@ -57,7 +57,7 @@ static __always_inline void on_srtt_us(__u32 srtt_us)
 	struct hist *h = bpf_map_lookup_elem(&tcp_latency_seconds, &idx);
 
 	if (h)
-		hist_add(h, srtt_us, (__u64)srtt_us * NSEC_PER_USEC);
+		hist_add_ns(h, (__u64)srtt_us * NSEC_PER_USEC);
 }
 
 static __always_inline void on_state(__u64 sk, int oldstate, int newstate, __u16 protocol)

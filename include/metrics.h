@@ -19,17 +19,23 @@ enum metric_type {
 	METRIC_HISTOGRAM,
 };
 
-#define HIST_MAX_SLOTS 64
+#define NHIST_MAX_BUCKETS 256
 
-/* A log2 histogram as the BPF programs keep it: slot i counts values v with
- * 2^(i-1) < v <= 2^i units (slot 0: v <= 1), so 2^i * unit is a true upper
- * bound ("le") in base units. sum is already in base units (seconds, bytes). */
-struct log2_hist {
+/* A Prometheus native histogram with a fixed bucket layout, as the BPF
+ * programs keep it: 2^schema buckets per power of two, bucket i holding values
+ * v with 2^((i-1)/2^schema) < v <= 2^(i/2^schema) base units (seconds,
+ * bytes), so every boundary is a true "le". buckets[k] is native bucket
+ * first + k; zero_count holds every v <= the lower bound of bucket first (the
+ * zero threshold, always > 0). count holds every value, so values above the
+ * top bucket show only in count (and in +Inf). sum is in base units. */
+struct nhist {
+	int32_t schema;
+	int32_t first;
+	uint32_t nbuckets;
+	uint64_t zero_count;
 	uint64_t count;
 	double sum;
-	double unit;
-	uint32_t nslots;
-	uint64_t slots[HIST_MAX_SLOTS];
+	uint64_t buckets[NHIST_MAX_BUCKETS];
 };
 
 struct label {
@@ -41,7 +47,7 @@ struct sample {
 	const struct label *labels;
 	uint32_t nlabels;
 	double value;                   /* gauge, counter, untyped */
-	const struct log2_hist *hist;   /* histogram only */
+	const struct nhist *hist;       /* histogram only */
 };
 
 struct family {
@@ -70,7 +76,7 @@ void ms_add(struct metric_set *ms, struct family *f, double value, ...)
 	__attribute__((sentinel));
 void ms_add_labels(struct metric_set *ms, struct family *f, double value,
 		   const struct label *labels, uint32_t nlabels);
-void ms_add_hist(struct metric_set *ms, struct family *f, const struct log2_hist *h,
+void ms_add_hist(struct metric_set *ms, struct family *f, const struct nhist *h,
 		 const struct label *labels, uint32_t nlabels);
 
 /* Shortcut for a family with one unlabelled sample. */
@@ -97,8 +103,30 @@ int label_name_valid(const char *s);
 /* Value of a sample's label, or NULL. */
 const char *sample_label(const struct sample *s, const char *name);
 
-/* Quantile q (0..1) of a histogram's slot counts, interpolated inside the
- * slot, in base units; NAN when the histogram is empty. */
-double log2_hist_quantile(const struct log2_hist *h, double q);
+/* Upper bound of native bucket idx of that schema, in base units. */
+double nhist_bound(int32_t schema, int32_t idx);
+/* Lower bound of bucket first: the zero bucket's threshold. */
+double nhist_zero_threshold(const struct nhist *h);
+/* Values above the top bucket: count minus every bucket (0 if less). */
+uint64_t nhist_overflow(const struct nhist *h);
+/* 0 when the layout is one this code renders (schema 0..8, at most
+ * NHIST_MAX_BUCKETS buckets, indexes in range), else -EINVAL. */
+int nhist_valid(const struct nhist *h);
+/* d = c - p (p read earlier, same layout): -ERANGE on a counter reset (any
+ * count went down), -EINVAL when the layouts differ. */
+int nhist_sub(const struct nhist *c, const struct nhist *p, struct nhist *d);
+
+/* The classic buckets: cb(le, cumulative count) for every power of two of
+ * the base unit from the zero threshold to the top bucket (every
+ * 2^schema-th native boundary), so no classic bucket splits a native one;
+ * +Inf (count) is the caller's. */
+typedef void (*nhist_bucket_cb)(void *arg, double le, uint64_t cum);
+void nhist_classic(const struct nhist *h, nhist_bucket_cb cb, void *arg);
+
+/* Quantile q (0..1) of a histogram, interpolated linearly inside the bucket
+ * as histogram_quantile() does, in base units; a rank in the zero bucket
+ * interpolates from 0, one above the top bucket returns the top bound. NAN
+ * when the histogram is empty. */
+double nhist_quantile(const struct nhist *h, double q);
 
 #endif

@@ -16,7 +16,7 @@ void render_prom(struct buf *out, const struct family *const *fams, size_t n);
 void render_prom_label_value(struct buf *out, const char *v);
 
 /* render_json.c */
-#define JSONL_SCHEMA_VERSION 1
+#define JSONL_SCHEMA_VERSION 2
 /* Appends the snapshot as one JSON object and a newline. */
 void render_jsonl(struct buf *out, const struct snapshot *s, const struct family *const *fams,
 		  size_t n, const struct snapshot *prev);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,23 +246,23 @@ void ms_add(struct metric_set *ms, struct family *f, double value, ...)
 	ms_add_labels(ms, f, value, labels, n);
 }
 
-void ms_add_hist(struct metric_set *ms, struct family *f, const struct log2_hist *h,
+void ms_add_hist(struct metric_set *ms, struct family *f, const struct nhist *h,
 		 const struct label *labels, uint32_t nlabels)
 {
-	struct log2_hist *copy;
+	struct nhist *copy;
 	struct sample *s;
 
-	if (f && f->type != METRIC_HISTOGRAM) {
+	if (f && (f->type != METRIC_HISTOGRAM || nhist_valid(h))) {
 		ms_set_error(ms, -EINVAL);
 		return;
 	}
-	copy = arena_alloc(ms, sizeof(*copy));
+	/* Only the buckets in use are copied: most of the array is empty. */
+	copy = arena_alloc(ms, offsetof(struct nhist, buckets) +
+				       h->nbuckets * sizeof(h->buckets[0]));
 	s = copy ? new_sample(ms, f, labels, nlabels) : NULL;
 	if (!s)
 		return;
-	*copy = *h;
-	if (copy->nslots > HIST_MAX_SLOTS)
-		copy->nslots = HIST_MAX_SLOTS;
+	memcpy(copy, h, offsetof(struct nhist, buckets) + h->nbuckets * sizeof(h->buckets[0]));
 	s->hist = copy;
 	s->value = (double)h->count;
 }
@@ -345,27 +346,102 @@ const char *sample_label(const struct sample *s, const char *name)
 	return NULL;
 }
 
-double log2_hist_quantile(const struct log2_hist *h, double q)
+/* ------------------------------------------------------------------------ */
+/* Native histograms                                                        */
+/* ------------------------------------------------------------------------ */
+
+double nhist_bound(int32_t schema, int32_t idx)
 {
-	uint64_t total = 0, seen = 0;
+	int32_t per = 1 << schema;
+	/* Floor division, so that the fraction is in [0, 1) for negative idx
+	 * too and every power of two comes out exact through ldexp. */
+	int32_t exp = idx >= 0 ? idx / per : -((-idx + per - 1) / per);
+	int32_t frac = idx - exp * per;
 
-	for (uint32_t i = 0; i < h->nslots; i++)
-		total += h->slots[i];
-	if (!total)
+	return ldexp(exp2((double)frac / per), exp);
+}
+
+double nhist_zero_threshold(const struct nhist *h)
+{
+	return nhist_bound(h->schema, h->first - 1);
+}
+
+uint64_t nhist_overflow(const struct nhist *h)
+{
+	uint64_t in = h->zero_count;
+
+	for (uint32_t i = 0; i < h->nbuckets; i++)
+		in += h->buckets[i];
+	return h->count > in ? h->count - in : 0;
+}
+
+/* Indexes stay well inside what a double's exponent and int32 arithmetic
+ * hold, and what Prometheus accepts (schema -4..8). */
+#define NHIST_MAX_INDEX (1 << 20)
+
+int nhist_valid(const struct nhist *h)
+{
+	if (h->schema < 0 || h->schema > 8 || h->nbuckets > NHIST_MAX_BUCKETS ||
+	    h->first < -NHIST_MAX_INDEX || h->first > NHIST_MAX_INDEX)
+		return -EINVAL;
+	return 0;
+}
+
+void nhist_classic(const struct nhist *h, nhist_bucket_cb cb, void *arg)
+{
+	int32_t per = 1 << h->schema;
+	uint64_t cum = h->zero_count;
+
+	/* The zero threshold is bucket first - 1's upper bound. */
+	for (int32_t i = h->first - 1; i < h->first + (int32_t)h->nbuckets; i++) {
+		if (i >= h->first)
+			cum += h->buckets[i - h->first];
+		if (i % per == 0)
+			cb(arg, ldexp(1.0, i / per), cum);
+	}
+}
+
+int nhist_sub(const struct nhist *c, const struct nhist *p, struct nhist *d)
+{
+	if (c->schema != p->schema || c->first != p->first || c->nbuckets != p->nbuckets)
+		return -EINVAL;
+	if (c->count < p->count || c->zero_count < p->zero_count)
+		return -ERANGE;
+	for (uint32_t i = 0; i < c->nbuckets; i++) {
+		if (c->buckets[i] < p->buckets[i])
+			return -ERANGE;
+		d->buckets[i] = c->buckets[i] - p->buckets[i];
+	}
+	d->schema = c->schema;
+	d->first = c->first;
+	d->nbuckets = c->nbuckets;
+	d->zero_count = c->zero_count - p->zero_count;
+	d->count = c->count - p->count;
+	d->sum = c->sum - p->sum;
+	return 0;
+}
+
+double nhist_quantile(const struct nhist *h, double q)
+{
+	double rank, seen;
+
+	if (!h->count)
 		return NAN;
-	double rank = q * (double)total;
+	rank = q * (double)h->count;
+	seen = (double)h->zero_count;
+	if (h->zero_count && seen >= rank)
+		return nhist_zero_threshold(h) * rank / seen;
+	for (uint32_t i = 0; i < h->nbuckets; i++) {
+		double n = (double)h->buckets[i];
 
-	for (uint32_t i = 0; i < h->nslots; i++) {
-		if (!h->slots[i] || (double)(seen + h->slots[i]) < rank) {
-			seen += h->slots[i];
+		if (!h->buckets[i] || seen + n < rank) {
+			seen += n;
 			continue;
 		}
-		/* Linear inside (2^(i-1), 2^i], as histogram_quantile() does. */
-		double hi = ldexp(1.0, (int)i) * h->unit;
-		double lo = i ? hi / 2 : 0;
-		double frac = (rank - (double)seen) / (double)h->slots[i];
+		double lo = nhist_bound(h->schema, h->first + (int32_t)i - 1);
+		double hi = nhist_bound(h->schema, h->first + (int32_t)i);
 
-		return lo + (hi - lo) * frac;
+		return lo + (hi - lo) * (rank - seen) / n;
 	}
-	return ldexp(1.0, (int)h->nslots - 1) * h->unit;
+	return nhist_bound(h->schema, h->first + (int32_t)h->nbuckets - 1);
 }

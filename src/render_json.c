@@ -14,10 +14,12 @@
  * may have damaged, so it uses jansson, checks every type and bound, and names
  * the exact field that is wrong. docs/jsonl.md describes the format.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,39 +71,50 @@ static void put_labels(struct buf *b, const struct sample *s)
 	buf_putc(b, '}');
 }
 
-static uint32_t hist_nslots(const struct log2_hist *h)
+static void put_i64(struct buf *b, int64_t v)
 {
-	return h->nslots > HIST_MAX_SLOTS ? HIST_MAX_SLOTS : h->nslots;
+	if (v < 0)
+		buf_putc(b, '-');
+	buf_put_u64(b, v < 0 ? -(uint64_t)v : (uint64_t)v);
 }
 
-/* A histogram sample stays in its log2 form: the line is written every
- * interval and most slots are empty, so only non-zero slots are listed. */
+/* A histogram sample keeps its native layout: the line is written every
+ * interval and most buckets are empty, so only non-zero buckets are listed,
+ * keyed by native bucket index. */
 static void put_hist_sample(struct buf *b, const struct sample *s)
 {
-	const struct log2_hist *h = s->hist;
-	uint32_t nslots = hist_nslots(h);
+	const struct nhist *h = s->hist;
+	const struct {
+		const char *key;
+		uint64_t v;
+	} counts[] = {
+		{ ",\"count\":", h->count },
+		{ ",\"schema\":", (uint64_t)h->schema },
+		{ ",\"nbuckets\":", h->nbuckets },
+		{ ",\"zero_count\":", h->zero_count },
+	};
 	int any = 0;
 
 	buf_putc(b, '{');
 	put_labels(b, s);
-	buf_puts(b, ",\"count\":");
-	buf_put_u64(b, h->count);
 	buf_puts(b, ",\"sum\":");
 	put_value(b, h->sum);
-	buf_puts(b, ",\"unit\":");
-	put_value(b, h->unit);
-	buf_puts(b, ",\"nslots\":");
-	buf_put_u64(b, nslots);
-	buf_puts(b, ",\"slots\":{");
-	for (uint32_t i = 0; i < nslots; i++) {
-		if (!h->slots[i])
+	buf_puts(b, ",\"first\":");
+	put_i64(b, h->first);
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		buf_puts(b, counts[i].key);
+		buf_put_u64(b, counts[i].v);
+	}
+	buf_puts(b, ",\"buckets\":{");
+	for (uint32_t i = 0; i < h->nbuckets; i++) {
+		if (!h->buckets[i])
 			continue;
 		if (any++)
 			buf_putc(b, ',');
 		buf_putc(b, '"');
-		buf_put_u64(b, i);
+		put_i64(b, h->first + (int64_t)i);
 		buf_puts(b, "\":");
-		buf_put_u64(b, h->slots[i]);
+		buf_put_u64(b, h->buckets[i]);
 	}
 	buf_puts(b, "}}");
 }
@@ -475,32 +488,10 @@ static void put_network(struct buf *b, const struct snapshot *s, const struct sn
 	buf_putc(b, '}');
 }
 
-/* The histogram of what happened between p and c: slot-wise differences.
- * Returns -1 for a reset (count or any slot went down) or a unit change. */
-static int hist_delta(const struct log2_hist *c, const struct log2_hist *p, struct log2_hist *d)
-{
-	uint32_t cn = hist_nslots(c), pn = hist_nslots(p);
-
-	if (c->unit != p->unit || c->count < p->count)
-		return -1;
-	d->count = c->count - p->count;
-	d->sum = c->sum - p->sum;
-	d->unit = c->unit;
-	d->nslots = cn > pn ? cn : pn;
-	for (uint32_t i = 0; i < d->nslots; i++) {
-		uint64_t cv = i < cn ? c->slots[i] : 0, pv = i < pn ? p->slots[i] : 0;
-
-		if (cv < pv)
-			return -1;
-		d->slots[i] = cv - pv;
-	}
-	return 0;
-}
-
 static void put_hist_family(struct buf *b, const struct family *f, const struct family *pf,
 			    int *any_family)
 {
-	struct log2_hist d;
+	struct nhist d;
 	size_t hint = 0;
 	int any = 0;
 
@@ -508,7 +499,7 @@ static void put_hist_family(struct buf *b, const struct family *f, const struct 
 		const struct sample *cs = &f->samples[i];
 		const struct sample *ps = match_sample(pf, cs, &hint);
 
-		if (!cs->hist || !ps || !ps->hist || hist_delta(cs->hist, ps->hist, &d))
+		if (!cs->hist || !ps || !ps->hist || nhist_sub(cs->hist, ps->hist, &d))
 			continue;
 		if (!any++) {
 			if ((*any_family)++)
@@ -523,11 +514,11 @@ static void put_hist_family(struct buf *b, const struct family *f, const struct 
 		buf_puts(b, ",\"count\":");
 		buf_put_u64(b, d.count);
 		buf_puts(b, ",\"p50\":");
-		buf_put_json_double(b, log2_hist_quantile(&d, 0.50));
+		buf_put_json_double(b, nhist_quantile(&d, 0.50));
 		buf_puts(b, ",\"p90\":");
-		buf_put_json_double(b, log2_hist_quantile(&d, 0.90));
+		buf_put_json_double(b, nhist_quantile(&d, 0.90));
 		buf_puts(b, ",\"p99\":");
-		buf_put_json_double(b, log2_hist_quantile(&d, 0.99));
+		buf_put_json_double(b, nhist_quantile(&d, 0.99));
 		buf_putc(b, '}');
 	}
 	if (any)
@@ -702,6 +693,14 @@ static int get_num(struct pctx *c, json_t *v, int allow_special, const char *pat
 	return fail(c, -EINVAL, "%s%s: %s", path, field, v ? "not a number" : "missing");
 }
 
+static int get_i64(struct pctx *c, json_t *v, const char *path, const char *field, int64_t *out)
+{
+	if (!json_is_integer(v))
+		return fail(c, -EINVAL, "%s%s: %s", path, field, v ? "not an integer" : "missing");
+	*out = (int64_t)json_integer_value(v);
+	return 0;
+}
+
 static int get_u64(struct pctx *c, json_t *v, const char *path, const char *field, uint64_t *out)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
@@ -811,35 +810,47 @@ static int parse_labels(struct pctx *c, json_t *obj, const char *path, struct la
 	return 0;
 }
 
-static int parse_hist(struct pctx *c, json_t *v, const char *path, struct log2_hist *h)
+static int parse_hist(struct pctx *c, json_t *v, const char *path, struct nhist *h)
 {
-	json_t *slots = json_object_get(v, "slots");
-	uint64_t nslots = 0;
+	json_t *buckets = json_object_get(v, "buckets");
+	uint64_t schema = 0, nbuckets = 0;
+	int64_t first = 0;
 	const char *k;
-	json_t *sv;
+	char *end;
+	json_t *bv;
 
-	memset(h, 0, sizeof(*h));
+	memset(h, 0, offsetof(struct nhist, buckets));
 	if (get_u64(c, json_object_get(v, "count"), path, ".count", &h->count) ||
 	    get_num(c, json_object_get(v, "sum"), 1, path, ".sum", &h->sum) ||
-	    get_num(c, json_object_get(v, "unit"), 0, path, ".unit", &h->unit) ||
-	    get_u64(c, json_object_get(v, "nslots"), path, ".nslots", &nslots))
+	    get_u64(c, json_object_get(v, "schema"), path, ".schema", &schema) ||
+	    get_i64(c, json_object_get(v, "first"), path, ".first", &first) ||
+	    get_u64(c, json_object_get(v, "nbuckets"), path, ".nbuckets", &nbuckets) ||
+	    get_u64(c, json_object_get(v, "zero_count"), path, ".zero_count", &h->zero_count))
 		return c->err;
-	if (!(h->unit > 0) || !isfinite(h->unit))
-		return fail(c, -EINVAL, "%s.unit: not a positive number", path);
-	if (nslots > HIST_MAX_SLOTS)
-		return fail(c, -EINVAL, "%s.nslots: more than %d", path, HIST_MAX_SLOTS);
-	h->nslots = (uint32_t)nslots;
-	if (!json_is_object(slots))
-		return fail(c, -EINVAL, "%s.slots: %s", path, slots ? "not an object" : "missing");
-	json_object_foreach(slots, k, sv) {
+	if (schema > 8 || nbuckets > NHIST_MAX_BUCKETS || first < INT32_MIN || first > INT32_MAX)
+		return fail(c, -EINVAL, "%s: schema, first or nbuckets out of range", path);
+	h->schema = (int32_t)schema;
+	h->first = (int32_t)first;
+	h->nbuckets = (uint32_t)nbuckets;
+	if (nhist_valid(h))
+		return fail(c, -EINVAL, "%s: schema, first or nbuckets out of range", path);
+	if (!json_is_object(buckets))
+		return fail(c, -EINVAL, "%s.buckets: %s", path, buckets ? "not an object" : "missing");
+	memset(h->buckets, 0, h->nbuckets * sizeof(h->buckets[0]));
+	json_object_foreach(buckets, k, bv) {
 		char field[64];
-		uint64_t idx;
+		int64_t idx;
 
-		snprintf(field, sizeof(field), ".slots.%.16s", k);
-		/* Canonical decimal only, so "07" and "7" cannot both name slot 7. */
-		if (parse_u64(k, &idx) || idx >= h->nslots || (k[0] == '0' && k[1]))
-			return fail(c, -EINVAL, "%s%s: not a slot index below nslots", path, field);
-		if (get_u64(c, sv, path, field, &h->slots[idx]))
+		snprintf(field, sizeof(field), ".buckets.%.16s", k);
+		/* Canonical decimal only, so "07" and "7" cannot both name bucket 7. */
+		errno = 0;
+		idx = strtoll(k, &end, 10);
+		if (errno || end == k || *end || (k[0] == '-' ? k[1] == '0' : k[0] == '0' && k[1]) ||
+		    k[0] == '+' || isspace((unsigned char)k[0]) || idx < first ||
+		    idx - first >= (int64_t)nbuckets)
+			return fail(c, -EINVAL, "%s%s: not a bucket index in first..first+nbuckets-1",
+				    path, field);
+		if (get_u64(c, bv, path, field, &h->buckets[idx - first]))
 			return c->err;
 	}
 	return 0;
@@ -889,7 +900,7 @@ static int parse_family(struct pctx *c, const char *name, json_t *v)
 		if (parse_labels(c, json_object_get(sv, "labels"), spath, labels, &nlabels))
 			return c->err;
 		if (type == METRIC_HISTOGRAM) {
-			struct log2_hist h;
+			struct nhist h;
 
 			if (parse_hist(c, sv, spath, &h))
 				return c->err;

@@ -1,7 +1,9 @@
 /* Prometheus text exposition format 0.0.4, rendered once per snapshot.
  *
- * Histograms arrive as log2 slots (see metrics.h) and leave as cumulative
- * buckets in base units: bucket i has le = 2^i * unit, +Inf equals _count.
+ * Histograms arrive as native buckets (see metrics.h) and leave as classic
+ * cumulative buckets at the powers of two of the base unit, every
+ * 2^schema-th native boundary, so no count is split: le="2^k" counts the zero
+ * bucket and every native bucket up to index k * 2^schema; +Inf is _count.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -58,22 +60,35 @@ static void put_series(struct buf *out, const char *name, const char *suffix,
 	buf_putc(out, '}');
 }
 
+static void put_bucket(struct buf *out, const char *name, const struct sample *s, double le,
+		       uint64_t cum)
+{
+	put_series(out, name, "_bucket", s, "le", le);
+	buf_putc(out, ' ');
+	buf_put_u64(out, cum);
+	buf_putc(out, '\n');
+}
+
+struct classic_out {
+	struct buf *out;
+	const char *name;
+	const struct sample *s;
+};
+
+static void put_classic(void *arg, double le, uint64_t cum)
+{
+	struct classic_out *c = arg;
+
+	put_bucket(c->out, c->name, c->s, le, cum);
+}
+
 static void put_hist(struct buf *out, const char *name, const struct sample *s)
 {
-	const struct log2_hist *h = s->hist;
-	uint64_t cum = 0;
+	const struct nhist *h = s->hist;
+	struct classic_out c = { out, name, s };
 
-	for (uint32_t i = 0; i < h->nslots; i++) {
-		cum += h->slots[i];
-		put_series(out, name, "_bucket", s, "le", ldexp(1.0, (int)i) * h->unit);
-		buf_putc(out, ' ');
-		buf_put_u64(out, cum);
-		buf_putc(out, '\n');
-	}
-	put_series(out, name, "_bucket", s, "le", INFINITY);
-	buf_putc(out, ' ');
-	buf_put_u64(out, h->count);
-	buf_putc(out, '\n');
+	nhist_classic(h, put_classic, &c);
+	put_bucket(out, name, s, INFINITY, h->count);
 	put_series(out, name, "_sum", s, NULL, 0);
 	buf_putc(out, ' ');
 	buf_put_double(out, h->sum);

@@ -24,57 +24,83 @@ static void *bpf_map_lookup_elem(void *map, const void *key)
 }
 #include "../bpf/hist.bpf.h"
 
-static void test_slot_rounds_up(void **state)
+/* Upper bound of native bucket i in units of 1/scale (ns: 1e9, bytes: 1),
+ * rounded down: the largest integer value the bucket holds. */
+static __u64 bound_floor(int i, long double scale)
 {
-	static const __u64 vals[] = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 1000, 1023, 1024, 1025,
-				      (1ULL << 26) - 1, 1ULL << 26 };
+	return (__u64)floorl(scale * exp2l((long double)i / (1 << HIST_SCHEMA)));
+}
 
-	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
-		__u64 v = vals[i], s = hist_slot(v);
+/* Reference slot: the first bucket whose bound holds v, by brute force. */
+static __u32 slot_ref(__u64 v, int first, long double scale)
+{
+	if (v <= bound_floor(first - 1, scale))
+		return 0;
+	for (int i = first; i < first + HIST_BUCKETS; i++)
+		if (v <= bound_floor(i, scale))
+			return (__u32)(i - first + 1);
+	return HIST_SLOTS - 1;
+}
 
-		assert_true(s < HIST_SLOTS - 1);
-		assert_true(v <= (1ULL << s));                  /* le is a true bound */
-		if (s)
-			assert_true(v > (1ULL << (s - 1)));     /* and the tightest one */
+/* Each boundary's largest integer value and the integer after it land
+ * where the brute-force reference puts them: every le is true and the
+ * tightest. */
+static void check_boundaries(__u32 (*slot)(__u64), int first, long double scale)
+{
+	for (int i = first - 1; i < first + HIST_BUCKETS; i++) {
+		__u64 t = bound_floor(i, scale);
+
+		assert_int_equal(slot(t), slot_ref(t, first, scale));
+		assert_int_equal(slot(t + 1), slot_ref(t + 1, first, scale));
 	}
-	assert_int_equal(hist_slot(0), 0);
-	assert_int_equal(hist_slot(1), 0);
-	assert_int_equal(hist_slot(2), 1);
-	assert_int_equal(hist_slot(3), 2);
-	assert_int_equal(hist_slot(1024), 10);
-	assert_int_equal(hist_slot(1025), 11);
+	assert_int_equal(slot(0), 0);
+	assert_int_equal(slot(~0ULL), HIST_SLOTS - 1);
 }
 
-static void test_slot_clamps_to_overflow(void **state)
+static void test_slot_ns_boundaries(void **state)
 {
-	assert_int_equal(hist_slot((1ULL << 26) + 1), HIST_SLOTS - 1);
-	assert_int_equal(hist_slot(1ULL << 40), HIST_SLOTS - 1);
-	assert_int_equal(hist_slot(~0ULL), HIST_SLOTS - 1);
+	check_boundaries(hist_slot_ns, HIST_FIRST_SECONDS, 1e9L);
+	assert_int_equal(hist_slot_ns(953), 0);                  /* <= 2^-20 s */
+	assert_int_equal(hist_slot_ns(954), 1);
+	/* 1 s is a boundary exactly: 1e9 ns is "le 1", one more is not. */
+	assert_int_equal(hist_slot_ns(1000000000ULL), -HIST_FIRST_SECONDS + 1);
+	assert_int_equal(hist_slot_ns(1000000001ULL), -HIST_FIRST_SECONDS + 2);
+	assert_int_equal(hist_slot_ns(64000000000ULL), HIST_BUCKETS);
+	assert_int_equal(hist_slot_ns(64000000001ULL), HIST_SLOTS - 1);
 }
 
-static void test_ns_to_us_rounds_up(void **state)
+static void test_slot_bytes_boundaries(void **state)
+{
+	check_boundaries(hist_slot_bytes, HIST_FIRST_BYTES, 1.0L);
+	/* Powers of two are bucket bounds: 4 KiB is "le 4096". */
+	assert_int_equal(hist_slot_bytes(1), 0);
+	assert_int_equal(hist_slot_bytes(2), 8);
+	assert_int_equal(hist_slot_bytes(4096), 96);
+	assert_int_equal(hist_slot_bytes(4097), 97);
+	assert_int_equal(hist_slot_bytes(1ULL << 26), HIST_BUCKETS);
+	assert_int_equal(hist_slot_bytes((1ULL << 26) + 1), HIST_SLOTS - 1);
+}
+
+static void test_add_keeps_exact_sum(void **state)
 {
 	struct hist h = { 0 };
 
-	assert_int_equal(ns_to_us_up(0), 0);
-	assert_int_equal(ns_to_us_up(1), 1);
-	assert_int_equal(ns_to_us_up(1000), 1);
-	assert_int_equal(ns_to_us_up(1001), 2);
-	hist_add_ns(&h, 1500);          /* 1.5 us is not "<= 1 us" */
-	assert_int_equal(h.slots[0], 0);
-	assert_int_equal(h.slots[1], 1);
+	hist_add_ns(&h, 1500);
+	hist_add_ns(&h, 0);
 	assert_int_equal(h.sum, 1500);
+	assert_int_equal(h.slots[0], 1);
+	assert_int_equal(h.slots[hist_slot_ns(1500)], 1);
 }
 
 /* Renders one histogram and returns the text (owned by b). */
-static const char *render_one(const struct hist *k, double unit, double scale, struct buf *b)
+static const char *render_one(const struct hist *k, int32_t first, double scale, struct buf *b)
 {
 	struct metric_set *ms = ms_new();
 	struct family *f = ms_family(ms, "x_seconds", METRIC_HISTOGRAM, "X.");
 	const struct family *fams[1];
-	struct log2_hist h;
+	struct nhist h;
 
-	bpfl_hist_export(k, unit, scale, &h);
+	bpfl_hist_export(k, first, scale, &h);
 	ms_add_hist(ms, f, &h, NULL, 0);
 	fams[0] = f;
 	buf_reset(b);
@@ -99,6 +125,9 @@ static size_t parse_buckets(const char *text, double *v, size_t max, double *cou
 	return n;
 }
 
+/* 27 classic buckets (2^-20 .. 2^6 s) and +Inf. */
+#define CLASSIC_BUCKETS ((HIST_BUCKETS >> HIST_SCHEMA) + 1)
+
 static void test_export_inf_equals_count_monotone(void **state)
 {
 	struct hist k = { 0 };
@@ -110,15 +139,16 @@ static void test_export_inf_equals_count_monotone(void **state)
 		hist_add_ns(&k, ns);    /* up to ~200 s: some land in the overflow slot */
 	assert_true(k.slots[HIST_SLOTS - 1] > 0);
 	buf_init(&b);
-	n = parse_buckets(render_one(&k, 1e-6, 1e-9, &b), v, 64, &count, &sum);
-	assert_int_equal(n, HIST_SLOTS);        /* HIST_SLOTS - 1 buckets + +Inf */
+	n = parse_buckets(render_one(&k, HIST_FIRST_SECONDS, 1e-9, &b), v, 64, &count, &sum);
+	assert_int_equal(n, CLASSIC_BUCKETS + 1);
 	for (size_t i = 1; i < n; i++)
 		assert_true(v[i] >= v[i - 1]);
 	assert_true(v[n - 1] == count);
 	assert_true(count == (double)bpfl_hist_count(&k));
 	assert_true(v[n - 2] < count);          /* the overflow shows only in +Inf */
 	assert_true(fabs(sum - (double)k.sum * 1e-9) < 1e-9 * sum);
-	assert_non_null(strstr(buf_cstr(&b), "le=\"67.108864\""));
+	assert_non_null(strstr(buf_cstr(&b), "le=\"64\""));
+	assert_non_null(strstr(buf_cstr(&b), "le=\"1\""));
 	buf_free(&b);
 }
 
@@ -130,8 +160,8 @@ static void test_export_empty(void **state)
 	size_t n;
 
 	buf_init(&b);
-	n = parse_buckets(render_one(&k, 1e-6, 1e-9, &b), v, 64, &count, &sum);
-	assert_int_equal(n, HIST_SLOTS);
+	n = parse_buckets(render_one(&k, HIST_FIRST_SECONDS, 1e-9, &b), v, 64, &count, &sum);
+	assert_int_equal(n, CLASSIC_BUCKETS + 1);
 	for (size_t i = 0; i < n; i++)
 		assert_true(v[i] == 0);
 	assert_true(count == 0);
@@ -143,13 +173,16 @@ static void test_export_empty(void **state)
 static void test_export_bytes_unit(void **state)
 {
 	struct hist k = { 0 };
-	struct log2_hist h;
+	struct nhist h;
 
-	hist_add(&k, 4096, 4096);
-	hist_add(&k, 4097, 4097);
-	bpfl_hist_export(&k, 1, 1, &h);
-	assert_int_equal(h.slots[12], 1);
-	assert_int_equal(h.slots[13], 1);
+	hist_add_bytes(&k, 4096);
+	hist_add_bytes(&k, 4097);
+	bpfl_hist_export(&k, HIST_FIRST_BYTES, 1, &h);
+	assert_int_equal(h.schema, 3);
+	assert_int_equal(h.buckets[96 - h.first], 1);   /* le 2^(96/8) = 4096 */
+	assert_int_equal(h.buckets[97 - h.first], 1);
+	assert_true(nhist_bound(h.schema, 96) == 4096);
+	assert_true(nhist_zero_threshold(&h) == 1);
 	assert_true(h.sum == 8193);
 	assert_int_equal(h.count, 2);
 }
@@ -278,9 +311,9 @@ static void test_hook_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_slot_rounds_up),
-		cmocka_unit_test(test_slot_clamps_to_overflow),
-		cmocka_unit_test(test_ns_to_us_rounds_up),
+		cmocka_unit_test(test_slot_ns_boundaries),
+		cmocka_unit_test(test_slot_bytes_boundaries),
+		cmocka_unit_test(test_add_keeps_exact_sum),
 		cmocka_unit_test(test_export_inf_equals_count_monotone),
 		cmocka_unit_test(test_export_empty),
 		cmocka_unit_test(test_export_bytes_unit),

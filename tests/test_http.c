@@ -123,8 +123,8 @@ static struct snapshot *make_snapshot(double age, int failed)
 	struct snapshot *s = snapshot_new();
 	struct metric_set *ms = ms_new();
 	struct family *f;
-	static struct log2_hist h = { .count = 3, .sum = 0.75, .unit = 0.001, .nslots = 4,
-				      .slots = { 1, 0, 2, 0 } };
+	static struct nhist h = { .schema = 3, .first = -79, .nbuckets = 16, .zero_count = 1,
+				  .count = 3, .sum = 0.75, .buckets = { [8] = 2 } };
 	struct label l = { "device", "sda" };
 	struct collector_result ok = { .name = "loadavg", .status = COLLECTOR_OK,
 				       .duration_seconds = 0.001 };

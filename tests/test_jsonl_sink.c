@@ -79,7 +79,7 @@ static const char *mkline(struct buf *b, unsigned seq, size_t pad)
 {
 	buf_reset(b);
 	buf_printf(b,
-		   "{\"schema_version\":1,\"host\":\"h\",\"timestamp\":\"t\",\"unix_seconds\":%u,"
+		   "{\"schema_version\":2,\"host\":\"h\",\"timestamp\":\"t\",\"unix_seconds\":%u,"
 		   "\"seq\":%u,\"interval_seconds\":10,\"collectors\":{},\"metrics\":{},\"pad\":\"",
 		   seq, seq);
 	while (b->len + 3 < pad)

@@ -102,8 +102,10 @@ static void test_histogram_buckets_cumulative(void **state)
 {
 	struct metric_set *ms = ms_new();
 	struct family *f = ms_family(ms, "lat_seconds", METRIC_HISTOGRAM, "L.");
-	struct log2_hist h = { .count = 6, .sum = 0.000021, .unit = 1e-6, .nslots = 4,
-			       .slots = { 1, 0, 2, 3 } };
+	/* Buckets 1..16 of schema 3: (1, 2^(1/8)] .. (2^(15/8), 4]; one value at
+	 * or below 1, one above 4 (count only). */
+	struct nhist h = { .schema = 3, .first = 1, .nbuckets = 16, .zero_count = 1, .count = 8,
+			   .sum = 21, .buckets = { [2] = 2, [7] = 1, [11] = 3 } };
 	struct label l = { "device", "sda" };
 	struct buf b;
 
@@ -111,13 +113,13 @@ static void test_histogram_buckets_cumulative(void **state)
 	ms_add_hist(ms, f, &h, &l, 1);
 	assert_string_equal(render(ms, &b),
 			    "# HELP lat_seconds L.\n# TYPE lat_seconds histogram\n"
-			    "lat_seconds_bucket{device=\"sda\",le=\"1e-06\"} 1\n"
-			    "lat_seconds_bucket{device=\"sda\",le=\"2e-06\"} 1\n"
-			    "lat_seconds_bucket{device=\"sda\",le=\"4e-06\"} 3\n"
-			    "lat_seconds_bucket{device=\"sda\",le=\"8e-06\"} 6\n"
-			    "lat_seconds_bucket{device=\"sda\",le=\"+Inf\"} 6\n"
-			    "lat_seconds_sum{device=\"sda\"} 2.1e-05\n"
-			    "lat_seconds_count{device=\"sda\"} 6\n");
+			    "lat_seconds_bucket{device=\"sda\",le=\"1\"} 1\n"
+			    "lat_seconds_bucket{device=\"sda\",le=\"2\"} 4\n"
+			    "lat_seconds_bucket{device=\"sda\",le=\"4\"} 7\n"
+			    "lat_seconds_bucket{device=\"sda\",le=\"+Inf\"} 8\n"
+			    "lat_seconds_sum{device=\"sda\"} 21\n"
+			    "lat_seconds_count{device=\"sda\"} 8\n");
+	assert_int_equal(nhist_overflow(&h), 1);
 	buf_free(&b);
 	ms_free(ms);
 }
@@ -125,27 +127,75 @@ static void test_histogram_buckets_cumulative(void **state)
 static void test_histogram_empty(void **state)
 {
 	struct metric_set *ms = ms_new();
-	struct log2_hist h = { .unit = 1e-6, .nslots = 2 };
+	struct nhist h = { .schema = 3, .first = -159, .nbuckets = 8 };
 	struct buf b;
 
 	buf_init(&b);
 	ms_add_hist(ms, ms_family(ms, "e_seconds", METRIC_HISTOGRAM, "E."), &h, NULL, 0);
 	assert_string_equal(render(ms, &b),
 			    "# HELP e_seconds E.\n# TYPE e_seconds histogram\n"
-			    "e_seconds_bucket{le=\"1e-06\"} 0\ne_seconds_bucket{le=\"2e-06\"} 0\n"
+			    "e_seconds_bucket{le=\"9.5367431640625e-07\"} 0\n"
+			    "e_seconds_bucket{le=\"1.9073486328125e-06\"} 0\n"
 			    "e_seconds_bucket{le=\"+Inf\"} 0\ne_seconds_sum 0\ne_seconds_count 0\n");
-	assert_true(isnan(log2_hist_quantile(&h, 0.5)));
+	assert_true(isnan(nhist_quantile(&h, 0.5)));
 	buf_free(&b);
 	ms_free(ms);
 }
 
-static void test_quantile_interpolates_within_slot(void **state)
+static void test_histogram_invalid_layout_refused(void **state)
 {
-	/* 10 values in slot 3 = (4, 8] units: the median lies half way. */
-	struct log2_hist h = { .count = 10, .unit = 1.0, .nslots = 5, .slots = { [3] = 10 } };
+	struct metric_set *ms = ms_new();
+	struct nhist h = { .schema = 9, .first = 1, .nbuckets = 8 };
 
-	assert_true(fabs(log2_hist_quantile(&h, 0.5) - 6.0) < 1e-9);
-	assert_true(fabs(log2_hist_quantile(&h, 1.0) - 8.0) < 1e-9);
+	ms_add_hist(ms, ms_family(ms, "e_seconds", METRIC_HISTOGRAM, "E."), &h, NULL, 0);
+	assert_int_equal(ms_error(ms), -EINVAL);
+	ms_free(ms);
+}
+
+static void test_bounds_exact(void **state)
+{
+	assert_true(nhist_bound(3, -160) == ldexp(1, -20));
+	assert_true(nhist_bound(3, 0) == 1);
+	assert_true(nhist_bound(3, 48) == 64);
+	assert_true(nhist_bound(3, 96) == 4096);
+	assert_true(fabs(nhist_bound(3, -1) - exp2(-1.0 / 8)) < 1e-15);
+	assert_true(fabs(nhist_bound(3, -159) - exp2(-159.0 / 8)) < 1e-20);
+	assert_true(fabs(nhist_bound(4, 5) - exp2(5.0 / 16)) < 1e-15);
+}
+
+static void test_quantile_interpolates_within_bucket(void **state)
+{
+	/* 10 values in bucket 8 = (2^(7/8), 2]: the median lies half way. */
+	struct nhist h = { .schema = 3, .first = 1, .nbuckets = 16, .count = 10,
+			   .buckets = { [7] = 10 } };
+	double lo = exp2(7.0 / 8);
+
+	assert_true(fabs(nhist_quantile(&h, 0.5) - (lo + (2 - lo) / 2)) < 1e-12);
+	assert_true(fabs(nhist_quantile(&h, 1.0) - 2.0) < 1e-12);
+	/* Zero bucket: from 0 to the threshold; overflow: the top bound. */
+	h.zero_count = 10;
+	h.count = 30;
+	assert_true(fabs(nhist_quantile(&h, 0.1) - 0.3) < 1e-12);
+	assert_true(nhist_quantile(&h, 0.99) == 4);
+}
+
+static void test_sub_gap_on_reset(void **state)
+{
+	struct nhist c = { .schema = 3, .first = 1, .nbuckets = 4, .count = 5, .zero_count = 1,
+			   .sum = 9, .buckets = { 2, 2 } };
+	struct nhist p = { .schema = 3, .first = 1, .nbuckets = 4, .count = 3, .zero_count = 1,
+			   .sum = 4, .buckets = { 1, 1 } };
+	struct nhist d;
+
+	assert_int_equal(nhist_sub(&c, &p, &d), 0);
+	assert_int_equal(d.count, 2);
+	assert_int_equal(d.zero_count, 0);
+	assert_int_equal(d.buckets[0], 1);
+	assert_true(d.sum == 5);
+	p.buckets[3] = 1;       /* a bucket went down: a reset, no delta */
+	assert_int_equal(nhist_sub(&c, &p, &d), -ERANGE);
+	p.first = 2;
+	assert_int_equal(nhist_sub(&c, &p, &d), -EINVAL);
 }
 
 static void test_json_string_escaping(void **state)
@@ -180,7 +230,10 @@ int main(void)
 		cmocka_unit_test(test_render_numbers),
 		cmocka_unit_test(test_histogram_buckets_cumulative),
 		cmocka_unit_test(test_histogram_empty),
-		cmocka_unit_test(test_quantile_interpolates_within_slot),
+		cmocka_unit_test(test_quantile_interpolates_within_bucket),
+		cmocka_unit_test(test_histogram_invalid_layout_refused),
+		cmocka_unit_test(test_bounds_exact),
+		cmocka_unit_test(test_sub_gap_on_reset),
 		cmocka_unit_test(test_json_string_escaping),
 		cmocka_unit_test(test_gzip_roundtrip_header),
 	};

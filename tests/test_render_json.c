@@ -47,7 +47,7 @@ static struct snapshot *host_snapshot(double t, double k, uint64_t seq)
 	struct snapshot *s = snapshot_new();
 	struct metric_set *ms = ms_new(), *meta = ms_new();
 	struct family *cpu, *f;
-	struct log2_hist h = {.unit = 1e-6, .nslots = 32};
+	struct nhist h = {.schema = 3, .first = -159, .nbuckets = 208};
 
 	snprintf(s->host, sizeof(s->host), "web-1");
 	s->timestamp = T0 + t;
@@ -81,16 +81,16 @@ static struct snapshot *host_snapshot(double t, double k, uint64_t seq)
 
 	f = ms_family(ms, "infra_monitor_disk_latency_seconds", METRIC_HISTOGRAM,
 		      "Block I/O latency.");
-	h.slots[3] = 5 + 10 * (uint64_t)k;
-	h.slots[5] = 5;
-	h.slots[7] = 10 * (uint64_t)k;
-	h.count = h.slots[3] + h.slots[5] + h.slots[7];
+	h.buckets[3] = 5 + 10 * (uint64_t)k;
+	h.buckets[5] = 5;
+	h.buckets[7] = 10 * (uint64_t)k;
+	h.count = h.buckets[3] + h.buckets[5] + h.buckets[7];
 	h.sum = 0.001 * (1 + k);
 	ms_add_hist(ms, f, &h, (struct label[]){{"device", "sda"}, {"op", "read"}}, 2);
 	/* Second series: its count goes down between the two calls. */
-	memset(h.slots, 0, sizeof(h.slots));
-	h.slots[1] = k ? 1 : 9;
-	h.count = h.slots[1];
+	memset(h.buckets, 0, sizeof(h.buckets));
+	h.buckets[1] = k ? 1 : 9;
+	h.count = h.buckets[1];
 	ms_add_hist(ms, f, &h, (struct label[]){{"device", "sda"}, {"op", "write"}}, 2);
 
 	/* Awkward but legal content, to prove the escaping round-trips. */
@@ -220,8 +220,11 @@ static void test_content(void **state)
 					   "samples"),
 			   0);
 	assert_int_equal(json_integer_value(json_object_get(h, "count")), 10);
-	assert_int_equal(json_object_size(json_object_get(h, "slots")), 2);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(h, "slots"), "3")), 5);
+	assert_int_equal(json_object_size(json_object_get(h, "buckets")), 2);
+	/* Keyed by native bucket index: first + 3. */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(h, "buckets"), "-156")),
+			 5);
+	assert_int_equal(json_integer_value(json_object_get(h, "schema")), 3);
 	assert_null(json_object_get(json_object_get(j, "metrics"), "node_empty_family"));
 	/* Without prev: only the current-only ratio. */
 	assert_true(json_is_null(json_object_get(json_object_get(j, "derived"), "cpu_busy_ratio")));
@@ -248,7 +251,7 @@ static double dnum(json_t *j, const char *a, const char *b, const char *c)
 static void test_derived_exact(void **state)
 {
 	struct snapshot *prev = host_snapshot(0, 0, 1), *cur = host_snapshot(10, 1, 2);
-	struct log2_hist d = {.unit = 1e-6, .nslots = 32};
+	struct nhist d = {.schema = 3, .first = -159, .nbuckets = 208};
 	struct buf a;
 	json_t *j, *der, *hs, *h0;
 
@@ -280,12 +283,14 @@ static void test_derived_exact(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(h0, "labels"), "op")),
 			    "read");
 	assert_int_equal(json_integer_value(json_object_get(h0, "count")), 20);
-	d.slots[3] = 10;
-	d.slots[7] = 10;
-	assert_true(json_number_value(json_object_get(h0, "p50")) == log2_hist_quantile(&d, 0.5));
-	assert_true(json_number_value(json_object_get(h0, "p50")) == 8e-6);
-	assert_true(json_number_value(json_object_get(h0, "p90")) == log2_hist_quantile(&d, 0.9));
-	assert_true(json_number_value(json_object_get(h0, "p99")) == log2_hist_quantile(&d, 0.99));
+	d.count = 20;
+	d.buckets[3] = 10;
+	d.buckets[7] = 10;
+	assert_true(json_number_value(json_object_get(h0, "p50")) == nhist_quantile(&d, 0.5));
+	/* The median is the top of bucket -156: 2^(-156/8) s. */
+	assert_true(json_number_value(json_object_get(h0, "p50")) == nhist_bound(3, -156));
+	assert_true(json_number_value(json_object_get(h0, "p90")) == nhist_quantile(&d, 0.9));
+	assert_true(json_number_value(json_object_get(h0, "p99")) == nhist_quantile(&d, 0.99));
 	json_decref(j);
 
 	/* A clock step back makes the interval unusable: no rates at all. */
@@ -338,7 +343,7 @@ static void expect_error(const char *line, int want_err, const char *want_msg)
 }
 
 #define HEAD                                                                                       \
-	"{\"schema_version\":1,\"host\":\"h\",\"timestamp\":\"x\",\"unix_seconds\":1,\"seq\":1,"   \
+	"{\"schema_version\":2,\"host\":\"h\",\"timestamp\":\"x\",\"unix_seconds\":1,\"seq\":1,"   \
 	"\"interval_seconds\":10,\"collectors\":{},"
 
 static void test_damaged_inputs(void **state)
@@ -347,9 +352,9 @@ static void test_damaged_inputs(void **state)
 	expect_error("{", -EINVAL, "invalid JSON");
 	expect_error("[]", -EINVAL, "not a JSON object");
 	expect_error("\x01\x02\xff\xfe garbage", -EINVAL, "invalid JSON");
-	expect_error("{\"schema_version\":2}", -EPROTONOSUPPORT, "schema_version: 2");
+	expect_error("{\"schema_version\":1}", -EPROTONOSUPPORT, "schema_version: 1");
 	expect_error("{\"schema_version\":\"1\"}", -EINVAL, "schema_version: not a non-negative");
-	expect_error("{\"schema_version\":1}", -EINVAL, "host: missing");
+	expect_error("{\"schema_version\":2}", -EINVAL, "host: missing");
 	expect_error(HEAD "\"metrics\":[]}", -EINVAL, "metrics: not an object");
 	expect_error(HEAD "\"metrics\":{\"node_x\":{\"type\":\"gauge\",\"help\":\"\",\"samples\":"
 			  "[{\"labels\":{},\"value\":1},{\"labels\":{},\"value\":\"abc\"}]}}}",
@@ -364,22 +369,30 @@ static void test_damaged_inputs(void **state)
 	expect_error(
 	    HEAD "\"metrics\":{\"node_x\":{\"type\":\"summary\",\"help\":\"\",\"samples\":[]}}}",
 	    -EINVAL, "node_x.type: unknown type");
-	expect_error(HEAD "\"metrics\":{\"h\":{\"type\":\"histogram\",\"help\":\"\",\"samples\":"
-			  "[{\"labels\":{},\"count\":1,\"sum\":1,\"unit\":1,\"nslots\":4,\"slots\":"
-			  "{\"4\":1}}]}}}",
-		     -EINVAL, "h.samples[0].slots.4: not a slot index");
+#define HIST_HEAD HEAD "\"metrics\":{\"h\":{\"type\":\"histogram\",\"help\":\"\",\"samples\":"
+	expect_error(HIST_HEAD "[{\"labels\":{},\"count\":1,\"sum\":1,\"schema\":3,\"first\":-2,"
+			       "\"nbuckets\":4,\"zero_count\":0,\"buckets\":{\"2\":1}}]}}}",
+		     -EINVAL, "h.samples[0].buckets.2: not a bucket index");
+	expect_error(HIST_HEAD "[{\"labels\":{},\"count\":1,\"sum\":1,\"schema\":3,\"first\":-2,"
+			       "\"nbuckets\":4,\"zero_count\":0,\"buckets\":{\"-01\":1}}]}}}",
+		     -EINVAL, "h.samples[0].buckets.-01: not a bucket index");
+	expect_error(HIST_HEAD "[{\"labels\":{},\"count\":-1,\"sum\":1,\"schema\":3,\"first\":0,"
+			       "\"nbuckets\":4,\"zero_count\":0,\"buckets\":{}}]}}}",
+		     -EINVAL, "h.samples[0].count");
+	expect_error(HIST_HEAD "[{\"labels\":{},\"count\":1,\"sum\":1,\"schema\":3,\"first\":0,"
+			       "\"nbuckets\":257,\"zero_count\":0,\"buckets\":{}}]}}}",
+		     -EINVAL, "h.samples[0]: schema, first or nbuckets out of range");
+	expect_error(HIST_HEAD "[{\"labels\":{},\"count\":1,\"sum\":1,\"schema\":9,\"first\":0,"
+			       "\"nbuckets\":4,\"zero_count\":0,\"buckets\":{}}]}}}",
+		     -EINVAL, "h.samples[0]: schema, first or nbuckets out of range");
+	expect_error(HIST_HEAD "[{\"labels\":{},\"count\":1,\"sum\":1,\"schema\":3,\"first\":0,"
+			       "\"nbuckets\":4,\"buckets\":{}}]}}}",
+		     -EINVAL, "h.samples[0].zero_count: missing");
+#undef HIST_HEAD
+	expect_error("{\"schema_version\":2,\"schema_version\":2}", -EINVAL, "duplicate");
+	expect_error("{\"schema_version\":2,\"host\":\"a\\u0000b\"}", -EINVAL, NULL);
 	expect_error(
-	    HEAD "\"metrics\":{\"h\":{\"type\":\"histogram\",\"help\":\"\",\"samples\":"
-		 "[{\"labels\":{},\"count\":-1,\"sum\":1,\"unit\":1,\"nslots\":4,\"slots\":{}}]}}}",
-	    -EINVAL, "h.samples[0].count");
-	expect_error(
-	    HEAD "\"metrics\":{\"h\":{\"type\":\"histogram\",\"help\":\"\",\"samples\":"
-		 "[{\"labels\":{},\"count\":1,\"sum\":1,\"unit\":1,\"nslots\":65,\"slots\":{}}]}}}",
-	    -EINVAL, "h.samples[0].nslots");
-	expect_error("{\"schema_version\":1,\"schema_version\":1}", -EINVAL, "duplicate");
-	expect_error("{\"schema_version\":1,\"host\":\"a\\u0000b\"}", -EINVAL, NULL);
-	expect_error(
-	    "{\"schema_version\":1,\"host\":\"h\",\"timestamp\":\"x\",\"unix_seconds\":1,"
+	    "{\"schema_version\":2,\"host\":\"h\",\"timestamp\":\"x\",\"unix_seconds\":1,"
 	    "\"seq\":1,\"interval_seconds\":10,\"collectors\":{\"cpu\":{\"status\":\"meh\"}}}",
 	    -EINVAL, "collectors.cpu.status: not ok, failed or nodata");
 }

@@ -141,12 +141,12 @@ int bpfl_map_count(int fd, uint32_t key_size, uint64_t *out);
 /* Sums n per-CPU copies of a value made of u64 words (stride in bytes). */
 void bpfl_percpu_sum(const void *percpu, size_t ncpu, size_t stride, size_t words,
 		     uint64_t *out);
-/* struct hist -> metrics.h log2_hist: unit is the slot unit in base units
- * (1e-6 for microsecond slots, 1 for bytes), sum_scale turns the kernel sum
- * into base units (1e-9 for ns, 1 for bytes). The overflow slot counts in
- * +Inf (count) only. */
-void bpfl_hist_export(const struct hist *h, double unit, double sum_scale,
-		      struct log2_hist *out);
+/* struct hist -> metrics.h nhist: first is the native index of the first
+ * bucket (HIST_FIRST_SECONDS, HIST_FIRST_BYTES), sum_scale turns the kernel
+ * sum into base units (1e-9 for ns, 1 for bytes). The overflow slot counts
+ * in count (and +Inf) only. */
+void bpfl_hist_export(const struct hist *h, int32_t first, double sum_scale,
+		      struct nhist *out);
 uint64_t bpfl_hist_count(const struct hist *h);
 /* d = a - b, slot by slot (a taken later than b). */
 void bpfl_hist_sub(const struct hist *a, const struct hist *b, struct hist *d);

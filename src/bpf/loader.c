@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -537,13 +538,14 @@ uint64_t bpfl_hist_count(const struct hist *h)
 	return n;
 }
 
-void bpfl_hist_export(const struct hist *h, double unit, double sum_scale, struct log2_hist *out)
+void bpfl_hist_export(const struct hist *h, int32_t first, double sum_scale, struct nhist *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->unit = unit;
-	out->nslots = HIST_SLOTS - 1;
-	for (int i = 0; i < HIST_SLOTS - 1; i++)
-		out->slots[i] = h->slots[i];
+	memset(out, 0, offsetof(struct nhist, buckets));
+	out->schema = HIST_SCHEMA;
+	out->first = first;
+	out->nbuckets = HIST_BUCKETS;
+	out->zero_count = h->slots[0];
+	memcpy(out->buckets, &h->slots[1], HIST_BUCKETS * sizeof(out->buckets[0]));
 	out->count = bpfl_hist_count(h);
 	out->sum = (double)h->sum * sum_scale;
 }

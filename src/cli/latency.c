@@ -58,46 +58,57 @@ static void fmt_value(char *out, size_t outsz, double v, int bytes)
 		snprintf(out, outsz, "%.0fus", v * 1e6);
 }
 
-/* Prints one delta histogram: a title with count and percentiles, then one
- * bar per slot between the first and last non-empty one. */
+/* Prints one delta histogram: a title with count and percentiles (from the
+ * fine native buckets), then one bar per power of two of the unit (the
+ * classic buckets: eight native ones each) between the first and last
+ * non-empty one. */
 static void print_hist(const char *title, const struct hist *d, int bytes)
 {
-	struct log2_hist h;
-	uint64_t max = 0;
+	enum { ROWS = HIST_BUCKETS >> HIST_SCHEMA };
+	uint64_t rows[ROWS + 1] = { 0 }, max = 0;
 	int first = -1, last = -1;
 	char p50[16], p90[16], p99[16];
+	struct nhist h;
 
-	bpfl_hist_export(d, bytes ? 1 : 1e-6, bytes ? 1 : 1e-9, &h);
+	bpfl_hist_export(d, bytes ? HIST_FIRST_BYTES : HIST_FIRST_SECONDS, bytes ? 1 : 1e-9, &h);
 	if (!h.count)
 		return;
-	for (int i = 0; i < HIST_SLOTS; i++) {
-		if (!d->slots[i])
+	/* Row r covers (2^(r-1), 2^r] times the lowest le; the zero bucket
+	 * joins row 0, the overflow the last row. */
+	rows[0] = h.zero_count;
+	for (uint32_t i = 0; i < h.nbuckets; i++)
+		rows[(i + (1u << HIST_SCHEMA) - 1) >> HIST_SCHEMA] += h.buckets[i];
+	rows[ROWS] += nhist_overflow(&h);
+	for (int r = 0; r <= ROWS; r++) {
+		if (!rows[r])
 			continue;
 		if (first < 0)
-			first = i;
-		last = i;
-		if (d->slots[i] > max)
-			max = d->slots[i];
+			first = r;
+		last = r;
+		if (rows[r] > max)
+			max = rows[r];
 	}
-	fmt_value(p50, sizeof(p50), log2_hist_quantile(&h, 0.50), bytes);
-	fmt_value(p90, sizeof(p90), log2_hist_quantile(&h, 0.90), bytes);
-	fmt_value(p99, sizeof(p99), log2_hist_quantile(&h, 0.99), bytes);
+	fmt_value(p50, sizeof(p50), nhist_quantile(&h, 0.50), bytes);
+	fmt_value(p90, sizeof(p90), nhist_quantile(&h, 0.90), bytes);
+	fmt_value(p99, sizeof(p99), nhist_quantile(&h, 0.99), bytes);
 	printf("  %s  count=%llu p50=%s p90=%s p99=%s\n", title, (unsigned long long)h.count, p50,
 	       p90, p99);
 	printf("  %22s : %-8s %s\n", bytes ? "bytes" : "usecs", "count", "distribution");
-	for (int i = first; i <= last; i++) {
+	for (int r = first; r <= last; r++) {
+		double unit = bytes ? 1 : 1e6;  /* bounds shown in bytes or us */
+		double lo = r ? nhist_zero_threshold(&h) * ldexp(unit, r - 1) : 0;
+		double hi = nhist_zero_threshold(&h) * ldexp(unit, r);
 		char range[48], bar[BAR_WIDTH + 1];
-		int n = (int)(max ? (d->slots[i] * BAR_WIDTH + max - 1) / max : 0);
+		int n = (int)(max ? (rows[r] * BAR_WIDTH + max - 1) / max : 0);
 
-		if (i == HIST_SLOTS - 1)
-			snprintf(range, sizeof(range), "%llu -> ...", 1ULL << (i - 1));
+		if (r == ROWS)
+			snprintf(range, sizeof(range), "%.6g -> ...", lo);
 		else
-			snprintf(range, sizeof(range), "%llu -> %llu", i ? (1ULL << (i - 1)) + 1 : 0,
-				 1ULL << i);
+			snprintf(range, sizeof(range), "%.6g -> %.6g", lo, hi);
 		memset(bar, '*', (size_t)n);
 		bar[n] = '\0';
-		printf("  %22s : %-8llu |%-*s|\n", range, (unsigned long long)d->slots[i],
-		       BAR_WIDTH, bar);
+		printf("  %22s : %-8llu |%-*s|\n", range, (unsigned long long)rows[r], BAR_WIDTH,
+		       bar);
 	}
 	printf("\n");
 }

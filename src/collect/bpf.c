@@ -22,7 +22,6 @@
 #include "config.h"
 #include "log.h"
 
-#define USEC 1e-6       /* microsecond slots, in seconds */
 #define NSEC 1e-9       /* kernel sums are in ns */
 
 struct bpf_state {
@@ -87,12 +86,12 @@ out:
 	return err;
 }
 
-static void add_hist(struct metric_set *ms, struct family *f, const struct hist *h, double unit,
+static void add_hist(struct metric_set *ms, struct family *f, const struct hist *h, int32_t first,
 		     double sum_scale, const struct label *l, uint32_t nl)
 {
-	struct log2_hist lh;
+	struct nhist lh;
 
-	bpfl_hist_export(h, unit, sum_scale, &lh);
+	bpfl_hist_export(h, first, sum_scale, &lh);
 	ms_add_hist(ms, f, &lh, l, nl);
 }
 
@@ -114,10 +113,10 @@ static void fill_disk(struct bpf_state *st, struct metric_set *ms)
 		const char *op = biolat_op_name(e->op);
 		struct label l[3] = { { "device", dev }, { "op", op }, { "phase", "total" } };
 
-		add_hist(ms, lat, &e->total, USEC, NSEC, l, 3);
+		add_hist(ms, lat, &e->total, HIST_FIRST_SECONDS, NSEC, l, 3);
 		l[2].value = "service";
-		add_hist(ms, lat, &e->service, USEC, NSEC, l, 3);
-		add_hist(ms, size, &e->size, 1, 1, l, 2);
+		add_hist(ms, lat, &e->service, HIST_FIRST_SECONDS, NSEC, l, 3);
+		add_hist(ms, size, &e->size, HIST_FIRST_BYTES, 1, l, 2);
 	}
 }
 
@@ -128,10 +127,10 @@ static void fill_tcp(struct bpf_state *st, struct metric_set *ms)
 
 	f = ms_family(ms, "infra_monitor_tcp_srtt_seconds", METRIC_HISTOGRAM,
 		      "TCP smoothed round-trip time, sampled per received segment (tcp_probe).");
-	add_hist(ms, f, &d->hist[TCPLAT_SRTT], USEC, NSEC, NULL, 0);
+	add_hist(ms, f, &d->hist[TCPLAT_SRTT], HIST_FIRST_SECONDS, NSEC, NULL, 0);
 	f = ms_family(ms, "infra_monitor_tcp_connect_latency_seconds", METRIC_HISTOGRAM,
 		      "TCP active connect latency, SYN_SENT to ESTABLISHED.");
-	add_hist(ms, f, &d->hist[TCPLAT_CONNECT], USEC, NSEC, NULL, 0);
+	add_hist(ms, f, &d->hist[TCPLAT_CONNECT], HIST_FIRST_SECONDS, NSEC, NULL, 0);
 	f = ms_family(ms, "infra_monitor_tcp_retransmits_total", METRIC_COUNTER,
 		      "TCP segments retransmitted.");
 	ms_add(ms, f, (double)d->counters[TCPLAT_RETRANSMITS], NULL);
@@ -165,7 +164,7 @@ static void fill_runq(struct bpf_state *st, struct metric_set *ms)
 				     "Run-queue latency: time from wakeup (or preemption) to "
 				     "running on a CPU.");
 
-	add_hist(ms, f, &st->r.runq.lat, USEC, NSEC, NULL, 0);
+	add_hist(ms, f, &st->r.runq.lat, HIST_FIRST_SECONDS, NSEC, NULL, 0);
 }
 
 /* Map fill and full-map misses, for the maps that can fill up. */
