@@ -235,20 +235,11 @@ static void clamp(struct cpu_state *st, struct cpu_line *l)
 static int parse_cpulist(struct cpu_state *st, const char *p)
 {
 	size_t cap = 0;
+	uint64_t lo, hi;
+	int more;
 
-	while (*p) {
-		uint64_t lo, hi;
-
-		p = pp_u64(p, &lo);
-		if (!p)
-			return -EINVAL;
-		hi = lo;
-		if (*p == '-') {
-			p = pp_u64(p + 1, &hi);
-			if (!p)
-				return -EINVAL;
-		}
-		if (lo > hi || hi > MAX_CPU_ID)
+	while ((more = pp_cpulist_next(&p, &lo, &hi)) > 0) {
+		if (hi > MAX_CPU_ID)
 			return -EINVAL;
 		for (uint64_t c = lo; c <= hi; c++) {
 			if (grow((void **)&st->isolated, &cap, st->nisolated + 1,
@@ -256,12 +247,8 @@ static int parse_cpulist(struct cpu_state *st, const char *p)
 				return -ENOMEM;
 			st->isolated[st->nisolated++] = (uint32_t)c;
 		}
-		if (*p == ',')
-			p++;
-		else if (*p)
-			return -EINVAL;
 	}
-	return 0;
+	return more;
 }
 
 static void read_isolated(struct collect_ctx *ctx, struct cpu_state *st)

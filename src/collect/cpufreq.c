@@ -38,33 +38,16 @@ static const struct {
 	  "Maximum scaled CPU thread frequency in hertz." },
 };
 
-/* Whether cpu is in a kernel CPU list such as "0-3,8,10-11" (empty: none).
- * 0 or -EINVAL for anything else. */
+/* Whether cpu is in a kernel cpulist: 0 or -EINVAL. */
 static int cpu_listed(const char *list, uint64_t cpu, bool *in)
 {
-	const char *p = list;
+	uint64_t lo, hi;
+	int more;
 
 	*in = false;
-	while (*p) {
-		uint64_t lo, hi;
-
-		p = pp_u64(p, &lo);
-		if (!p)
-			return -EINVAL;
-		hi = lo;
-		if (*p == '-') {
-			p = pp_u64(p + 1, &hi);
-			if (!p || hi < lo)
-				return -EINVAL;
-		}
-		if (cpu >= lo && cpu <= hi)
-			*in = true;
-		if (*p == ',')
-			p++;
-		else if (*p)
-			return -EINVAL;
-	}
-	return 0;
+	while ((more = pp_cpulist_next(&list, &lo, &hi)) > 0)
+		*in |= cpu >= lo && cpu <= hi;
+	return more;
 }
 
 /* Files the kernel creates for every policy, missing only when the CPU is

@@ -154,6 +154,32 @@ static inline bool pp_word(const char *line, const char *w, size_t wlen)
 	return strncmp(line, w, wlen) == 0 && pp_blank(line[wlen]);
 }
 
+/* The next range of a kernel cpulist ("0-3,8,10-11", "" for none) at *p:
+ * 1 with *lo <= *hi and *p past the range and its comma, 0 at the end,
+ * -EINVAL for anything else. */
+static inline int pp_cpulist_next(const char **p, uint64_t *lo, uint64_t *hi)
+{
+	const char *q = *p;
+
+	if (!*q)
+		return 0;
+	q = pp_u64(q, lo);
+	if (!q)
+		return -EINVAL;
+	*hi = *lo;
+	if (*q == '-') {
+		q = pp_u64(q + 1, hi);
+		if (!q || *hi < *lo)
+			return -EINVAL;
+	}
+	if (*q == ',' && q[1])
+		q++;
+	else if (*q)
+		return -EINVAL;
+	*p = q;
+	return 1;
+}
+
 /* Length of the well-formed UTF-8 sequence at p (1 to 4), or 0: no overlongs,
  * no surrogates, nothing past U+10FFFF. */
 static inline size_t pp_utf8_len(const unsigned char *p, const unsigned char *end)
