@@ -126,6 +126,7 @@ extern const struct collector collector_hwmon;
 extern const struct collector collector_thermal_zone;
 extern const struct collector collector_netclass;
 extern const struct collector collector_cpufreq;
+extern const struct collector collector_powersupplyclass;
 extern const struct collector collector_bpf;
 
 #endif

@@ -31,6 +31,7 @@ const struct collector *const collectors[] = {
 	&collector_thermal_zone,
 	&collector_netclass,
 	&collector_cpufreq,
+	&collector_powersupplyclass,
 	&collector_bpf,
 	NULL,
 };

@@ -1,5 +1,4 @@
 #include "collect_assert.h"
-#include "config.h"
 #include "util.h"
 
 #define NCT "platform_nct6775_656"
@@ -72,18 +71,10 @@ static void test_hwmon_default(void **state)
 
 static struct metric_set *collect_with(const char *flag, const char *flag2)
 {
-	char *argv[] = { "infra-monitor", "once", (char *)flag, (char *)flag2 };
-	struct fixture_paths p;
-	struct collect_ctx ctx = fixture_ctx(&p, "default");
+	const char *flags[] = { flag, flag2, NULL };
 	struct metric_set *ms = ms_new();
-	struct config cfg;
 
-	assert_int_equal(config_load(&cfg, flag2 ? 4 : 3, argv), 0);
-	ctx.cfg = &cfg;
-	assert_int_equal(collector_hwmon.init(&ctx), 0);
-	assert_int_equal(collector_hwmon.collect(&ctx, ms), 0);
-	collector_hwmon.fini(&ctx);
-	config_free(&cfg);
+	assert_int_equal(ca_collect_flags(&collector_hwmon, "default", ms, flags), 0);
 	return ms;
 }
 

@@ -121,7 +121,7 @@ int sysfs_path(char *out, size_t outsz, const char *root, const char *a, const c
 static int filter_regex(const struct collect_ctx *ctx, const struct collector_option *o,
 			regex_t *re, bool *has)
 {
-	const char *v = collector_opt(ctx, o);
+	const char *v = o ? collector_opt(ctx, o) : NULL;
 	int err = v && *v ? collector_opt_regex(ctx, o, re) : -ENODATA;
 
 	*has = !err;

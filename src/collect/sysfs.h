@@ -47,7 +47,7 @@ int sysfs_path(char *out, size_t outsz, const char *root, const char *a, const c
 
 /* node_exporter's deviceFilter: a name is ignored when it matches the exclude
  * regex or fails to match the include one. Both come from the collector's
- * options, compiled once in init(). */
+ * options (NULL: none), compiled once in init(). */
 struct dev_filter {
 	regex_t exclude, include;
 	bool has_exclude, has_include;

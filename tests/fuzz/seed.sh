@@ -61,6 +61,8 @@ seed netclass sys/class/net/eth0/operstate sys/class/net/eth0/address sys/class/
 seed cpufreq sys/devices/system/cpu/offline sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq \
 	sys/devices/system/cpu/cpu0/cpufreq/scaling_governor \
 	sys/devices/system/cpu/cpu0/cpufreq/scaling_available_governors
+seed powersupplyclass sys/class/power_supply/BAT0/capacity sys/class/power_supply/BAT0/model_name \
+	sys/class/power_supply/BAT0/power_now sys/class/power_supply/BAT0/status
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
