@@ -127,6 +127,12 @@ extern const struct collector collector_thermal_zone;
 extern const struct collector collector_netclass;
 extern const struct collector collector_cpufreq;
 extern const struct collector collector_powersupplyclass;
+extern const struct collector collector_conntrack;
+extern const struct collector collector_entropy;
+extern const struct collector collector_softnet;
+extern const struct collector collector_timex;
+extern const struct collector collector_udp_queues;
+extern const struct collector collector_arp;
 extern const struct collector collector_bpf;
 
 #endif

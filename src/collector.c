@@ -32,6 +32,12 @@ const struct collector *const collectors[] = {
 	&collector_netclass,
 	&collector_cpufreq,
 	&collector_powersupplyclass,
+	&collector_conntrack,
+	&collector_entropy,
+	&collector_softnet,
+	&collector_timex,
+	&collector_udp_queues,
+	&collector_arp,
 	&collector_bpf,
 	NULL,
 };

@@ -37,7 +37,7 @@ render() { # render VARIANT OUT
 		--path.procfs="$fx/proc" --path.sysfs="$fx/sys" --path.rootfs="$fx/root" \
 		--log.level=error >"$2.raw" || true
 	sed -E \
-		-e 's/^((node_time_seconds|node_time_zone_offset_seconds|infra_monitor_collector_duration_seconds|node_scrape_collector_duration_seconds|infra_monitor_last_collect_timestamp_seconds|node_filesystem_(size|free|avail)_bytes|node_filesystem_files(_free)?)(\{[^}]*\})?) .*/\1 X/' \
+		-e 's/^((node_timex_[a-z_]+|node_time_seconds|node_time_zone_offset_seconds|infra_monitor_collector_duration_seconds|node_scrape_collector_duration_seconds|infra_monitor_last_collect_timestamp_seconds|node_filesystem_(size|free|avail)_bytes|node_filesystem_files(_free)?)(\{[^}]*\})?) .*/\1 X/' \
 		-e 's/^(node_time_zone_offset_seconds)\{time_zone="[^"]*"\}/\1{time_zone="X"}/' \
 		-e 's/^(infra_monitor_build_info\{.*revision=")[^"]*(".*)/\1X\2/' \
 		-e 's/^(node_uname_info\{.*machine=")[^"]*(".*)/\1X\2/' \

@@ -51,6 +51,33 @@ static inline const char *pp_u64(const char *p, uint64_t *out)
 	return p;
 }
 
+/* Hexadecimal digits at p (no 0x) into *out, as /proc/net/softnet_stat and
+ * nf_conntrack print their counters; the byte after them, or NULL when there
+ * is no digit or the number does not fit in 64 bits. */
+static inline const char *pp_x64(const char *p, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *start = p;
+
+	for (;; p++) {
+		unsigned d;
+
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+			d = (unsigned)((*p | 0x20) - 'a' + 10);
+		else
+			break;
+		if (v >> 60)
+			return NULL;
+		v = v << 4 | d;
+	}
+	if (p == start)
+		return NULL;
+	*out = v;
+	return p;
+}
+
 /* A number that must be the whole field: followed by a blank, a newline or
  * the end of the text. */
 static inline const char *pp_u64_field(const char *p, uint64_t *out)
@@ -111,6 +138,17 @@ static inline int pp_one_line(struct buf *b)
 	if (memchr(b->data, '\n', b->len))
 		return -EINVAL;
 	return 0;
+}
+
+/* A /proc/sys or sysfs file that holds one decimal number (nf_conntrack_max,
+ * entropy_avail): read whole, one line, the number and nothing else. */
+static inline int pp_read_u64(const char *root, const char *rel, struct buf *b, uint64_t *v)
+{
+	int err = read_file_at(root, rel, b);
+
+	if (!err)
+		err = pp_one_line(b);
+	return err ? err : parse_u64(b->data, v);
 }
 
 /* The one sample of an unlabelled family named after a field of the file. A

@@ -63,6 +63,12 @@ seed cpufreq sys/devices/system/cpu/offline sys/devices/system/cpu/cpu0/cpufreq/
 	sys/devices/system/cpu/cpu0/cpufreq/scaling_available_governors
 seed powersupplyclass sys/class/power_supply/BAT0/capacity sys/class/power_supply/BAT0/model_name \
 	sys/class/power_supply/BAT0/power_now sys/class/power_supply/BAT0/status
+seed conntrack proc/sys/net/netfilter/nf_conntrack_count proc/sys/net/netfilter/nf_conntrack_max \
+	proc/net/stat/nf_conntrack
+seed entropy proc/sys/kernel/random/entropy_avail proc/sys/kernel/random/poolsize
+seed softnet proc/net/softnet_stat
+seed udp_queues proc/net/udp proc/net/udp6
+seed arp proc/net/arp
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
