@@ -17,7 +17,7 @@ struct http_server;
  * address; port 0 picks a free one) and starts serving cfg->telemetry_path,
  * /health and /, with TLS, client certificates, basic auth and headers from
  * cfg->web_config_file when set (webconfig.h), and the connection limits of
- * server.c. Reads cfg->interval_ms for staleness; cfg may be freed
+ * conn.c. Reads cfg->interval_ms for staleness; cfg may be freed
  * afterwards. 0 or -errno (logged, naming the address, file or step). */
 int http_server_start(const struct config *cfg, struct http_server **out);
 /* Re-reads cfg->web_config_file (certificates and users included) and
@@ -32,10 +32,12 @@ void http_server_stop(struct http_server *srv);
 /* The bound port (useful with port 0). */
 uint16_t http_server_port(const struct http_server *srv);
 
-/* Exposed for tests. */
+/* The parsers of untrusted text, exposed for tests and fuzzing. */
+/* listen.c */
 /* Splits a listen address into host ("" for all addresses) and port.
  * 0 or -EINVAL. */
 int http_parse_listen_address(const char *addr, char *host, size_t hostsz, uint16_t *port);
+/* negotiate.c */
 /* Whether an Accept-Encoding value (several headers joined with ",")
  * allows gzip: an explicit gzip or x-gzip entry decides, else "*"; q=0 refuses.
  * NULL means no header: identity only. */

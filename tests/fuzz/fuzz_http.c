@@ -1,10 +1,11 @@
 /* libFuzzer target: HTTP request handling, end to end. The real server
- * (libmicrohttpd plus server.c's routing, Accept-Encoding negotiation,
- * /metrics, /health, the index page and basic authentication with one user
- * from a web config) listens on a loopback port inside the fuzzer; each input is
- * sent as the raw bytes of one connection and the response is read to the
- * end. The header parsers server.c exposes are also
- * called on the input directly, which is far faster per execution. */
+ * (libmicrohttpd plus src/http/: routing, connection limits, Accept-Encoding
+ * negotiation, /metrics, /health, the index page and basic authentication with
+ * one user from a web config) listens on a loopback port inside the fuzzer;
+ * each input is sent as the raw bytes of one connection and the response is
+ * read to the end. The parsers include/http.h exposes (listen address,
+ * Accept-Encoding) are also called on the input directly, which is far faster
+ * per execution. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
