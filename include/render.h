@@ -1,6 +1,6 @@
 /* Renderers: a snapshot's families to bytes. Prometheus text (0.0.4), and the
- * JSONL line with its derived per-interval values; the JSONL parser that
- * --mode=export uses to rebuild a snapshot from a line another process wrote.
+ * JSONL line with its derived per-interval values (read back by jsonl_parse(),
+ * source.h).
  */
 #ifndef IM_RENDER_H
 #define IM_RENDER_H
@@ -20,9 +20,5 @@ void render_prom_label_value(struct buf *out, const char *v);
 /* Appends the snapshot as one JSON object and a newline. */
 void render_jsonl(struct buf *out, const struct snapshot *s, const struct family *const *fams,
 		  size_t n, const struct snapshot *prev);
-/* Rebuilds a snapshot (sets and results, not renderings) from one line.
- * On error returns NULL with *err set and a message in errbuf. */
-struct snapshot *parse_jsonl(const char *line, size_t len, int *err, char *errbuf,
-			     size_t errsz);
 
 #endif

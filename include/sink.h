@@ -1,5 +1,5 @@
-/* JSONL files: the rotating writer the collector feeds, and the reader that
- * --mode=export serves from.
+/* JSONL files: the rotating writer the collector feeds. The reader that
+ * --mode=export serves from is an input (source.h).
  *
  * Directory layout (docs/jsonl.md):
  *   infra-monitor.jsonl                           current file, one line per snapshot
@@ -17,8 +17,6 @@
 
 #define JSONL_CURRENT_NAME "infra-monitor.jsonl"
 #define JSONL_ROTATED_PREFIX "infra-monitor-"
-/* Longest line the reader loads; a longer one is skipped with an error. */
-#define JSONL_MAX_LINE_BYTES (16u << 20)
 
 /* jsonl.c */
 struct jsonl_sink;
@@ -37,18 +35,5 @@ int jsonl_sink_write(struct jsonl_sink *sink, const char *line, size_t len);
 /* Path of the current file (for logs and /health). */
 const char *jsonl_sink_path(const struct jsonl_sink *sink);
 void jsonl_sink_free(struct jsonl_sink *sink);          /* NULL-safe */
-
-/* jsonl_reader.c */
-struct jsonl_reader;
-
-/* Never touches the directory; it need not exist yet. 0 and *out set, or
- * -ENOMEM / -ENAMETOOLONG. */
-int jsonl_reader_open(const char *dir, struct jsonl_reader **out);
-/* 1: the newest complete line changed and *out is a new snapshot (results
- * and sets only: the caller renders and publishes it); 0: nothing new; -errno:
- * that line (or file) could not be read or parsed; the reason is in health
- * "jsonl_reader" and the caller keeps serving its last snapshot. */
-int jsonl_reader_poll(struct jsonl_reader *r, struct snapshot **out);
-void jsonl_reader_free(struct jsonl_reader *r);         /* NULL-safe */
 
 #endif

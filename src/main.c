@@ -30,6 +30,7 @@
 #include "privsep.h"
 #include "runner.h"
 #include "sink.h"
+#include "source.h"
 #include "snapshot.h"
 #include "util.h"
 

@@ -16,6 +16,7 @@
 #include "health.h"
 #include "log.h"
 #include "sink.h"
+#include "source.h"
 #include "util.h"
 
 /* ---- helpers ------------------------------------------------------------ */

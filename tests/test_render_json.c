@@ -6,6 +6,7 @@
 #include "fixture.h"
 #include "buf.h"
 #include "render.h"
+#include "source.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -159,7 +160,7 @@ static void test_round_trip_is_byte_identical(void **state)
 	assert_int_equal(a.data[a.len - 1], '\n');
 	assert_null(memchr(a.data, '\n', a.len - 1));
 	json_decref(load(&a));
-	back = parse_jsonl(a.data, a.len, &err, errbuf, sizeof(errbuf));
+	back = jsonl_parse(a.data, a.len, &err, errbuf, sizeof(errbuf));
 	if (!back)
 		fail_msg("parse: %s", errbuf);
 	assert_int_equal(err, 0);
@@ -330,7 +331,7 @@ static void expect_error(const char *line, int want_err, const char *want_msg)
 {
 	char errbuf[256];
 	int err = 0;
-	struct snapshot *s = parse_jsonl(line, strlen(line), &err, errbuf, sizeof(errbuf));
+	struct snapshot *s = jsonl_parse(line, strlen(line), &err, errbuf, sizeof(errbuf));
 
 	if (s)
 		fail_msg("parsed: %s", line);
@@ -409,7 +410,7 @@ static void test_every_truncation_fails_cleanly(void **state)
 	/* The whole line minus its newline is still one complete object. */
 	for (size_t n = 0; n + 1 < a.len; n++) {
 		int err = 0;
-		struct snapshot *back = parse_jsonl(a.data, n, &err, errbuf, sizeof(errbuf));
+		struct snapshot *back = jsonl_parse(a.data, n, &err, errbuf, sizeof(errbuf));
 
 		if (back)
 			fail_msg("prefix of %zu bytes parsed", n);
@@ -446,7 +447,7 @@ static void test_mutations_never_crash(void **state)
 			m.data[(rng >> 33) % (m.len - 1)] =
 			    bytes[(rng >> 17) % (sizeof(bytes) - 1)];
 		}
-		back = parse_jsonl(m.data, m.len, &err, errbuf, sizeof(errbuf));
+		back = jsonl_parse(m.data, m.len, &err, errbuf, sizeof(errbuf));
 		if (!back) {
 			assert_true(err < 0 && errbuf[0]);
 			continue;

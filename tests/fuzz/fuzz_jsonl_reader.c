@@ -1,4 +1,4 @@
-/* libFuzzer target: the --mode=export reader (jsonl_reader.c) over a damaged
+/* libFuzzer target: the --mode=export reader (src/source/jsonl_reader.c) over a damaged
  * directory. The input is the current file; the first poll reads it whole,
  * then a cut-down copy replaces it (truncation, a new inode) and the input
  * is appended to itself (growth), and finally the input, gzipped, is the
@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "sink.h"
+#include "source.h"
 #include "snapshot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

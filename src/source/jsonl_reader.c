@@ -25,8 +25,8 @@
 
 #include "health.h"
 #include "log.h"
-#include "render.h"
 #include "sink.h"
+#include "source.h"
 #include "util.h"
 
 #define COMPONENT "jsonl_reader"
@@ -121,7 +121,7 @@ static int parse_line(struct jsonl_reader *r, const char *file, struct snapshot 
 		return 0;
 	r->last_hash = h;
 	r->have_hash = true;
-	s = parse_jsonl(r->line.data, r->line.len, &err, errbuf, sizeof(errbuf));
+	s = jsonl_parse(r->line.data, r->line.len, &err, errbuf, sizeof(errbuf));
 	if (!s)
 		return read_error(r, err, errbuf, file);
 	health_set(COMPONENT, HEALTH_OK, file);
