@@ -37,6 +37,14 @@ size_t split_fields(char *line, char **fields, size_t max);
 /* Next line of a NUL-terminated text in place: returns the line (its '\n'
  * replaced by NUL) and advances *cursor, or NULL at the end. */
 char *next_line(char **cursor);
+/* Makes room for one more element in a growing array: doubles *cap (from
+ * first) when *n has reached it. 0 or -ENOMEM (the array is unchanged). */
+int array_reserve(void **arr, size_t *cap, size_t n, size_t elem, size_t first);
+/* In an array sorted by a uint64_t key at offset 0 of each element, the index
+ * of the first element whose key is not below key. */
+size_t sorted_u64_lower_bound(const void *arr, size_t n, size_t elem, uint64_t key);
+/* Undoes mountinfo's octal escapes (space, tab, newline, backslash) in place. */
+void mountinfo_unescape(char *s);
 
 double timespec_seconds(const struct timespec *ts);
 double now_realtime(void);

@@ -272,3 +272,59 @@ void format_rfc3339_ms(double unix_seconds, char *out, size_t outsz)
 	snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 }
+
+/* Undoes the kernel's mangling (fs/proc_namespace.c: space, tab, newline and
+ * backslash as \ooo) in place. Anything that is not a valid escape of a
+ * non-NUL byte is kept as it is. */
+void mountinfo_unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			int c = (s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0');
+
+			if (c) {
+				*w++ = (char)c;
+				s += 3;
+				continue;
+			}
+		}
+		*w++ = *s;
+	}
+	*w = '\0';
+}
+
+int array_reserve(void **arr, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	size_t ncap;
+	void *grown;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? 2 * *cap : first;
+	grown = realloc(*arr, ncap * elem);
+	if (!grown)
+		return -ENOMEM;
+	*arr = grown;
+	*cap = ncap;
+	return 0;
+}
+
+size_t sorted_u64_lower_bound(const void *arr, size_t n, size_t elem, uint64_t key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t k;
+
+		memcpy(&k, (const char *)arr + mid * elem, sizeof(k));
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}

@@ -89,29 +89,6 @@ struct fs_mount {
  * mountinfo
  */
 
-/* Undoes the kernel's mangling (fs/proc_namespace.c: space, tab, newline and
- * backslash as \ooo) in place. Anything that is not a valid escape of a
- * non-NUL byte is kept as it is. */
-static void fs_unescape(char *s)
-{
-	char *w = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			int c = (s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0');
-
-			if (c) {
-				*w++ = (char)c;
-				s += 3;
-				continue;
-			}
-		}
-		*w++ = *s;
-	}
-	*w = '\0';
-}
-
 static bool fs_opt_ro(const char *opts)
 {
 	return !strncmp(opts, "ro", 2) && (opts[2] == ',' || opts[2] == '\0');
@@ -131,9 +108,9 @@ static int fs_parse_line(char *line, struct fs_mount *m)
 		;
 	if (n < 6 || sep + 2 >= n)
 		return -EINVAL;
-	fs_unescape(f[4]);
-	fs_unescape(f[sep + 1]);
-	fs_unescape(f[sep + 2]);
+	mountinfo_unescape(f[4]);
+	mountinfo_unescape(f[sep + 1]);
+	mountinfo_unescape(f[sep + 2]);
 	if (f[4][0] != '/')
 		return -EINVAL;
 	*m = (struct fs_mount){
