@@ -133,6 +133,10 @@ extern const struct collector collector_softnet;
 extern const struct collector collector_timex;
 extern const struct collector collector_udp_queues;
 extern const struct collector collector_arp;
+extern const struct collector collector_schedstat;
+extern const struct collector collector_os;
+extern const struct collector collector_selinux;
+extern const struct collector collector_kernel_hung;
 extern const struct collector collector_bpf;
 
 #endif

@@ -38,6 +38,10 @@ const struct collector *const collectors[] = {
 	&collector_timex,
 	&collector_udp_queues,
 	&collector_arp,
+	&collector_schedstat,
+	&collector_os,
+	&collector_selinux,
+	&collector_kernel_hung,
 	&collector_bpf,
 	NULL,
 };

@@ -69,6 +69,9 @@ seed entropy proc/sys/kernel/random/entropy_avail proc/sys/kernel/random/poolsiz
 seed softnet proc/net/softnet_stat
 seed udp_queues proc/net/udp proc/net/udp6
 seed arp proc/net/arp
+seed schedstat proc/schedstat
+seed os root/etc/os-release root/usr/lib/os-release
+seed selinux sys/fs/selinux/enforce root/etc/selinux/config
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
