@@ -42,6 +42,7 @@ const struct collector *const collectors[] = {
 	&collector_os,
 	&collector_selinux,
 	&collector_kernel_hung,
+	&collector_rapl,
 	&collector_bpf,
 	NULL,
 };

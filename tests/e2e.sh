@@ -41,6 +41,7 @@ render() { # render VARIANT OUT
 		-e 's/^(node_time_zone_offset_seconds)\{time_zone="[^"]*"\}/\1{time_zone="X"}/' \
 		-e 's/^(infra_monitor_build_info\{.*revision=")[^"]*(".*)/\1X\2/' \
 		-e 's/^(node_uname_info\{.*machine=")[^"]*(".*)/\1X\2/' \
+		-e "s#\"$fx/#\"FIXTURE/#g" \
 		"$2.raw" >"$2"
 }
 

@@ -72,6 +72,8 @@ seed arp proc/net/arp
 seed schedstat proc/schedstat
 seed os root/etc/os-release root/usr/lib/os-release
 seed selinux sys/fs/selinux/enforce root/etc/selinux/config
+seed rapl sys/class/powercap/intel-rapl:0/name sys/class/powercap/intel-rapl:0/max_energy_range_uj \
+	sys/class/powercap/intel-rapl:0/energy_uj
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
