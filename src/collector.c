@@ -43,6 +43,7 @@ const struct collector *const collectors[] = {
 	&collector_selinux,
 	&collector_kernel_hung,
 	&collector_rapl,
+	&collector_bonding,
 	&collector_bpf,
 	NULL,
 };

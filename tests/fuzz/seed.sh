@@ -74,6 +74,9 @@ seed os root/etc/os-release root/usr/lib/os-release
 seed selinux sys/fs/selinux/enforce root/etc/selinux/config
 seed rapl sys/class/powercap/intel-rapl:0/name sys/class/powercap/intel-rapl:0/max_energy_range_uj \
 	sys/class/powercap/intel-rapl:0/energy_uj
+seed bonding sys/class/net/bonding_masters sys/class/net/bond0/bonding/slaves \
+	sys/class/net/bond0/lower_eth0/bonding_slave/mii_status \
+	sys/class/net/bond0/slave_eth1/bonding_slave/mii_status
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
