@@ -139,6 +139,7 @@ extern const struct collector collector_selinux;
 extern const struct collector collector_kernel_hung;
 extern const struct collector collector_rapl;
 extern const struct collector collector_bonding;
+extern const struct collector collector_dmi;
 extern const struct collector collector_bpf;
 
 #endif

@@ -44,6 +44,7 @@ const struct collector *const collectors[] = {
 	&collector_kernel_hung,
 	&collector_rapl,
 	&collector_bonding,
+	&collector_dmi,
 	&collector_bpf,
 	NULL,
 };
