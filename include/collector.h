@@ -140,6 +140,8 @@ extern const struct collector collector_kernel_hung;
 extern const struct collector collector_rapl;
 extern const struct collector collector_bonding;
 extern const struct collector collector_dmi;
+extern const struct collector collector_nfs;
+extern const struct collector collector_nfsd;
 extern const struct collector collector_bpf;
 
 #endif

@@ -45,6 +45,8 @@ const struct collector *const collectors[] = {
 	&collector_rapl,
 	&collector_bonding,
 	&collector_dmi,
+	&collector_nfs,
+	&collector_nfsd,
 	&collector_bpf,
 	NULL,
 };

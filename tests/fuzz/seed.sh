@@ -78,6 +78,8 @@ seed bonding sys/class/net/bonding_masters sys/class/net/bond0/bonding/slaves \
 	sys/class/net/bond0/lower_eth0/bonding_slave/mii_status \
 	sys/class/net/bond0/slave_eth1/bonding_slave/mii_status
 seed dmi sys/class/dmi/id/bios_vendor sys/class/dmi/id/product_name sys/class/dmi/id/product_version
+seed nfs proc/net/rpc/nfs
+seed nfsd proc/net/rpc/nfsd
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
