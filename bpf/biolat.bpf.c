@@ -3,17 +3,19 @@
  *
  * insert (or issue, for requests dispatched straight to the driver) stamps the
  * request in disk_io_start; complete checks the stamp is its own, adds
- * queue+service (insert -> complete), service (issue -> complete) and the
- * size to the per-CPU value of its device and op, and frees the slot.
- * Userspace (src/bpf/biolat.c) sums the CPUs and names the devices.
+ * queue+service (insert -> complete) and service (issue -> complete) to the
+ * per-CPU latency value of its device and op, the bytes completed to its size
+ * histogram, and frees the slot. Userspace (src/bpf/biolat.c) sums the CPUs
+ * and names the devices.
  *
  * Cost per I/O is what the design is about: disk_io_start is a plain array
  * indexed by a hash of the request (a lookup is a few ns, a hash-map update
  * about 275 ns here), and each I/O touches one per-CPU array slot of its
  * device and op, at completion.
  *
- * The same handlers exist three times, one per hook rung; the loader keeps
- * one rung and turns the other programs' autoload off:
+ * One event path: stamp() and complete() do the work for every hook rung. The
+ * rungs differ only in how they name a request and find its slot, and the
+ * loader keeps one rung and turns the other programs' autoload off:
  *   tp_btf     reads struct request fields directly (cheapest);
  *   raw_tp     reads them through bpf_probe_read_kernel();
  *   tracepoint uses the tracepoint's own fields and keys requests by
@@ -52,6 +54,14 @@ struct {
 	__type(value, struct biolat_slot);
 } disk_io_latency_seconds SEC(".maps");
 
+/* Indexed like disk_io_latency_seconds, whose slot says whose sizes these are. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BIOLAT_MAX_KEYS);
+	__type(key, __u32);
+	__type(value, struct hist);
+} disk_io_size_bytes SEC(".maps");
+
 /* Slots taken on any CPU, so userspace reads only those. Written once per
  * slot (tested first, so the line is not bounced on every I/O). */
 struct {
@@ -66,11 +76,11 @@ struct {
 	__uint(max_entries, BIOLAT_COUNTERS);
 	__type(key, __u32);
 	__type(value, __u64);
-} disk_io_misses SEC(".maps");
+} bpf_map_full_misses_total SEC(".maps");
 
-/* This CPU's slot for (dev, op), claimed on first use; NULL when the probe
- * finds no room (counted by the caller). */
-static __always_inline struct biolat_val *key_slot(__u32 dev, __u32 op)
+/* This CPU's latencies for (dev, op), claimed on first use, and their index;
+ * NULL when the probe finds no room (counted by the caller). */
+static __always_inline struct biolat_lat *key_slot(__u32 dev, __u32 op, __u32 *slot)
 {
 	__u32 h = ((((__u64)dev << 8) | op) * 0x9E3779B97F4A7C15ULL) >> (64 - BIOLAT_KEY_BITS);
 
@@ -82,8 +92,10 @@ static __always_inline struct biolat_val *key_slot(__u32 dev, __u32 op)
 		if (!s)
 			return NULL;
 		if (s->used) {
-			if (s->key.dev == dev && s->key.op == op)
+			if (s->key.dev == dev && s->key.op == op) {
+				*slot = idx;
 				return &s->v;
+			}
 			continue;
 		}
 		s->key.dev = dev;
@@ -92,6 +104,7 @@ static __always_inline struct biolat_val *key_slot(__u32 dev, __u32 op)
 		used = bpf_map_lookup_elem(&disk_io_slots_used, &idx);
 		if (used && !*used)
 			*used = 1;
+		*slot = idx;
 		return &s->v;
 	}
 	return NULL;
@@ -133,73 +146,57 @@ static __always_inline struct biolat_start *slot_of(__u64 id, __u32 dev)
 	return bpf_map_lookup_elem(&disk_io_start, &idx);
 }
 
-/* Takes the slot for (id, dev), counting the eviction of a live request. */
-static __always_inline struct biolat_start *claim(__u64 id, __u32 dev, __u64 now)
-{
-	struct biolat_start *s = slot_of(id, dev);
-	__u64 last;
-
-	if (!s)
-		return NULL;
-	if (s->id && (s->id != id || s->dev != dev)) {
-		last = s->issue_ns > s->insert_ns ? s->issue_ns : s->insert_ns;
-		if (now - last < BIOLAT_STALE_NS)
-			counter_inc(&disk_io_misses, BIOLAT_START_MISSES);
-	}
-	return s;
-}
-
-static __always_inline void on_insert(__u64 id, __u32 dev)
+/* insert and issue: takes slot s for the request (id, dev), counting the
+ * eviction of a live request. Issue keeps the insert time of its own request
+ * and stands in for it when no insert was seen (dispatched directly). */
+static __always_inline void stamp(struct biolat_start *s, __u64 id, __u32 dev, int is_issue)
 {
 	__u64 now = bpf_ktime_get_ns();
-	struct biolat_start *s = claim(id, dev, now);
 
 	if (!s)
 		return;
-	s->id = id;
-	s->dev = dev;
-	s->insert_ns = now;
-	s->issue_ns = 0;
-}
-
-static __always_inline void on_issue(__u64 id, __u32 dev)
-{
-	__u64 now = bpf_ktime_get_ns();
-	struct biolat_start *s = claim(id, dev, now);
-
-	if (!s)
-		return;
-	if (s->id != id || s->dev != dev || !s->insert_ns) {
+	if (s->id != id || s->dev != dev) {
+		if (biolat_start_live(s, now))
+			counter_inc(&bpf_map_full_misses_total, BIOLAT_START_MISSES);
 		s->id = id;
 		s->dev = dev;
-		s->insert_ns = now;     /* dispatched directly: no queueing seen */
+		s->insert_ns = now;
+	} else if (!is_issue || !s->insert_ns) {
+		s->insert_ns = now;
 	}
-	s->issue_ns = now;
+	s->issue_ns = is_issue ? now : 0;
 }
 
-/* dev tells slots apart (0 where id is a pointer); kdev keys the sample. */
-static __always_inline void on_complete(__u64 id, __u32 dev, __u32 kdev, __u32 op, __u64 bytes)
+/* complete: the request (id, dev) in slot s is done. start_ns, when the
+ * kernel stamped the request itself (0 otherwise), is its start; kdev and op
+ * key the sample, bytes is what this completion covers. */
+static __always_inline void complete(struct biolat_start *s, __u64 id, __u32 dev, __u64 start_ns,
+				     __u32 kdev, __u32 op, __u64 bytes)
 {
-	__u64 now = bpf_ktime_get_ns();
-	struct biolat_start *s = slot_of(id, dev);
-	struct biolat_val *v;
-	__u64 insert_ns, issue_ns;
+	__u64 now = bpf_ktime_get_ns(), insert_ns, issue_ns;
+	struct biolat_lat *v;
+	struct hist *size;
+	__u32 slot = 0;
 
 	if (!s || s->id != id || s->dev != dev)
 		return;         /* started before we attached, or evicted */
 	insert_ns = s->insert_ns;
 	issue_ns = s->issue_ns;
 	s->id = 0;
+	if (start_ns && start_ns <= issue_ns)
+		insert_ns = start_ns;
 	if (!issue_ns || now < issue_ns || issue_ns < insert_ns)
 		return;         /* inserted, never issued: requeued or merged away */
-	v = key_slot(kdev, op);
+	v = key_slot(kdev, op, &slot);
 	if (!v) {
-		counter_inc(&disk_io_misses, BIOLAT_KEY_MISSES);
+		counter_inc(&bpf_map_full_misses_total, BIOLAT_KEY_MISSES);
 		return;
 	}
 	hist_add_ns(&v->total, now - insert_ns);
 	hist_add_ns(&v->service, now - issue_ns);
-	hist_add_bytes(&v->size, bytes);
+	size = bpf_map_lookup_elem(&disk_io_size_bytes, &slot);
+	if (size)
+		hist_add_bytes(size, bytes);
 }
 
 /* ---- tp_btf ------------------------------------------------------------ */
@@ -225,44 +222,26 @@ static __always_inline struct biolat_start *slot_btf(struct request *rq)
 	return slot_of(h, rq->q->id);
 }
 
-static __always_inline void stamp_btf(struct request *rq, int is_issue)
+SEC("tp_btf/block_rq_insert")
+int BPF_PROG(biolat_insert_btf)
 {
-	struct biolat_start *s;
-	__u64 now, last;
+	struct request *rq = rq_arg(ctx);
 
 	/* With I/O accounting on, blk_mq_rq_ctx_init() already stamped the
 	 * request on the clock bpf_ktime_get_ns() reads (start_time_ns, at
 	 * allocation, just before insert): completion uses that, so insert
 	 * needs no clock read of its own. */
-	if (!is_issue && rq->start_time_ns)
-		return;
-	s = slot_btf(rq);
-	if (!s)
-		return;
-	now = bpf_ktime_get_ns();
-	if (s->id && s->id != (__u64)rq) {
-		last = s->issue_ns > s->insert_ns ? s->issue_ns : s->insert_ns;
-		if (now - last < BIOLAT_STALE_NS)
-			counter_inc(&disk_io_misses, BIOLAT_START_MISSES);
-	}
-	if (!is_issue || s->id != (__u64)rq || !s->insert_ns) {
-		s->insert_ns = now;
-		s->id = (__u64)rq;
-	}
-	s->issue_ns = is_issue ? now : 0;
-}
-
-SEC("tp_btf/block_rq_insert")
-int BPF_PROG(biolat_insert_btf)
-{
-	stamp_btf(rq_arg(ctx), 0);
+	if (!rq->start_time_ns)
+		stamp(slot_btf(rq), (__u64)rq, 0, 0);
 	return 0;
 }
 
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(biolat_issue_btf)
 {
-	stamp_btf(rq_arg(ctx), 1);
+	struct request *rq = rq_arg(ctx);
+
+	stamp(slot_btf(rq), (__u64)rq, 0, 1);
 	return 0;
 }
 
@@ -271,27 +250,8 @@ int BPF_PROG(biolat_issue_btf)
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(biolat_complete_btf, struct request *rq, int error, unsigned int nr_bytes)
 {
-	struct biolat_start *s = slot_btf(rq);
-	__u64 now = bpf_ktime_get_ns(), insert_ns, issue_ns;
-	struct biolat_val *v;
-
-	if (!s || s->id != (__u64)rq)
-		return 0;       /* started before we attached, or evicted */
-	insert_ns = s->insert_ns;
-	issue_ns = s->issue_ns;
-	s->id = 0;
-	if (rq->start_time_ns && rq->start_time_ns <= issue_ns)
-		insert_ns = rq->start_time_ns;
-	if (!issue_ns || now < issue_ns || issue_ns < insert_ns)
-		return 0;       /* inserted, never issued */
-	v = key_slot(rq_dev_btf(rq), op_of_flags(rq->cmd_flags));
-	if (!v) {
-		counter_inc(&disk_io_misses, BIOLAT_KEY_MISSES);
-		return 0;
-	}
-	hist_add_ns(&v->total, now - insert_ns);
-	hist_add_ns(&v->service, now - issue_ns);
-	hist_add_bytes(&v->size, nr_bytes);
+	complete(slot_btf(rq), (__u64)rq, 0, rq->start_time_ns, rq_dev_btf(rq),
+		 op_of_flags(rq->cmd_flags), nr_bytes);
 	return 0;
 }
 
@@ -300,22 +260,26 @@ int BPF_PROG(biolat_complete_btf, struct request *rq, int error, unsigned int nr
 SEC("raw_tp/block_rq_insert")
 int BPF_PROG(biolat_insert_raw)
 {
-	on_insert((__u64)rq_arg(ctx), 0);
+	__u64 id = (__u64)rq_arg(ctx);
+
+	stamp(slot_of(id, 0), id, 0, 0);
 	return 0;
 }
 
 SEC("raw_tp/block_rq_issue")
 int BPF_PROG(biolat_issue_raw)
 {
-	on_issue((__u64)rq_arg(ctx), 0);
+	__u64 id = (__u64)rq_arg(ctx);
+
+	stamp(slot_of(id, 0), id, 0, 1);
 	return 0;
 }
 
 SEC("raw_tp/block_rq_complete")
 int BPF_PROG(biolat_complete_raw, struct request *rq, int error, unsigned int nr_bytes)
 {
-	on_complete((__u64)rq, 0, rq_dev_read(rq), op_of_flags(BPF_CORE_READ(rq, cmd_flags)),
-		    nr_bytes);
+	complete(slot_of((__u64)rq, 0), (__u64)rq, 0, 0, rq_dev_read(rq),
+		 op_of_flags(BPF_CORE_READ(rq, cmd_flags)), nr_bytes);
 	return 0;
 }
 
@@ -330,14 +294,14 @@ int BPF_PROG(biolat_complete_raw, struct request *rq, int error, unsigned int nr
 SEC("tracepoint/block/block_rq_insert")
 int biolat_insert_tp(struct trace_event_raw_block_rq *ctx)
 {
-	on_insert(TP_ID(ctx), ctx->dev);
+	stamp(slot_of(TP_ID(ctx), ctx->dev), TP_ID(ctx), ctx->dev, 0);
 	return 0;
 }
 
 SEC("tracepoint/block/block_rq_issue")
 int biolat_issue_tp(struct trace_event_raw_block_rq *ctx)
 {
-	on_issue(TP_ID(ctx), ctx->dev);
+	stamp(slot_of(TP_ID(ctx), ctx->dev), TP_ID(ctx), ctx->dev, 1);
 	return 0;
 }
 
@@ -346,8 +310,8 @@ int biolat_complete_tp(struct trace_event_raw_block_rq_completion *ctx)
 {
 	/* Byte by byte: each load is its own CO-RE relocation off ctx, which
 	 * the verifier accepts; a memcpy would offset the ctx pointer. */
-	on_complete(TP_ID(ctx), ctx->dev, ctx->dev, op_of_rwbs(ctx->rwbs[0], ctx->rwbs[1]),
-		    (__u64)ctx->nr_sector << SECTOR_SHIFT_);
+	complete(slot_of(TP_ID(ctx), ctx->dev), TP_ID(ctx), ctx->dev, 0, ctx->dev,
+		 op_of_rwbs(ctx->rwbs[0], ctx->rwbs[1]), (__u64)ctx->nr_sector << SECTOR_SHIFT_);
 	return 0;
 }
 

@@ -16,7 +16,8 @@
 /* Per-CPU table of (device, op) values, open addressing with a short probe:
  * a per-CPU array lookup costs ~8 ns where a per-CPU hash costs ~60 ns. Each
  * CPU fills its own copy, so claiming a slot needs no atomics; a key may sit
- * in different slots on different CPUs, and userspace sums by key. */
+ * in different slots on different CPUs, and userspace sums by key. The size
+ * histograms sit at the same index of their own array. */
 #define BIOLAT_KEY_BITS 9
 #define BIOLAT_MAX_KEYS (1u << BIOLAT_KEY_BITS)        /* devices x ops */
 #define BIOLAT_KEY_PROBES 4
@@ -30,6 +31,7 @@ enum biolat_op {
 	BIOLAT_OP_MAX,
 };
 
+/* Index in bpf_map_full_misses_total: which map had no room. */
 enum biolat_counter {
 	BIOLAT_START_MISSES,    /* disk_io_start slot taken by a live request: evicted */
 	BIOLAT_KEY_MISSES,      /* disk_io_latency_seconds full: sample lost */
@@ -47,24 +49,35 @@ struct biolat_start {
 	__u32 pad;
 };
 
+/* Whether s holds a request that may still complete, at now (ns on
+ * CLOCK_MONOTONIC, bpf_ktime_get_ns()'s clock). The one staleness rule, for
+ * the kernel's eviction count and userspace's in-flight count alike. */
+static inline int biolat_start_live(const struct biolat_start *s, __u64 now)
+{
+	__u64 last = s->issue_ns > s->insert_ns ? s->issue_ns : s->insert_ns;
+
+	return s->id && now - last < BIOLAT_STALE_NS;
+}
+
 struct biolat_key {
 	__u32 dev;              /* kernel dev_t: major << 20 | minor */
 	__u32 op;               /* enum biolat_op */
 };
 
-/* One value per device and op, so each completion touches one per-CPU entry. */
-struct biolat_val {
+/* The latencies of one device and op, so each completion touches one
+ * per-CPU entry of disk_io_latency_seconds. */
+struct biolat_lat {
 	struct hist total;      /* insert -> complete, us slots, ns sum */
 	struct hist service;    /* issue -> complete, us slots, ns sum */
-	struct hist size;       /* bytes completed */
 };
 
-/* A slot of disk_io_latency_seconds. used == 0: free on this CPU. */
+/* A slot of disk_io_latency_seconds. used == 0: free on this CPU. The slot
+ * of the same index in disk_io_size_bytes holds that key's sizes. */
 struct biolat_slot {
 	struct biolat_key key;
 	__u32 used;
 	__u32 pad;
-	struct biolat_val v;
+	struct biolat_lat v;
 };
 
 #endif

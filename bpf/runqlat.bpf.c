@@ -58,7 +58,7 @@ struct {
 	__uint(max_entries, RUNQLAT_COUNTERS);
 	__type(key, __u32);
 	__type(value, __u64);
-} runqueue_misses SEC(".maps");
+} bpf_map_full_misses_total SEC(".maps");
 
 static __always_inline void record(__u64 start, __u64 now)
 {
@@ -82,7 +82,7 @@ static __always_inline void stamp_task(struct task_struct *p, __u64 now)
 	if (ts)
 		*ts = now;
 	else
-		counter_inc(&runqueue_misses, RUNQLAT_START_MISSES);
+		counter_inc(&bpf_map_full_misses_total, RUNQLAT_START_MISSES);
 }
 
 SEC("tp_btf/sched_wakeup")
@@ -144,7 +144,7 @@ static __always_inline void stamp_pid(__u32 pid, __u64 now)
 	if (!pid)
 		return;
 	if (bpf_map_update_elem(&runq_start_pid, &pid, &now, BPF_ANY))
-		counter_inc(&runqueue_misses, RUNQLAT_START_MISSES);
+		counter_inc(&bpf_map_full_misses_total, RUNQLAT_START_MISSES);
 }
 
 static __always_inline void switch_pid(__u32 prev_pid, long prev_state, __u32 next_pid)

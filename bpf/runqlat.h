@@ -7,6 +7,7 @@
 
 #define RUNQLAT_MAX_PIDS 16384  /* pid-keyed fallback (raw_tp, tracepoint) */
 
+/* Index in bpf_map_full_misses_total. */
 enum runqlat_counter {
 	RUNQLAT_START_MISSES,   /* no room for a start time: wakeup not timed */
 	RUNQLAT_COUNTERS,

@@ -36,25 +36,28 @@ struct {
 	__type(value, __u64);
 } tcp_connect_start SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TCPLAT_HISTS);
-	__type(key, __u32);
-	__type(value, struct hist);
-} tcp_latency_seconds SEC(".maps");
+/* Each histogram and counter in its own per-CPU array, named after the
+ * metric it feeds. */
+#define PERCPU_ARRAY(name, vtype, n)                                                               \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                           \
+		__uint(max_entries, n);                                                            \
+		__type(key, __u32);                                                                \
+		__type(value, vtype);                                                              \
+	} name SEC(".maps")
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TCPLAT_COUNTERS);
-	__type(key, __u32);
-	__type(value, __u64);
-} tcp_events_total SEC(".maps");
+PERCPU_ARRAY(tcp_srtt_seconds, struct hist, 1);
+PERCPU_ARRAY(tcp_connect_latency_seconds, struct hist, 1);
+PERCPU_ARRAY(tcp_retransmits_total, __u64, 1);
+PERCPU_ARRAY(tcp_resets_total, __u64, TCPLAT_RESETS);
+/* Connects not timed because tcp_connect_start was full. */
+PERCPU_ARRAY(bpf_map_full_misses_total, __u64, 1);
 
 /* srtt_us is kept scaled by 8 (tcp.h: "smoothed round trip time << 3"). */
 static __always_inline void on_srtt_us(__u32 srtt_us)
 {
-	__u32 idx = TCPLAT_SRTT;
-	struct hist *h = bpf_map_lookup_elem(&tcp_latency_seconds, &idx);
+	__u32 zero = 0;
+	struct hist *h = bpf_map_lookup_elem(&tcp_srtt_seconds, &zero);
 
 	if (h)
 		hist_add_ns(h, (__u64)srtt_us * NSEC_PER_USEC);
@@ -62,7 +65,7 @@ static __always_inline void on_srtt_us(__u32 srtt_us)
 
 static __always_inline void on_state(__u64 sk, int oldstate, int newstate, __u16 protocol)
 {
-	__u32 idx = TCPLAT_CONNECT;
+	__u32 zero = 0;
 	__u64 now, *start;
 	struct hist *h;
 
@@ -71,7 +74,7 @@ static __always_inline void on_state(__u64 sk, int oldstate, int newstate, __u16
 	if (newstate == TCP_SYN_SENT_) {
 		now = bpf_ktime_get_ns();
 		if (bpf_map_update_elem(&tcp_connect_start, &sk, &now, BPF_ANY))
-			counter_inc(&tcp_events_total, TCPLAT_START_MISSES);
+			counter_inc(&bpf_map_full_misses_total, 0);
 		return;
 	}
 	if (oldstate != TCP_SYN_SENT_)
@@ -81,7 +84,7 @@ static __always_inline void on_state(__u64 sk, int oldstate, int newstate, __u16
 		return;
 	now = bpf_ktime_get_ns();
 	if (newstate == TCP_ESTABLISHED_ && now >= *start) {
-		h = bpf_map_lookup_elem(&tcp_latency_seconds, &idx);
+		h = bpf_map_lookup_elem(&tcp_connect_latency_seconds, &zero);
 		if (h)
 			hist_add_ns(h, now - *start);
 	}
@@ -116,21 +119,21 @@ int BPF_PROG(tcp_state_btf, struct sock *sk, int oldstate, int newstate)
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(tcp_retrans_btf)
 {
-	counter_inc(&tcp_events_total, TCPLAT_RETRANSMITS);
+	counter_inc(&tcp_retransmits_total, 0);
 	return 0;
 }
 
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(tcp_rst_sent_btf)
 {
-	counter_inc(&tcp_events_total, TCPLAT_RESETS_SENT);
+	counter_inc(&tcp_resets_total, TCPLAT_RESETS_SENT);
 	return 0;
 }
 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(tcp_rst_recv_btf)
 {
-	counter_inc(&tcp_events_total, TCPLAT_RESETS_RECEIVED);
+	counter_inc(&tcp_resets_total, TCPLAT_RESETS_RECEIVED);
 	return 0;
 }
 
@@ -153,21 +156,21 @@ int BPF_PROG(tcp_state_raw, struct sock *sk, int oldstate, int newstate)
 SEC("raw_tp/tcp_retransmit_skb")
 int BPF_PROG(tcp_retrans_raw)
 {
-	counter_inc(&tcp_events_total, TCPLAT_RETRANSMITS);
+	counter_inc(&tcp_retransmits_total, 0);
 	return 0;
 }
 
 SEC("raw_tp/tcp_send_reset")
 int BPF_PROG(tcp_rst_sent_raw)
 {
-	counter_inc(&tcp_events_total, TCPLAT_RESETS_SENT);
+	counter_inc(&tcp_resets_total, TCPLAT_RESETS_SENT);
 	return 0;
 }
 
 SEC("raw_tp/tcp_receive_reset")
 int BPF_PROG(tcp_rst_recv_raw)
 {
-	counter_inc(&tcp_events_total, TCPLAT_RESETS_RECEIVED);
+	counter_inc(&tcp_resets_total, TCPLAT_RESETS_RECEIVED);
 	return 0;
 }
 
@@ -193,21 +196,21 @@ int tcp_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 SEC("tracepoint/tcp/tcp_retransmit_skb")
 int tcp_retrans_tp(void *ctx)
 {
-	counter_inc(&tcp_events_total, TCPLAT_RETRANSMITS);
+	counter_inc(&tcp_retransmits_total, 0);
 	return 0;
 }
 
 SEC("tracepoint/tcp/tcp_send_reset")
 int tcp_rst_sent_tp(void *ctx)
 {
-	counter_inc(&tcp_events_total, TCPLAT_RESETS_SENT);
+	counter_inc(&tcp_resets_total, TCPLAT_RESETS_SENT);
 	return 0;
 }
 
 SEC("tracepoint/tcp/tcp_receive_reset")
 int tcp_rst_recv_tp(void *ctx)
 {
-	counter_inc(&tcp_events_total, TCPLAT_RESETS_RECEIVED);
+	counter_inc(&tcp_resets_total, TCPLAT_RESETS_RECEIVED);
 	return 0;
 }
 

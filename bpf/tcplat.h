@@ -7,18 +7,11 @@
 
 #define TCPLAT_MAX_CONNECTS 8192        /* connects in flight tracked at once */
 
-enum tcplat_hist {
-	TCPLAT_SRTT,            /* us slots, ns sum */
-	TCPLAT_CONNECT,         /* us slots, ns sum */
-	TCPLAT_HISTS,
-};
-
-enum tcplat_counter {
-	TCPLAT_RETRANSMITS,
+/* Index in tcp_resets_total. */
+enum tcplat_reset {
 	TCPLAT_RESETS_SENT,
 	TCPLAT_RESETS_RECEIVED,
-	TCPLAT_START_MISSES,    /* tcp_connect_start full: connect not timed */
-	TCPLAT_COUNTERS,
+	TCPLAT_RESETS,
 };
 
 #endif

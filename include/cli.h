@@ -2,7 +2,11 @@
 #ifndef IM_CLI_H
 #define IM_CLI_H
 
+#include <stdint.h>
+#include <stdio.h>
+
 #include "config.h"
+#include "metrics.h"
 
 /* latency.c */
 /* `infra-monitor latency [disk|tcp|runq|drops]`: loads the BPF programs
@@ -12,5 +16,16 @@
  * SIGTERM). Returns the exit status: 0, 1 when nothing could be loaded
  * (the reason, e.g. missing privileges, is printed), 2 for a bad argument. */
 int latency_main(const struct config *cfg);
+
+/* hist.c: the pieces of the terminal view every BPF program's print uses. */
+/* What a cumulative histogram gained between the readings prev and now, as
+ * a title line with count and p50/p90/p99 and one text bar per slot between
+ * the first and last non-empty one; nothing when it gained nothing, and a
+ * line saying so when a counter went down (a reset: no value this interval).
+ * bytes: sizes, else seconds. */
+void cli_hist_print(FILE *out, const char *title, const struct nhist *now,
+		    const struct nhist *prev, int bytes);
+/* now - prev as text, or "-" when the counter went down (a reset). */
+const char *cli_counter_delta(uint64_t now, uint64_t prev, char *buf, size_t bufsz);
 
 #endif

@@ -129,4 +129,5 @@ void nhist_classic(const struct nhist *h, nhist_bucket_cb cb, void *arg);
  * when the histogram is empty. */
 double nhist_quantile(const struct nhist *h, double q);
 
+
 #endif

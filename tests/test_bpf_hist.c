@@ -8,8 +8,11 @@
 #include <bpf/btf.h>
 
 #include "fixture.h"
+#include "bpf/diskname.h"
 #include "bpf/loader.h"
+#include "bpf/skbdrop.h"
 #include "buf.h"
+#include "cli.h"
 #include "render.h"
 
 /* Just enough of the BPF helper surface for hist.bpf.h to compile as C. */
@@ -93,14 +96,14 @@ static void test_add_keeps_exact_sum(void **state)
 }
 
 /* Renders one histogram and returns the text (owned by b). */
-static const char *render_one(const struct hist *k, int32_t first, double scale, struct buf *b)
+static const char *render_one(const struct hist *k, enum bpfl_unit u, struct buf *b)
 {
 	struct metric_set *ms = ms_new();
 	struct family *f = ms_family(ms, "x_seconds", METRIC_HISTOGRAM, "X.");
 	const struct family *fams[1];
 	struct nhist h;
 
-	bpfl_hist_export(k, first, scale, &h);
+	bpfl_hist_export(k, u, &h);
 	ms_add_hist(ms, f, &h, NULL, 0);
 	fams[0] = f;
 	buf_reset(b);
@@ -139,7 +142,7 @@ static void test_export_inf_equals_count_monotone(void **state)
 		hist_add_ns(&k, ns);    /* up to ~200 s: some land in the overflow slot */
 	assert_true(k.slots[HIST_SLOTS - 1] > 0);
 	buf_init(&b);
-	n = parse_buckets(render_one(&k, HIST_FIRST_SECONDS, 1e-9, &b), v, 64, &count, &sum);
+	n = parse_buckets(render_one(&k, BPFL_SECONDS, &b), v, 64, &count, &sum);
 	assert_int_equal(n, CLASSIC_BUCKETS + 1);
 	for (size_t i = 1; i < n; i++)
 		assert_true(v[i] >= v[i - 1]);
@@ -160,7 +163,7 @@ static void test_export_empty(void **state)
 	size_t n;
 
 	buf_init(&b);
-	n = parse_buckets(render_one(&k, HIST_FIRST_SECONDS, 1e-9, &b), v, 64, &count, &sum);
+	n = parse_buckets(render_one(&k, BPFL_SECONDS, &b), v, 64, &count, &sum);
 	assert_int_equal(n, CLASSIC_BUCKETS + 1);
 	for (size_t i = 0; i < n; i++)
 		assert_true(v[i] == 0);
@@ -177,7 +180,7 @@ static void test_export_bytes_unit(void **state)
 
 	hist_add_bytes(&k, 4096);
 	hist_add_bytes(&k, 4097);
-	bpfl_hist_export(&k, HIST_FIRST_BYTES, 1, &h);
+	bpfl_hist_export(&k, BPFL_BYTES, &h);
 	assert_int_equal(h.schema, 3);
 	assert_int_equal(h.buckets[96 - h.first], 1);   /* le 2^(96/8) = 4096 */
 	assert_int_equal(h.buckets[97 - h.first], 1);
@@ -200,19 +203,68 @@ static void test_percpu_sum(void **state)
 	assert_int_equal(out[0], 0);
 }
 
-static void test_hist_sub_never_negative(void **state)
+/* Prints into a memory buffer; returns it (free() it). */
+static char *print_one(const struct hist *now, const struct hist *prev, enum bpfl_unit u)
 {
-	struct hist a = { 0 }, b = { 0 }, d;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	a.slots[3] = 10;
-	b.slots[3] = 4;
-	b.slots[5] = 1;         /* a reload can make "before" larger */
-	a.sum = 100;
-	b.sum = 40;
-	bpfl_hist_sub(&a, &b, &d);
-	assert_int_equal(d.slots[3], 6);
-	assert_int_equal(d.slots[5], 0);
-	assert_int_equal(d.sum, 60);
+	assert_non_null(f);
+	bpfl_print_hist(f, "disk vda read", now, prev, u);
+	fclose(f);
+	return text;
+}
+
+/* The terminal shows what happened between two cumulative readings, one bar
+ * per power of two; a counter that went down (a reload, a reset) is a gap,
+ * never a clamped or negative value: the rule of the JSONL's histograms. */
+static void test_print_interval(void **state)
+{
+	struct hist a = { 0 }, b = { 0 };
+	char *t;
+
+	for (int i = 0; i < 5; i++)
+		hist_add_ns(&b, 3000);          /* before the interval */
+	a = b;
+	for (int i = 0; i < 3; i++)
+		hist_add_ns(&a, 3000);          /* (2^-19, 2^-18] s: 1.9 .. 3.8 us */
+	hist_add_ns(&a, 200000);                /* (2^-13, 2^-12] s: 122 .. 244 us */
+	t = print_one(&a, &b, BPFL_SECONDS);
+	assert_non_null(strstr(t, "disk vda read  count=4 "));
+	assert_non_null(strstr(t, "1.90735 -> 3.8147 : 3 "));
+	assert_non_null(strstr(t, "122.07 -> 244.141 : 1 "));
+	free(t);
+	t = print_one(&b, &b, BPFL_SECONDS);   /* nothing happened: nothing printed */
+	assert_string_equal(t, "");
+	free(t);
+	t = print_one(&b, &a, BPFL_SECONDS);
+	assert_non_null(strstr(t, "disk vda read  counters reset: no value this interval"));
+	assert_null(strstr(t, "count="));
+	free(t);
+}
+
+/* Values above the top bucket get a row of their own, the open-ended one. */
+static void test_print_overflow_row(void **state)
+{
+	struct hist a = { 0 }, z = { 0 };
+	char *t;
+
+	hist_add_bytes(&a, 1ULL << 26);         /* the top bucket */
+	hist_add_bytes(&a, (1ULL << 26) + 1);   /* above it */
+	t = print_one(&a, &z, BPFL_BYTES);
+	assert_non_null(strstr(t, "3.35544e+07 -> 6.71089e+07 : 1 "));
+	assert_non_null(strstr(t, "6.71089e+07 -> ... : 1 "));
+	free(t);
+}
+
+static void test_counter_delta(void **state)
+{
+	char buf[24];
+
+	assert_string_equal(cli_counter_delta(12, 5, buf, sizeof(buf)), "7");
+	assert_string_equal(cli_counter_delta(5, 5, buf, sizeof(buf)), "0");
+	assert_string_equal(cli_counter_delta(5, 12, buf, sizeof(buf)), "-");
 }
 
 static struct btf *drop_btf(int with_enum)
@@ -297,15 +349,23 @@ static void test_disk_names(void **state)
 
 static void test_hook_names(void **state)
 {
-	enum bpf_hook_pref p;
-
-	assert_int_equal(bpfl_hook_parse("raw_tp", &p), 0);
-	assert_int_equal(p, BPF_HOOK_RAW_TP);
-	assert_int_equal(bpfl_hook_parse("fentry", &p), -EINVAL);
 	assert_string_equal(bpfl_hook_name(BPFL_TRACEPOINT), "tracepoint");
 	assert_string_equal(bpfl_hook_name(-1), "none");
-	assert_string_equal(biolat_op_name(BIOLAT_OP_DISCARD), "discard");
-	assert_string_equal(biolat_op_name(99), "other");
+}
+
+/* The terminal's views come from the registry, and only those are accepted. */
+static void test_views(void **state)
+{
+	struct bpfl_opts o = { .view = "disk" };
+	char buf[128];
+
+	assert_int_equal(bpfl_view_check(&o), 0);
+	o.view = NULL;
+	assert_int_equal(bpfl_view_check(&o), 0);
+	o.view = "fs";
+	assert_int_equal(bpfl_view_check(&o), -ENOENT);
+	bpfl_views(buf, sizeof(buf));
+	assert_string_equal(buf, "disk, tcp, drops, runq");
 }
 
 int main(void)
@@ -318,11 +378,14 @@ int main(void)
 		cmocka_unit_test(test_export_empty),
 		cmocka_unit_test(test_export_bytes_unit),
 		cmocka_unit_test(test_percpu_sum),
-		cmocka_unit_test(test_hist_sub_never_negative),
+		cmocka_unit_test(test_print_interval),
+		cmocka_unit_test(test_print_overflow_row),
+		cmocka_unit_test(test_counter_delta),
 		cmocka_unit_test(test_drop_reason_names),
 		cmocka_unit_test(test_drop_reason_fallback_without_enum),
 		cmocka_unit_test(test_disk_names),
 		cmocka_unit_test(test_hook_names),
+		cmocka_unit_test(test_views),
 	};
 	return cmocka_run_group_tests_name("bpf_hist", tests, NULL, NULL);
 }

@@ -1,11 +1,13 @@
-/* biolat loader: block I/O latency and size per device and op.
+/* biolat: block I/O latency and size per device and op, user side.
  *
  * Opens bpf/biolat.bpf.c for loader.c, tells it where struct request sits in
- * the block_rq_* arguments of this kernel, and reads disk_io_latency_seconds
- * back (summed over CPUs) for the bpf collector and the latency view, which
- * name devices through diskname.c.
+ * the block_rq_* arguments of this kernel, reads disk_io_latency_seconds and
+ * disk_io_size_bytes back (summed over CPUs), names the devices through
+ * diskname.c, and turns the result into the disk_io families and the disk
+ * part of the terminal view.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +17,34 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "../../bpf/biolat.h"
 #include "bpf/biolat.skel.h"
+#include "bpf/diskname.h"
 #include "bpf/loader.h"
+
+/* The sums of one device and op since load. */
+struct biolat_entry {
+	uint32_t dev, op;               /* kernel dev_t (major << 20 | minor), enum biolat_op */
+	struct hist total, service, size;
+};
+
+/* One reading of the maps. */
+struct biolat_reading {
+	struct biolat_entry *e;
+	size_t n, cap;
+	uint64_t misses[BIOLAT_COUNTERS];
+	uint64_t inflight;              /* live entries in disk_io_start */
+};
+
+struct biolat_state {
+	struct biolat_reading now, shown;       /* shown: as the terminal last printed it */
+	struct disk_names *disks;
+};
 
 static const char *const op_names[BIOLAT_OP_MAX] = { "read", "write", "flush", "discard",
 						     "other" };
 
-const char *biolat_op_name(uint32_t op)
+static const char *op_name(uint32_t op)
 {
 	return op < BIOLAT_OP_MAX ? op_names[op] : "other";
 }
@@ -69,44 +92,48 @@ static int biolat_prepare(struct bpfl_prog *p, int hook)
 	return 0;
 }
 
-/* Adds one CPU's slot to the entry of its key (keys may sit in different
- * slots on different CPUs). */
-static void add_slot(struct biolat_data *d, const struct biolat_slot *s)
+/* The entry of (dev, op), added on first use; NULL when out of memory (the
+ * reading then has fewer entries; no crash). */
+static struct biolat_entry *entry(struct biolat_reading *r, uint32_t dev, uint32_t op)
 {
-	struct biolat_entry *e = NULL;
+	struct biolat_entry *e;
 
-	for (size_t i = 0; i < d->n; i++)
-		if (d->e[i].dev == s->key.dev && d->e[i].op == s->key.op)
-			e = &d->e[i];
-	if (!e) {
-		if (d->n == d->cap) {
-			size_t cap = d->cap ? d->cap * 2 : 16;
-			struct biolat_entry *ne = realloc(d->e, cap * sizeof(*ne));
+	for (size_t i = 0; i < r->n; i++)
+		if (r->e[i].dev == dev && r->e[i].op == op)
+			return &r->e[i];
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct biolat_entry *ne = realloc(r->e, cap * sizeof(*ne));
 
-			if (!ne)
-				return;         /* fewer entries this time; no crash */
-			d->e = ne;
-			d->cap = cap;
-		}
-		e = &d->e[d->n++];
-		memset(e, 0, sizeof(*e));
-		e->dev = s->key.dev;
-		e->op = s->key.op;
+		if (!ne)
+			return NULL;
+		r->e = ne;
+		r->cap = cap;
 	}
-	const uint64_t *src = (const uint64_t *)&s->v;
-	uint64_t *dst = (uint64_t *)&e->total;
-
-	for (size_t w = 0; w < sizeof(s->v) / sizeof(uint64_t); w++)
-		dst[w] += src[w];
+	e = &r->e[r->n++];
+	memset(e, 0, sizeof(*e));
+	e->dev = dev;
+	e->op = op;
+	return e;
 }
 
-/* Reads the slots any CPU has claimed, one lookup (all CPUs) per slot. */
-static int read_slots(struct biolat_bpf *skel, struct biolat_data *d)
+static void hist_acc(struct hist *dst, const struct hist *src)
+{
+	for (int i = 0; i < HIST_SLOTS; i++)
+		dst->slots[i] += src->slots[i];
+	dst->sum += src->sum;
+}
+
+/* Reads the slots any CPU has claimed, one lookup (all CPUs) per slot and
+ * map; keys may sit in different slots on different CPUs. */
+static int read_slots(struct biolat_bpf *skel, struct biolat_reading *r)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	int vfd = bpf_map__fd(skel->maps.disk_io_latency_seconds);
+	int lfd = bpf_map__fd(skel->maps.disk_io_latency_seconds);
+	int sfd = bpf_map__fd(skel->maps.disk_io_size_bytes);
 	__u32 used[BIOLAT_MAX_KEYS], keys[BIOLAT_MAX_KEYS], count = BIOLAT_MAX_KEYS, ob = 0;
-	struct biolat_slot *v;
+	struct biolat_slot *lat = NULL;
+	struct hist *size = NULL;
 	int err;
 
 	if (ncpu <= 0)
@@ -116,24 +143,39 @@ static int read_slots(struct biolat_bpf *skel, struct biolat_data *d)
 				   used, &count, NULL);
 	if (err && err != -ENOENT)
 		return err;
-	v = calloc((size_t)ncpu, sizeof(*v));   /* 8-byte multiple: no per-CPU padding */
-	if (!v)
-		return -ENOMEM;
-	for (__u32 i = 0; i < count; i++) {
-		if (!used[i])
-			continue;
-		if (bpf_map_lookup_elem(vfd, &keys[i], v))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			if (v[c].used)
-				add_slot(d, &v[c]);
+	err = 0;
+	/* Both 8-byte multiples: no per-CPU padding. */
+	lat = calloc((size_t)ncpu, sizeof(*lat));
+	size = calloc((size_t)ncpu, sizeof(*size));
+	if (!lat || !size) {
+		err = -ENOMEM;
+		goto out;
 	}
-	free(v);
-	return 0;
+	for (__u32 i = 0; i < count; i++) {
+		if (!used[i] || bpf_map_lookup_elem(lfd, &keys[i], lat) ||
+		    bpf_map_lookup_elem(sfd, &keys[i], size))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			struct biolat_entry *e;
+
+			if (!lat[c].used)
+				continue;
+			e = entry(r, lat[c].key.dev, lat[c].key.op);
+			if (!e)
+				continue;
+			hist_acc(&e->total, &lat[c].v.total);
+			hist_acc(&e->service, &lat[c].v.service);
+			hist_acc(&e->size, &size[c]);
+		}
+	}
+out:
+	free(size);
+	free(lat);
+	return err;
 }
 
-/* Live entries of the in-flight table: taken and not stale. One batch read
- * of BIOLAT_MAX_STARTS small entries per interval. */
+/* Live entries of the in-flight table. One batch read of BIOLAT_MAX_STARTS
+ * small entries per interval. */
 static int count_inflight(int fd, uint64_t *out)
 {
 	struct biolat_start *v = calloc(BIOLAT_MAX_STARTS, sizeof(*v));
@@ -153,12 +195,8 @@ static int count_inflight(int fd, uint64_t *out)
 	err = 0;
 	clock_gettime(CLOCK_MONOTONIC, &ts);    /* bpf_ktime_get_ns()'s clock */
 	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	for (__u32 i = 0; i < count; i++) {
-		uint64_t last = v[i].issue_ns > v[i].insert_ns ? v[i].issue_ns : v[i].insert_ns;
-
-		if (v[i].id && now - last < BIOLAT_STALE_NS)
-			n++;
-	}
+	for (__u32 i = 0; i < count; i++)
+		n += biolat_start_live(&v[i], now) ? 1 : 0;
 	*out = n;
 out:
 	free(keys);
@@ -166,37 +204,142 @@ out:
 	return err;
 }
 
-static int biolat_read(struct bpfl_prog *p, struct bpfl_readout *r)
+static int biolat_init(struct bpfl_prog *p, const struct bpfl_opts *o)
+{
+	struct biolat_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return -ENOMEM;
+	p->state = st;
+	st->disks = disk_names_new(o->procfs);
+	return st->disks ? 0 : -errno;
+}
+
+static int biolat_read(struct bpfl_prog *p)
 {
 	struct biolat_bpf *skel = p->skel;
-	struct biolat_data *d = &r->disk;
-	uint64_t misses[BIOLAT_COUNTERS];
+	struct biolat_reading *r = &((struct biolat_state *)p->state)->now;
 	int err;
 
-	_Static_assert(sizeof(struct biolat_val) == 3 * sizeof(struct hist), "biolat_val layout");
 	_Static_assert(sizeof(struct biolat_slot) % 8 == 0, "biolat_slot: no per-CPU padding");
-	_Static_assert(offsetof(struct biolat_entry, size) - offsetof(struct biolat_entry, total) ==
-			       2 * sizeof(struct hist), "biolat_entry layout");
-	d->n = 0;
-	err = read_slots(skel, d);
-	if (err)
-		return err;
-	for (uint32_t i = 0; i < BIOLAT_COUNTERS; i++) {
-		int ncpu = libbpf_num_possible_cpus();
-		uint64_t v[ncpu > 0 ? ncpu : 1];
+	r->n = 0;
+	err = read_slots(skel, r);
+	if (!err)
+		err = bpfl_map_read_array(bpf_map__fd(skel->maps.bpf_map_full_misses_total),
+					  sizeof(uint64_t), BIOLAT_COUNTERS, r->misses);
+	if (!err)
+		err = count_inflight(bpf_map__fd(skel->maps.disk_io_start), &r->inflight);
+	return err;
+}
 
-		misses[i] = 0;
-		if (ncpu > 0 &&
-		    bpf_map_lookup_elem(bpf_map__fd(skel->maps.disk_io_misses), &i, v) == 0)
-			bpfl_percpu_sum(v, (size_t)ncpu, sizeof(uint64_t), 1, &misses[i]);
+static void biolat_fill(struct bpfl_prog *p, struct metric_set *ms)
+{
+	struct biolat_state *st = p->state;
+	const struct biolat_reading *r = &st->now;
+	struct family *lat = ms_family(ms, "infra_monitor_disk_io_latency_seconds",
+				       METRIC_HISTOGRAM,
+				       "Block I/O latency by device and op; phase total is "
+				       "insert to complete (queue and service), service is "
+				       "issue to complete.");
+	struct family *size = ms_family(ms, "infra_monitor_disk_io_size_bytes", METRIC_HISTOGRAM,
+					"Block I/O size at completion by device and op.");
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct biolat_entry *e = &r->e[i];
+		char buf[32];
+		const char *dev = disk_names_get(st->disks, e->dev, buf, sizeof(buf));
+		struct label l[3] = { { "device", dev }, { "op", op_name(e->op) },
+				      { "phase", "total" } };
+
+		bpfl_add_hist(ms, lat, &e->total, BPFL_SECONDS, l, 3);
+		l[2].value = "service";
+		bpfl_add_hist(ms, lat, &e->service, BPFL_SECONDS, l, 3);
+		bpfl_add_hist(ms, size, &e->size, BPFL_BYTES, l, 2);
 	}
-	memcpy(d->misses, misses, sizeof(misses));
-	return count_inflight(bpf_map__fd(skel->maps.disk_io_start), &d->inflight);
+}
+
+static size_t biolat_maps(const struct bpfl_prog *p, struct bpfl_map_fill *out)
+{
+	const struct biolat_reading *r = &((const struct biolat_state *)p->state)->now;
+
+	out[0] = (struct bpfl_map_fill){ "disk_io_start", (double)r->inflight, BIOLAT_MAX_STARTS,
+					 r->misses[BIOLAT_START_MISSES] };
+	out[1] = (struct bpfl_map_fill){ "disk_io_latency_seconds", (double)r->n,
+					 BIOLAT_MAX_KEYS, r->misses[BIOLAT_KEY_MISSES] };
+	return 2;
+}
+
+static const struct biolat_entry *find(const struct biolat_reading *r, uint32_t dev, uint32_t op)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->e[i].dev == dev && r->e[i].op == op)
+			return &r->e[i];
+	return NULL;
+}
+
+/* dst = src, deep; on failure dst keeps what it had. */
+static int copy_reading(struct biolat_reading *dst, const struct biolat_reading *src)
+{
+	if (src->n > dst->cap) {
+		struct biolat_entry *e = realloc(dst->e, src->n * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		dst->e = e;
+		dst->cap = src->n;
+	}
+	if (src->n)
+		memcpy(dst->e, src->e, src->n * sizeof(*dst->e));
+	dst->n = src->n;
+	memcpy(dst->misses, src->misses, sizeof(dst->misses));
+	dst->inflight = src->inflight;
+	return 0;
+}
+
+static void biolat_print(struct bpfl_prog *p, FILE *out)
+{
+	static const struct hist zero;
+	struct biolat_state *st = p->state;
+
+	for (size_t i = 0; out && i < st->now.n; i++) {
+		const struct biolat_entry *e = &st->now.e[i];
+		const struct biolat_entry *was = find(&st->shown, e->dev, e->op);
+		char title[128], nb[32];
+		const char *dev = disk_names_get(st->disks, e->dev, nb, sizeof(nb));
+		const char *op = op_name(e->op);
+
+		snprintf(title, sizeof(title), "disk %s %s queue+service", dev, op);
+		bpfl_print_hist(out, title, &e->total, was ? &was->total : &zero, BPFL_SECONDS);
+		snprintf(title, sizeof(title), "disk %s %s service", dev, op);
+		bpfl_print_hist(out, title, &e->service, was ? &was->service : &zero, BPFL_SECONDS);
+		snprintf(title, sizeof(title), "disk %s %s size", dev, op);
+		bpfl_print_hist(out, title, &e->size, was ? &was->size : &zero, BPFL_BYTES);
+	}
+	copy_reading(&st->shown, &st->now);
+}
+
+static void biolat_free(struct bpfl_prog *p)
+{
+	struct biolat_state *st = p->state;
+
+	if (!st)
+		return;
+	disk_names_free(st->disks);
+	free(st->now.e);
+	free(st->shown.e);
+	free(st);
+	p->state = NULL;
 }
 
 const struct bpfl_prog_ops biolat_ops = {
 	.name = "biolat",
+	.view = "disk",
 	.open = biolat_open,
 	.prepare = biolat_prepare,
+	.init = biolat_init,
 	.read = biolat_read,
+	.fill = biolat_fill,
+	.maps = biolat_maps,
+	.print = biolat_print,
+	.free = biolat_free,
 };

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bpf/loader.h"
+#include "bpf/diskname.h"
 #include "buf.h"
 #include "util.h"
 

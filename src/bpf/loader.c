@@ -1,5 +1,6 @@
 /* BPF loader: the common part of src/bpf/ between the kernel programs of bpf/
- * and the bpf collector (src/collect/bpf.c) and latency view (src/cli/).
+ * and the bpf collector (src/collect/bpf.c) and latency view (src/cli/). It
+ * knows programs only through their ops and the registry below.
  *
  * For each program it walks the hook ladder tp_btf -> raw_tp -> tracepoint
  * (or only the rung --bpf.hook forces): open the skeleton, keep autoload on
@@ -16,6 +17,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -28,6 +30,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/loader.h"
+#include "cli.h"
 #include "health.h"
 #include "log.h"
 #include "privsep.h"
@@ -46,11 +49,36 @@ static const char *const hook_names[BPFL_HOOKS] = { "tp_btf", "raw_tp", "tracepo
 /* Section prefixes of each rung's handlers in the bpf/ programs. */
 static const char *const hook_sections[BPFL_HOOKS] = { "tp_btf/", "raw_tp/", "tracepoint/" };
 static const char *const status_names[] = { "disabled", "attached", "failed" };
-/* health.h wants static component names. */
-static const char *const components[BPFL_PROGS] = { "bpf/biolat", "bpf/tcplat", "bpf/skbdrop",
-						    "bpf/runqlat" };
-static const struct bpfl_prog_ops *const prog_ops[BPFL_PROGS] = { &biolat_ops, &tcplat_ops,
-								   &skbdrop_ops, &runqlat_ops };
+
+/* The registry: one line per program, whose ops src/bpf/NAME.c defines as
+ * NAME_ops. The order is that of /health, the exposition and the terminal. */
+#define PROGRAMS(X)                                                                                \
+	X(biolat)                                                                                  \
+	X(tcplat)                                                                                  \
+	X(skbdrop)                                                                                 \
+	X(runqlat)
+
+#define DECLARE_OPS(name) extern const struct bpfl_prog_ops name##_ops;
+#define OPS_ENTRY(name) &name##_ops,
+#define COMPONENT(name) "bpf/" #name,   /* health.h wants static component names */
+PROGRAMS(DECLARE_OPS)
+static const struct bpfl_prog_ops *const prog_ops[] = { PROGRAMS(OPS_ENTRY) };
+static const char *const components[] = { PROGRAMS(COMPONENT) };
+#define NPROGS ARRAY_SIZE(prog_ops)
+_Static_assert(ARRAY_SIZE(prog_ops) <= BPFL_MAX_PROGS, "raise BPFL_MAX_PROGS");
+
+struct bpfl_set {
+	struct bpfl_prog progs[NPROGS];
+	struct bpfl_opts opts;
+	/* --bpf.stats sampler */
+	pthread_t sampler;
+	int sampler_running;
+	pthread_mutex_t lock;           /* guards run_* fields and stop */
+	pthread_cond_t cond;
+	int stop;
+	int stats_fd;                   /* --bpf.stats=on: held open */
+	uint64_t on_base_time[NPROGS], on_base_cnt[NPROGS];
+};
 
 const char *bpfl_hook_name(int hook)
 {
@@ -62,17 +90,26 @@ const char *bpfl_status_name(enum bpfl_status s)
 	return status_names[s];
 }
 
-int bpfl_hook_parse(const char *s, enum bpf_hook_pref *out)
+void bpfl_views(char *buf, size_t bufsz)
 {
-	static const char *const prefs[] = { "auto", "tp_btf", "raw_tp", "tracepoint" };
+	size_t n = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(prefs); i++) {
-		if (strcmp(s, prefs[i]) == 0) {
-			*out = (enum bpf_hook_pref)i;
+	buf[0] = '\0';
+	for (size_t i = 0; i < NPROGS && n < bufsz; i++)
+		n += (size_t)snprintf(buf + n, bufsz - n, "%s%s", i ? ", " : "", prog_ops[i]->view);
+}
+
+static int selected(const struct bpfl_opts *o, size_t i)
+{
+	return !o->view || strcmp(o->view, prog_ops[i]->view) == 0;
+}
+
+int bpfl_view_check(const struct bpfl_opts *o)
+{
+	for (size_t i = 0; i < NPROGS; i++)
+		if (selected(o, i))
 			return 0;
-		}
-	}
-	return -EINVAL;
+	return -ENOENT;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -118,7 +155,8 @@ void bpfl_setup_libbpf_log(void)
 	libbpf_set_print(libbpf_print);
 }
 
-int bpfl_probe_env(char *why, size_t whysz)
+/* 0 when BTF and the bpf() syscall are usable; else -errno and a sentence. */
+static int probe_env(char *why, size_t whysz)
 {
 	int fd;
 
@@ -205,7 +243,7 @@ out:
 
 static void open_prog(struct bpfl_prog *p, enum bpf_hook_pref pref)
 {
-	const struct bpfl_prog_ops *ops = prog_ops[p->id];
+	const struct bpfl_prog_ops *ops = p->ops;
 	int first = pref == BPF_HOOK_AUTO ? 0 : (int)pref - 1;
 	int last = pref == BPF_HOOK_AUTO ? BPFL_HOOKS - 1 : first;
 	char tried[BPFL_HOOKS][sizeof(p->error)];
@@ -292,7 +330,7 @@ static int wait_ms(struct bpfl_set *s, uint64_t ms)
 static void *sampler_main(void *arg)
 {
 	struct bpfl_set *s = arg;
-	uint64_t t0[BPFL_PROGS], c0[BPFL_PROGS], t1, c1;
+	uint64_t t0[NPROGS], c0[NPROGS], t1, c1;
 	int warned = 0;
 
 	pthread_mutex_lock(&s->lock);
@@ -309,14 +347,14 @@ static void *sampler_main(void *arg)
 				 "err", strerror(-fd));
 			warned = 1;
 		}
-		for (int i = 0; fd >= 0 && i < BPFL_PROGS; i++)
+		for (size_t i = 0; fd >= 0 && i < NPROGS; i++)
 			prog_stats(&s->progs[i], &t0[i], &c0[i]);
 		pthread_mutex_lock(&s->lock);
 		if (fd >= 0) {
 			int stop = wait_ms(s, s->opts.stats_window_ms);
 
 			pthread_mutex_unlock(&s->lock);
-			for (int i = 0; i < BPFL_PROGS; i++) {
+			for (size_t i = 0; i < NPROGS; i++) {
 				struct bpfl_prog *p = &s->progs[i];
 
 				prog_stats(p, &t1, &c1);
@@ -359,7 +397,7 @@ static int stats_start(struct bpfl_set *s)
 				 "err", strerror(-s->stats_fd));
 			return 0;
 		}
-		for (int i = 0; i < BPFL_PROGS; i++)
+		for (size_t i = 0; i < NPROGS; i++)
 			prog_stats(&s->progs[i], &s->on_base_time[i], &s->on_base_cnt[i]);
 		return 0;
 	}
@@ -376,15 +414,15 @@ static int stats_start(struct bpfl_set *s)
 	return 0;
 }
 
-void bpfl_set_progs(struct bpfl_set *s, struct bpfl_prog out[BPFL_PROGS])
+size_t bpfl_set_progs(struct bpfl_set *s, struct bpfl_prog *out)
 {
 	pthread_mutex_lock(&s->lock);
 	memcpy(out, s->progs, sizeof(s->progs));
 	pthread_mutex_unlock(&s->lock);
 	if (s->opts.stats != BPF_STATS_ON || s->stats_fd < 0)
-		return;
+		return NPROGS;
 	/* Always on: totals since we switched them on; cost since the last call. */
-	for (int i = 0; i < BPFL_PROGS; i++) {
+	for (size_t i = 0; i < NPROGS; i++) {
 		uint64_t t, c;
 
 		prog_stats(&out[i], &t, &c);
@@ -402,17 +440,37 @@ void bpfl_set_progs(struct bpfl_set *s, struct bpfl_prog out[BPFL_PROGS])
 		out[i] = *p;
 		pthread_mutex_unlock(&s->lock);
 	}
+	return NPROGS;
 }
 
 /* ------------------------------------------------------------------------ */
 /* The set                                                                  */
 /* ------------------------------------------------------------------------ */
 
-int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o)
+/* A program that attached gets its own state; one that cannot is closed. */
+static void init_prog(struct bpfl_prog *p, const struct bpfl_opts *o)
 {
-	struct bpfl_set *s = calloc(1, sizeof(*s));
+	int err = p->ops->init(p, o);
+
+	if (!err)
+		return;
+	snprintf(p->error, sizeof(p->error), "init %s: %s", p->name, strerror(-err));
+	p->ops->free(p);
+	p->state = NULL;
+	destroy_prog(p);
+	p->status = BPFL_FAILED;
+	p->hook = -1;
+}
+
+int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o, char *why, size_t whysz)
+{
+	struct bpfl_set *s;
 	int attached = 0, err;
 
+	err = probe_env(why, whysz);
+	if (err)
+		return err;
+	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->opts = *o;
@@ -427,18 +485,20 @@ int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o)
 		pthread_condattr_destroy(&ca);
 	}
 	bpfl_setup_libbpf_log();
-	for (int i = 0; i < BPFL_PROGS; i++) {
+	for (size_t i = 0; i < NPROGS; i++) {
 		struct bpfl_prog *p = &s->progs[i];
 
-		p->id = (enum bpfl_prog_id)i;
+		p->ops = prog_ops[i];
 		p->name = prog_ops[i]->name;
 		p->hook = -1;
 		p->event_cost_ns = NAN;
-		if (!(o->progs & (1u << i))) {
+		if (!selected(o, i)) {
 			p->status = BPFL_DISABLED;
 			continue;
 		}
 		open_prog(p, o->hook);
+		if (p->status == BPFL_ATTACHED)
+			init_prog(p, o);
 		if (p->status == BPFL_ATTACHED) {
 			attached++;
 			log_info("bpf", "program attached", "program", p->name, "hook",
@@ -451,9 +511,10 @@ int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o)
 	}
 	if (!attached) {
 		err = -ENOENT;
-		for (int i = 0; i < BPFL_PROGS; i++)
+		for (size_t i = 0; i < NPROGS; i++)
 			if (s->progs[i].status == BPFL_FAILED)
 				err = -EPERM;
+		snprintf(why, whysz, "no BPF program attached (see bpf/* in /health)");
 		bpfl_set_free(s);
 		return err;
 	}
@@ -462,35 +523,49 @@ int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o)
 	return 0;
 }
 
-int bpfl_set_read(struct bpfl_set *s, struct bpfl_readout *r)
+int bpfl_set_read(struct bpfl_set *s, size_t *nread)
 {
 	int err = 0;
 
-	r->valid = 0;
-	for (int i = 0; i < BPFL_PROGS; i++) {
+	*nread = 0;
+	for (size_t i = 0; i < NPROGS; i++) {
 		struct bpfl_prog *p = &s->progs[i];
 		int e;
 
+		p->read_ok = 0;
 		if (p->status != BPFL_ATTACHED)
 			continue;
-		e = prog_ops[i]->read(p, r);
+		e = p->ops->read(p);
 		if (e) {
 			if (!err)
 				err = e;
 			continue;
 		}
-		r->valid |= 1u << i;
+		p->read_ok = 1;
+		(*nread)++;
 	}
 	return err;
 }
 
-void bpfl_readout_free(struct bpfl_readout *r)
+void bpfl_set_fill(struct bpfl_set *s, struct metric_set *ms)
 {
-	if (!r)
-		return;
-	free(r->disk.e);
-	r->disk.e = NULL;
-	r->disk.n = r->disk.cap = 0;
+	for (size_t i = 0; i < NPROGS; i++)
+		if (s->progs[i].read_ok)
+			s->progs[i].ops->fill(&s->progs[i], ms);
+}
+
+void bpfl_set_print(struct bpfl_set *s, FILE *out)
+{
+	for (size_t i = 0; i < NPROGS; i++)
+		if (s->progs[i].read_ok)
+			s->progs[i].ops->print(&s->progs[i], out);
+}
+
+size_t bpfl_set_maps(struct bpfl_set *s, size_t i, struct bpfl_map_fill *out)
+{
+	const struct bpfl_prog *p = i < NPROGS ? &s->progs[i] : NULL;
+
+	return p && p->read_ok && p->ops->maps ? p->ops->maps(p, out) : 0;
 }
 
 void bpfl_set_free(struct bpfl_set *s)
@@ -506,8 +581,13 @@ void bpfl_set_free(struct bpfl_set *s)
 	}
 	if (s->stats_fd >= 0)
 		close(s->stats_fd);
-	for (int i = 0; i < BPFL_PROGS; i++)
-		destroy_prog(&s->progs[i]);
+	for (size_t i = 0; i < NPROGS; i++) {
+		struct bpfl_prog *p = &s->progs[i];
+
+		if (p->state)
+			p->ops->free(p);
+		destroy_prog(p);
+	}
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -538,23 +618,37 @@ uint64_t bpfl_hist_count(const struct hist *h)
 	return n;
 }
 
-void bpfl_hist_export(const struct hist *h, int32_t first, double sum_scale, struct nhist *out)
+#define NSEC 1e-9       /* latency sums are in ns */
+
+void bpfl_hist_export(const struct hist *h, enum bpfl_unit u, struct nhist *out)
 {
 	memset(out, 0, offsetof(struct nhist, buckets));
 	out->schema = HIST_SCHEMA;
-	out->first = first;
+	out->first = u == BPFL_SECONDS ? HIST_FIRST_SECONDS : HIST_FIRST_BYTES;
 	out->nbuckets = HIST_BUCKETS;
 	out->zero_count = h->slots[0];
 	memcpy(out->buckets, &h->slots[1], HIST_BUCKETS * sizeof(out->buckets[0]));
 	out->count = bpfl_hist_count(h);
-	out->sum = (double)h->sum * sum_scale;
+	out->sum = (double)h->sum * (u == BPFL_SECONDS ? NSEC : 1);
 }
 
-void bpfl_hist_sub(const struct hist *a, const struct hist *b, struct hist *d)
+void bpfl_add_hist(struct metric_set *ms, struct family *f, const struct hist *h,
+		   enum bpfl_unit u, const struct label *l, uint32_t nl)
 {
-	for (int i = 0; i < HIST_SLOTS; i++)
-		d->slots[i] = a->slots[i] >= b->slots[i] ? a->slots[i] - b->slots[i] : 0;
-	d->sum = a->sum >= b->sum ? a->sum - b->sum : 0;
+	struct nhist lh;
+
+	bpfl_hist_export(h, u, &lh);
+	ms_add_hist(ms, f, &lh, l, nl);
+}
+
+void bpfl_print_hist(FILE *out, const char *title, const struct hist *now,
+		     const struct hist *prev, enum bpfl_unit u)
+{
+	struct nhist n, p;
+
+	bpfl_hist_export(now, u, &n);
+	bpfl_hist_export(prev, u, &p);
+	cli_hist_print(out, title, &n, &p, u == BPFL_BYTES);
 }
 
 struct array_out {

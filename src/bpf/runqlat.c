@@ -1,16 +1,29 @@
-/* runqlat loader: run-queue latency. tp_btf keeps start times in task-local
- * storage, the other rungs in a pid-keyed hash; the map a rung does not use
- * is shrunk to one entry before load. */
+/* runqlat: run-queue latency, user side. tp_btf keeps start times in
+ * task-local storage (or none at all, see bpf/runqlat.bpf.c), the other rungs
+ * in a pid-keyed hash; the map a rung does not use is shrunk to one entry
+ * before load. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "../../bpf/runqlat.h"
 #include "bpf/runqlat.skel.h"
 #include "bpf/loader.h"
+
+struct runqlat_reading {
+	struct hist lat;
+	uint64_t misses[RUNQLAT_COUNTERS];
+	int64_t inflight;               /* -1 with task storage (not countable) */
+};
+
+struct runqlat_state {
+	struct runqlat_reading now, shown;
+};
 
 BPFL_SKEL_OPEN(runqlat)
 
@@ -53,29 +66,76 @@ static int runqlat_prepare(struct bpfl_prog *p, int hook)
 	return bpf_map__set_max_entries(skel->maps.runq_start_pid, 1);
 }
 
-static int runqlat_read(struct bpfl_prog *p, struct bpfl_readout *r)
+static int runqlat_init(struct bpfl_prog *p, const struct bpfl_opts *o)
+{
+	p->state = calloc(1, sizeof(struct runqlat_state));
+	return p->state ? 0 : -ENOMEM;
+}
+
+static int runqlat_read(struct bpfl_prog *p)
 {
 	struct runqlat_bpf *skel = p->skel;
-	struct runqlat_data *d = &r->runq;
+	struct runqlat_reading *r = &((struct runqlat_state *)p->state)->now;
 	uint64_t n;
 	int err;
 
-	memset(d, 0, sizeof(*d));
 	err = bpfl_map_read_array(bpf_map__fd(skel->maps.runqueue_latency_seconds),
-				  sizeof(struct hist), 1, &d->lat);
+				  sizeof(struct hist), 1, &r->lat);
 	if (!err)
-		err = bpfl_map_read_array(bpf_map__fd(skel->maps.runqueue_misses), sizeof(uint64_t),
-					  RUNQLAT_COUNTERS, d->misses);
-	d->inflight = -1;
+		err = bpfl_map_read_array(bpf_map__fd(skel->maps.bpf_map_full_misses_total),
+					  sizeof(uint64_t), RUNQLAT_COUNTERS, r->misses);
+	r->inflight = -1;
 	if (!err && p->hook != BPFL_TP_BTF &&
 	    bpfl_map_count(bpf_map__fd(skel->maps.runq_start_pid), sizeof(uint32_t), &n) == 0)
-		d->inflight = (int64_t)n;
+		r->inflight = (int64_t)n;
 	return err;
+}
+
+static void runqlat_fill(struct bpfl_prog *p, struct metric_set *ms)
+{
+	const struct runqlat_reading *r = &((struct runqlat_state *)p->state)->now;
+	struct family *f = ms_family(ms, "infra_monitor_runqueue_latency_seconds",
+				     METRIC_HISTOGRAM,
+				     "Run-queue latency: time from wakeup (or preemption) to "
+				     "running on a CPU.");
+
+	bpfl_add_hist(ms, f, &r->lat, BPFL_SECONDS, NULL, 0);
+}
+
+/* The pid hash of raw_tp and tracepoint; task storage has no fill to show. */
+static size_t runqlat_maps(const struct bpfl_prog *p, struct bpfl_map_fill *out)
+{
+	const struct runqlat_reading *r = &((const struct runqlat_state *)p->state)->now;
+
+	out[0] = (struct bpfl_map_fill){ "runq_start_pid", (double)r->inflight, RUNQLAT_MAX_PIDS,
+					 r->misses[RUNQLAT_START_MISSES] };
+	return 1;
+}
+
+static void runqlat_print(struct bpfl_prog *p, FILE *out)
+{
+	struct runqlat_state *st = p->state;
+
+	if (out)
+		bpfl_print_hist(out, "run queue", &st->now.lat, &st->shown.lat, BPFL_SECONDS);
+	st->shown = st->now;
+}
+
+static void runqlat_free(struct bpfl_prog *p)
+{
+	free(p->state);
+	p->state = NULL;
 }
 
 const struct bpfl_prog_ops runqlat_ops = {
 	.name = "runqlat",
+	.view = "runq",
 	.open = runqlat_open,
 	.prepare = runqlat_prepare,
+	.init = runqlat_init,
 	.read = runqlat_read,
+	.fill = runqlat_fill,
+	.maps = runqlat_maps,
+	.print = runqlat_print,
+	.free = runqlat_free,
 };

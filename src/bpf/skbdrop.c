@@ -1,4 +1,4 @@
-/* skbdrop loader: packet drops by reason, and the reason names.
+/* skbdrop: packet drops by reason, and the reason names, user side.
  *
  * The kernel program counts by number; names come from enum skb_drop_reason
  * in the running kernel's BTF, since the enum grows with every release and a
@@ -14,24 +14,104 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "../../bpf/skbdrop.h"
 #include "bpf/skbdrop.skel.h"
 #include "bpf/loader.h"
+#include "bpf/skbdrop.h"
+#include "cli.h"
+#include "log.h"
+
+struct skbdrop_state {
+	uint64_t now[SKBDROP_MAX_REASONS], shown[SKBDROP_MAX_REASONS];
+	struct skbdrop_names names;
+	int have_names;
+};
 
 BPFL_SKEL_OPEN(skbdrop)
 
-static int skbdrop_read(struct bpfl_prog *p, struct bpfl_readout *r)
+static int skbdrop_init(struct bpfl_prog *p, const struct bpfl_opts *o)
+{
+	struct skbdrop_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return -ENOMEM;
+	p->state = st;
+	st->have_names = skbdrop_names_load(&st->names, NULL) == 0;
+	if (!st->have_names)
+		log_warn("bpf", "enum skb_drop_reason not in BTF; drop reasons are numbers");
+	return 0;
+}
+
+static int skbdrop_read(struct bpfl_prog *p)
 {
 	struct skbdrop_bpf *skel = p->skel;
+	struct skbdrop_state *st = p->state;
 
-	memset(&r->drops, 0, sizeof(r->drops));
 	return bpfl_map_read_array(bpf_map__fd(skel->maps.skb_drops_total), sizeof(uint64_t),
-				   SKBDROP_MAX_REASONS, r->drops.drops);
+				   SKBDROP_MAX_REASONS, st->now);
+}
+
+static const char *label(const struct skbdrop_state *st, uint32_t reason, char *buf,
+			 size_t bufsz)
+{
+	return skbdrop_reason_label(st->have_names ? &st->names : NULL, reason, buf, bufsz);
+}
+
+static void skbdrop_fill(struct bpfl_prog *p, struct metric_set *ms)
+{
+	const struct skbdrop_state *st = p->state;
+	struct family *f = ms_family(ms, "infra_monitor_skb_drops_total", METRIC_COUNTER,
+				     "Packets dropped by the kernel, by drop reason (skb:kfree_skb).");
+
+	for (uint32_t i = 0; i < SKBDROP_MAX_REASONS; i++) {
+		char buf[32];
+
+		if (st->now[i])
+			ms_add(ms, f, (double)st->now[i], "reason", label(st, i, buf, sizeof(buf)),
+			       NULL);
+	}
+}
+
+static void skbdrop_print(struct bpfl_prog *p, FILE *out)
+{
+	struct skbdrop_state *st = p->state;
+	int any = 0;
+
+	for (uint32_t i = 0; out && i < SKBDROP_MAX_REASONS; i++) {
+		char buf[32], nb[24];
+
+		if (st->now[i] == st->shown[i])
+			continue;
+		if (!any++)
+			fprintf(out, "  %-32s %s\n", "drop reason", "count");
+		fprintf(out, "  %-32s %s\n", label(st, i, buf, sizeof(buf)),
+			cli_counter_delta(st->now[i], st->shown[i], nb, sizeof(nb)));
+	}
+	if (any)
+		fprintf(out, "\n");
+	memcpy(st->shown, st->now, sizeof(st->shown));
+}
+
+static void skbdrop_free(struct bpfl_prog *p)
+{
+	struct skbdrop_state *st = p->state;
+
+	if (!st)
+		return;
+	skbdrop_names_free(&st->names);
+	free(st);
+	p->state = NULL;
 }
 
 const struct bpfl_prog_ops skbdrop_ops = {
 	.name = "skbdrop",
+	.view = "drops",
 	.open = skbdrop_open,
+	.init = skbdrop_init,
 	.read = skbdrop_read,
+	.fill = skbdrop_fill,
+	.print = skbdrop_print,
+	.free = skbdrop_free,
 };
 
 /* ---- reason names ------------------------------------------------------ */

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "bpf/loader.h"
+#include "bpf/diskname.h"
 #include "fuzz_collector.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

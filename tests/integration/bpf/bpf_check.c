@@ -33,7 +33,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bpf/loader.h"
 #include "buf.h"
 #include "collector.h"
 #include "config.h"
@@ -321,9 +320,10 @@ static int promtool_check(struct metric_set *ms)
 
 int main(int argc, char **argv)
 {
+	static const char *const progs[] = { "biolat", "tcplat", "skbdrop", "runqlat" };
 	const char *hook = "auto", *loopdev = NULL, *devname;
-	struct config cfg = { .bpf_stats = BPF_STATS_SAMPLED, .bpf_stats_window_ms = 200,
-			      .bpf_stats_period_ms = 1000 };
+	char flag[64], *av[] = { argv[0], flag, NULL };
+	struct config cfg;
 	struct collect_ctx ctx = { .cfg = &cfg, .procfs = "/proc", .sysfs = "/sys", .rootfs = "/" };
 	struct metric_set *a, *b;
 	int nconn = 200, ok, refused, aborted;
@@ -337,10 +337,15 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--conns") == 0)
 			nconn = atoi(argv[i + 1]);
 	}
-	if (bpfl_hook_parse(hook, &cfg.bpf_hook)) {
+	/* The daemon's own flag parser, for the daemon's own check of the rung. */
+	snprintf(flag, sizeof(flag), "--bpf.hook=%s", hook);
+	if (config_load(&cfg, 2, av)) {
 		fprintf(stderr, "bad --hook %s\n", hook);
 		return 2;
 	}
+	cfg.bpf_stats = BPF_STATS_SAMPLED;
+	cfg.bpf_stats_window_ms = 200;
+	cfg.bpf_stats_period_ms = 1000;
 	log_setup(getenv("BPF_CHECK_DEBUG") ? LOG_DEBUG : LOG_WARN, LOG_FORMAT_LOGFMT);
 	printf("# bpf_check hook=%s loop=%s\n", hook, loopdev ? loopdev : "-");
 	if (collector_bpf.init(&ctx)) {
@@ -348,8 +353,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	a = collect(&ctx);
-	for (int i = 0; i < BPFL_PROGS; i++) {
-		static const char *const progs[] = { "biolat", "tcplat", "skbdrop", "runqlat" };
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 		const char *want = strcmp(hook, "auto") == 0 ? NULL : hook;
 		const struct family *f = ms_find(a, "infra_monitor_bpf_program_info");
 		const char *got_hook = NULL, *status = NULL;
@@ -472,6 +476,7 @@ int main(int argc, char **argv)
 	ms_free(a);
 	ms_free(b);
 	collector_bpf.fini(&ctx);
+	config_free(&cfg);
 	printf("# %s: %d failure(s)\n", hook, failures);
 	return failures ? 1 : 0;
 }
