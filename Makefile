@@ -54,8 +54,8 @@ RUN_ARGS ?= --output.dir=$(OUT)/run/jsonl
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all run once test test-unit test-sanitize test-e2e test-integration deps vmlinux install \
-	clean help
+.PHONY: all run once test test-unit test-sanitize test-e2e test-integration test-fresh deps vmlinux \
+	install clean help
 
 all: $(BIN) ## build the daemon (build/infra-monitor)
 
@@ -89,6 +89,9 @@ test-e2e: $(BIN) ## golden-file test: `once --format=prom` over tests/fixtures
 
 test-integration: $(BIN) ## real daemon: HTTP, promtool, JSONL schema, rotation, modes, BPF
 	$(Q)tests/integration/run.sh $(BIN)
+
+test-fresh: ## the README's two commands in a fresh Debian 12 minbase container (root, ~30 min; not in `make test`)
+	$(Q)scripts/test-fresh.sh
 
 vmlinux: ## regenerate vmlinux/<arch>/vmlinux.h from this kernel's BTF
 	$(Q)mkdir -p $(VMLINUX_DIR)

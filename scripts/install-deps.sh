@@ -12,11 +12,11 @@ declare -A groups=(
 	[build]="build-essential clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 		libmicrohttpd-dev libjansson-dev libyaml-dev libcrypt-dev libcap-dev libgnutls28-dev"
 	[test]="libcmocka-dev libclang-rt-14-dev curl jq prometheus prometheus-node-exporter iproute2
-		util-linux e2fsprogs python3-jsonschema strace openssl valgrind wrk python3-fusepy bc"
-	[kernels]="qemu-system-x86 busybox-static cpio kmod xz-utils"
+		util-linux e2fsprogs python3-jsonschema strace openssl valgrind wrk python3-fusepy bc procps"
+	[kernels]="qemu-system-x86 busybox-static cpio kmod xz-utils zstd"
 	[bench]="bpftrace linux-perf wrk hyperfine prometheus-node-exporter"
-	[lint]="yamllint shellcheck cppcheck docker-compose systemd prometheus groff-base man-db
-		nodejs npm"
+	[lint]="yamllint shellcheck shfmt cppcheck docker-compose systemd prometheus groff-base man-db
+		nodejs npm jq"
 	[container]="podman buildah runc debootstrap uidmap fuse-overlayfs"
 	[e2e]="prometheus curl jq python3 python3-yaml docker-compose gzip podman buildah runc
 		debootstrap uidmap fuse-overlayfs gcovr"

@@ -8,10 +8,18 @@ pids=()
 
 ok() { passed=$((passed + 1)); echo "  ok   $*"; }
 bad() { failed=$((failed + 1)); echo "  FAIL $*"; }
-check() { # check "description" command...
-	local what=$1
+check() { # check "description" command...: a failure also prints the command and its status
+	local what=$1 rc=0
 	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
+	"$@" || rc=$?
+	if [ $rc -eq 0 ]; then
+		ok "$what"
+	else
+		bad "$what"
+		printf '         exit %d:' "$rc"
+		printf ' %q' "$@"
+		printf '\n'
+	fi
 }
 
 free_port() {

@@ -9,7 +9,8 @@
 # Contents: static busybox, /init (init.sh), /check.sh, /tools, the
 # virtio modules in load order (decompressed: busybox insmod takes plain .ko), the kernel config
 # under /boot (libbpf reads it for CONFIG_ externs), and the daemon when given.
-set -euo pipefail
+set -Eeuo pipefail
+trap 'echo "mkinitramfs: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 KDIR=$1 TOOLS=$2 OUT=$3 BIN=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 rel=$(basename "$KDIR")
@@ -19,11 +20,13 @@ trap 'rm -rf "$stage"' EXIT
 
 mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,run,out,tools,boot,etc,lib/modules} "$stage/sys/fs/bpf"
 cp /bin/busybox "$stage/bin/busybox"
-file -L "$stage/bin/busybox" 2>/dev/null | grep -q 'statically linked' ||
-	ldd /bin/busybox 2>&1 | grep -q 'not a dynamic' || {
+# ldd exits 1 on a static binary: read its words, not its status (pipefail).
+case "$(ldd "$stage/bin/busybox" 2>&1 || true)" in
+*'not a dynamic'*) ;;
+*)
 	echo "mkinitramfs: /bin/busybox is not static: apt-get install busybox-static" >&2
-	exit 1
-}
+	exit 1 ;;
+esac
 install -m 0755 "$here/init.sh" "$stage/init"
 install -m 0755 "$here/check.sh" "$stage/check.sh"
 cp "$TOOLS/kwork" "$TOOLS/selfcheck" "$TOOLS/selfcheck.bpf.o" "$TOOLS/progs" "$stage/tools/"
