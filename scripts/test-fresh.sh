@@ -5,7 +5,8 @@
 # privileged podman container's root directly (--rootfs: an overlay `/` would
 # hide the root filesystem from the filesystem collector), runc with the
 # cgroupfs manager (crun fails on this host's hybrid cgroups), soft open-files
-# limit 1,024.  Inside, it clones the committed HEAD, runs the run command
+# limit 1,024 and an explicit process limit (podman's default one is refused
+# here, as scripts/container-build.sh notes).  Inside, it clones the committed HEAD, runs the run command
 # until /metrics answers, stops it, runs the test command, and reports.
 #
 #   scripts/test-fresh.sh
@@ -108,7 +109,7 @@ log "podman run --privileged --rootfs (fresh minbase), nofile soft 1024, at most
 t0=$SECONDS
 rc=0
 timeout -k 30 "$limit" podman --runtime runc --cgroup-manager cgroupfs run --rm --name "$name" \
-	--privileged --ulimit "nofile=1024:$(ulimit -Hn)" \
+	--privileged --ulimit "nofile=1024:$(ulimit -Hn)" --ulimit nproc=4096:4096 \
 	-e RUN_CMD="${cmds[0]}" -e TEST_CMD="${cmds[1]}" -e RUN_LIMIT="$run_limit" \
 	-e HOME=/root -e LANG=C.UTF-8 \
 	-v "$work/repo.git:/fresh/repo.git:ro" -v "$work/inside.sh:/fresh/inside.sh:ro" \
