@@ -19,7 +19,8 @@
 # rlimit handling.  `podman build --isolation=chroot` needs no runtime at all,
 # and `podman run` works with runc, the cgroupfs manager and explicit
 # nofile/nproc ulimits, which the containers.conf written below sets.
-set -euo pipefail
+set -Eeuo pipefail
+trap 'echo "container-build: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 
 cd "$(dirname "$0")/.."
 root=$PWD

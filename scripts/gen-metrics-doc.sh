@@ -2,7 +2,8 @@
 # Regenerates the table of /proc, /sys and meta metrics in docs/metrics.md
 # from the golden exposition (tests/fixtures/e2e-output.txt), so the doc lists
 # exactly what the binary exports. --check fails when the doc is out of date.
-set -euo pipefail
+set -Eeuo pipefail
+trap 'echo "gen-metrics-doc: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 cd "$(dirname "$0")/.."
 
 doc=docs/metrics.md

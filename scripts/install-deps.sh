@@ -6,7 +6,8 @@
 #   scripts/install-deps.sh [GROUP...]    groups: build test kernels lint container e2e bench all
 #                                         (default: build test kernels, what `make test`
 #                                         needs before lint and e2e install their own)
-set -euo pipefail
+set -Eeuo pipefail
+trap 'echo "install-deps: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 
 declare -A groups=(
 	[build]="build-essential clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev

@@ -14,7 +14,8 @@
 #                      build/kernels/<uname-r>/config
 # and build/kernels/<series>.release holds the chosen <uname-r>.
 # KERNELS_OFFLINE=1 reuses whatever is cached without asking apt.
-set -euo pipefail
+set -Eeuo pipefail
+trap 'echo "kernels-fetch: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 
 cd "$(dirname "$0")/.."
 top=build/kernels

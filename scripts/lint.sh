@@ -8,7 +8,7 @@
 #                                   its broken copy and print the expected complaint
 #   scripts/lint.sh CHECK...        only these checks (names as in the summary)
 #
-# Tools: Debian packages (shellcheck, yamllint, cppcheck, prometheus for
+# Tools: Debian packages (shellcheck, shfmt, jq, yamllint, cppcheck, prometheus for
 # promtool, docker-compose, systemd, groff-base, man-db) from
 # scripts/install-deps.sh lint, and npm packages pinned in
 # tools/lint/package-lock.json (@grafana/schema, kubernetes-types, typescript,
@@ -135,6 +135,14 @@ lint_systemd_security() {
 	return $rc
 }
 
+# Every program the scripts run comes from a group of scripts/install-deps.sh
+# that is installed by then (see scripts/lint-commands.sh); programs are found
+# on this machine, so every group is installed first.
+lint_commands() {
+	"$root/scripts/install-deps.sh" all >&2 || return 1
+	scripts/lint-commands.sh "$@"
+}
+
 # ---------------------------------------------------------------- what runs
 # name|function|files (globs, relative to the repository)
 real_checks=(
@@ -153,6 +161,7 @@ real_checks=(
 	"workflow|lint_workflow|.github/workflows/*.yml"
 	"alloy|lint_alloy|infra/alloy/*.alloy"
 	"manpage|lint_manpage|docs/*.8"
+	"commands|lint_commands|$(git ls-files '*.sh' ':!tests/lint/' | tr '\n' ' ').ci/run"
 )
 
 # name|function|fixture|pattern the output must contain
@@ -174,6 +183,7 @@ self_tests=(
 	"workflow|lint_workflow|tests/lint/workflow.yml|runs-on"
 	"alloy|lint_alloy|tests/lint/config.alloy|undefined component loki.write \"remote\""
 	"manpage|lint_manpage|tests/lint/infra-monitor.8|not defined"
+	"commands|lint_commands|tests/lint/commands.sh|gdb comes from package gdb, which no group"
 )
 
 want() {   # is check $1 selected on the command line?

@@ -28,7 +28,8 @@
 # scripts/container-build.sh first, E2E_NO_BUILD=1 reuses an existing one),
 # E2E_TARGETS ("binary container split systemd"), E2E_KEEP=1 keeps the
 # temporary directory.
-set -euo pipefail
+set -Eeuo pipefail
+trap 'echo "e2e-stack: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 
 cd "$(dirname "$0")/.."
 root=$PWD

@@ -6,7 +6,8 @@
 # Values that depend on the moment or on the machine running the test (the
 # clock, durations, statvfs of the fixture root, the build revision) are
 # replaced by "X" so the names, labels and every other value still count.
-set -euo pipefail
+set -Eeuo pipefail
+trap 'echo "e2e: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 cd "$(dirname "$0")/.."
 
 update=0
