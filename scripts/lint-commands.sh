@@ -27,6 +27,7 @@ bare_only='^scripts/(install-deps|bootstrap|readme-commands)\.sh$'
 declare -A extra_groups=(
 	[tests/e2e-stack.sh]=container        # through scripts/container-build.sh
 	[scripts/test-fresh.sh]=container
+	[scripts/lint-commands.sh]=lint      # run by scripts/lint.sh
 )
 # Programs used only when present, each behind `command -v`.
 optional='^(terraform)$'
