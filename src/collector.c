@@ -47,6 +47,7 @@ const struct collector *const collectors[] = {
 	&collector_dmi,
 	&collector_nfs,
 	&collector_nfsd,
+	&collector_ipvs,
 	&collector_bpf,
 	NULL,
 };

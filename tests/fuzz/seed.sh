@@ -80,6 +80,7 @@ seed bonding sys/class/net/bonding_masters sys/class/net/bond0/bonding/slaves \
 seed dmi sys/class/dmi/id/bios_vendor sys/class/dmi/id/product_name sys/class/dmi/id/product_version
 seed nfs proc/net/rpc/nfs
 seed nfsd proc/net/rpc/nfsd
+seed ipvs proc/net/ip_vs_stats proc/net/ip_vs
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
