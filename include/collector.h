@@ -143,6 +143,7 @@ extern const struct collector collector_dmi;
 extern const struct collector collector_nfs;
 extern const struct collector collector_nfsd;
 extern const struct collector collector_ipvs;
+extern const struct collector collector_watchdog;
 extern const struct collector collector_bpf;
 
 #endif

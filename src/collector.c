@@ -48,6 +48,7 @@ const struct collector *const collectors[] = {
 	&collector_nfs,
 	&collector_nfsd,
 	&collector_ipvs,
+	&collector_watchdog,
 	&collector_bpf,
 	NULL,
 };

@@ -81,6 +81,8 @@ seed dmi sys/class/dmi/id/bios_vendor sys/class/dmi/id/product_name sys/class/dm
 seed nfs proc/net/rpc/nfs
 seed nfsd proc/net/rpc/nfsd
 seed ipvs proc/net/ip_vs_stats proc/net/ip_vs
+seed watchdog sys/class/watchdog/watchdog0/timeout sys/class/watchdog/watchdog0/identity \
+	sys/class/watchdog/watchdog0/bootstatus
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
