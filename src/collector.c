@@ -49,6 +49,7 @@ const struct collector *const collectors[] = {
 	&collector_nfsd,
 	&collector_ipvs,
 	&collector_watchdog,
+	&collector_edac,
 	&collector_bpf,
 	NULL,
 };

@@ -83,6 +83,10 @@ seed nfsd proc/net/rpc/nfsd
 seed ipvs proc/net/ip_vs_stats proc/net/ip_vs
 seed watchdog sys/class/watchdog/watchdog0/timeout sys/class/watchdog/watchdog0/identity \
 	sys/class/watchdog/watchdog0/bootstatus
+seed edac sys/devices/system/edac/mc/mc0/ce_count sys/devices/system/edac/mc/mc0/ce_noinfo_count \
+	sys/devices/system/edac/mc/mc0/ue_count sys/devices/system/edac/mc/mc0/ue_noinfo_count \
+	sys/devices/system/edac/mc/mc0/csrow0/ce_count sys/devices/system/edac/mc/mc0/csrow0/ue_count \
+	sys/devices/system/edac/mc/mc0/csrow0/ch0_ce_count sys/devices/system/edac/mc/mc0/csrow0/ch0_dimm_label
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
