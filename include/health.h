@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "buf.h"
+#include "metrics.h"
 
 enum health_state { HEALTH_OK, HEALTH_DEGRADED, HEALTH_FAILED, HEALTH_DISABLED };
 
@@ -38,7 +38,7 @@ enum self_counter {
 };
 void self_counter_add(enum self_counter c, uint64_t n);
 uint64_t self_counter_get(enum self_counter c);
-/* Renders the counters as Prometheus text (the names live in health.c). */
-void self_counters_render(struct buf *out);
+/* Adds the counters as counter families (the names live in health.c). */
+void self_counters_fill(struct metric_set *ms);
 
 #endif

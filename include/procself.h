@@ -6,7 +6,7 @@
 #ifndef IM_PROCSELF_H
 #define IM_PROCSELF_H
 
-#include "buf.h"
+#include "metrics.h"
 
 /* Each value is NAN when it could not be read; renderers skip those. */
 struct procself {
@@ -24,8 +24,8 @@ struct procself {
  * can; returns 0 or the first -errno met (the other values are still set). */
 int procself_read(struct procself *ps);
 
-/* Appends the Prometheus text of the values that are not NAN. */
-void procself_render(struct buf *out, const struct procself *ps);
+/* Adds a family per value that is not NAN. */
+void procself_fill(struct metric_set *ms, const struct procself *ps);
 
 /* Parsers, exposed for tests. text is the content of /proc/<pid>/stat; the
  * command name may hold spaces and ')' and is skipped up to the last ')'.

@@ -29,6 +29,14 @@ struct collector_result {
 	char detail[256];       /* human-readable error, "" when none */
 };
 
+/* The exposition formats /metrics serves (negotiate.h picks one). */
+enum expo_format {
+	EXPO_TEXT,              /* text/plain; version=0.0.4: the default */
+	EXPO_OPENMETRICS,       /* application/openmetrics-text; version=1.0.0 */
+	EXPO_PROTOBUF,          /* delimited io.prometheus.client.MetricFamily */
+	EXPO_FORMATS,
+};
+
 struct snapshot {
 	atomic_int refs;
 	uint64_t seq;
@@ -43,11 +51,11 @@ struct snapshot {
 	size_t nsets;
 
 	/* Renderings, filled by snapshot_render(). */
-	struct buf prom;                /* text format 0.0.4 */
-	/* prom as raw deflate ended by a sync flush, with its crc32 and length:
+	struct buf expo[EXPO_FORMATS];  /* text 0.0.4, OpenMetrics (no # EOF), protobuf */
+	/* each as raw deflate ended by a sync flush, with its crc32 and length:
 	 * /metrics appends a compressed live tail and wraps both in one gzip
 	 * member per scrape (gzjoin.h), so the body is compressed only once. */
-	struct gzjoin_part prom_z;
+	struct gzjoin_part expo_z[EXPO_FORMATS];
 	struct buf jsonl;               /* one JSON object and "\n" */
 };
 
@@ -60,7 +68,7 @@ int snapshot_add_result(struct snapshot *s, const struct collector_result *r);
  * array is allocated; free() it. Returns the count, or -ENOMEM. */
 long snapshot_families(const struct snapshot *s, const struct family ***out);
 
-/* Renders prom, prom_z and jsonl. prev (may be NULL) gives the per-interval
+/* Renders expo, expo_z and jsonl. prev (may be NULL) gives the per-interval
  * derived values of the JSONL line. 0 or -errno. */
 int snapshot_render(struct snapshot *s, const struct snapshot *prev);
 

@@ -86,12 +86,9 @@ uint64_t self_counter_get(enum self_counter c)
 	return atomic_load_explicit(&counters[c], memory_order_relaxed);
 }
 
-void self_counters_render(struct buf *out)
+void self_counters_fill(struct metric_set *ms)
 {
-	for (int c = 0; c < SELF_COUNTER_MAX; c++) {
-		buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s ", counter_desc[c].name,
-			   counter_desc[c].help, counter_desc[c].name, counter_desc[c].name);
-		buf_put_u64(out, self_counter_get(c));
-		buf_putc(out, '\n');
-	}
+	for (int c = 0; c < SELF_COUNTER_MAX; c++)
+		ms_set(ms, counter_desc[c].name, METRIC_COUNTER, counter_desc[c].help,
+		       (double)self_counter_get(c));
 }

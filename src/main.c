@@ -279,7 +279,7 @@ static int once_main(const struct config *cfg)
 		fprintf(stderr, "infra-monitor: once: %s\n", strerror(-err));
 		goto out;
 	}
-	out = cfg->once_format == ONCE_JSON ? &snap->jsonl : &snap->prom;
+	out = cfg->once_format == ONCE_JSON ? &snap->jsonl : &snap->expo[EXPO_TEXT];
 	if (fwrite(out->data, 1, out->len, stdout) != out->len || fflush(stdout)) {
 		fprintf(stderr, "infra-monitor: once: write stdout: %s\n", strerror(errno));
 		err = -EIO;

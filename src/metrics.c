@@ -375,14 +375,17 @@ uint64_t nhist_overflow(const struct nhist *h)
 	return h->count > in ? h->count - in : 0;
 }
 
-/* Indexes stay well inside what a double's exponent and int32 arithmetic
- * hold, and what Prometheus accepts (schema -4..8). */
-#define NHIST_MAX_INDEX (1 << 20)
+/* Bounds stay normal doubles (2^-1000 .. 2^1000 base units): a zero
+ * threshold that underflowed to 0 would turn the histogram classic. */
+#define NHIST_MAX_EXP 1000
 
 int nhist_valid(const struct nhist *h)
 {
-	if (h->schema < 0 || h->schema > 8 || h->nbuckets > NHIST_MAX_BUCKETS ||
-	    h->first < -NHIST_MAX_INDEX || h->first > NHIST_MAX_INDEX)
+	if (h->schema < 0 || h->schema > 8 || h->nbuckets > NHIST_MAX_BUCKETS)
+		return -EINVAL;
+	/* In int64: first near INT32_MIN or MAX must not wrap. */
+	if (((int64_t)h->first - 1) < -((int64_t)NHIST_MAX_EXP << h->schema) ||
+	    ((int64_t)h->first + h->nbuckets) > ((int64_t)NHIST_MAX_EXP << h->schema))
 		return -EINVAL;
 	return 0;
 }

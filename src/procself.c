@@ -153,38 +153,36 @@ int procself_read(struct procself *ps)
 	return err;
 }
 
-static void put_metric(struct buf *out, const char *name, const char *type, const char *help,
-		       double v)
+/* A NaN (not readable here) leaves the family out. */
+static void put_metric(struct metric_set *ms, const char *name, enum metric_type type,
+		       const char *help, double v)
 {
-	if (isnan(v))
-		return;
-	buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s ", name, help, name, type, name);
-	buf_put_double(out, v);
-	buf_putc(out, '\n');
+	if (!isnan(v))
+		ms_set(ms, name, type, help, v);
 }
 
-void procself_render(struct buf *out, const struct procself *ps)
+void procself_fill(struct metric_set *ms, const struct procself *ps)
 {
 	/* HELP strings as client_golang's process collector writes them. */
-	put_metric(out, "process_cpu_seconds_total", "counter",
+	put_metric(ms, "process_cpu_seconds_total", METRIC_COUNTER,
 		   "Total user and system CPU time spent in seconds.", ps->cpu_seconds_total);
-	put_metric(out, "process_max_fds", "gauge", "Maximum number of open file descriptors.",
+	put_metric(ms, "process_max_fds", METRIC_GAUGE, "Maximum number of open file descriptors.",
 		   ps->max_fds);
-	put_metric(out, "process_open_fds", "gauge", "Number of open file descriptors.",
+	put_metric(ms, "process_open_fds", METRIC_GAUGE, "Number of open file descriptors.",
 		   ps->open_fds);
-	put_metric(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
-		   ps->resident_memory_bytes);
-	put_metric(out, "process_start_time_seconds", "gauge",
+	put_metric(ms, "process_resident_memory_bytes", METRIC_GAUGE,
+		   "Resident memory size in bytes.", ps->resident_memory_bytes);
+	put_metric(ms, "process_start_time_seconds", METRIC_GAUGE,
 		   "Start time of the process since unix epoch in seconds.",
 		   ps->start_time_seconds);
-	put_metric(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
-		   ps->virtual_memory_bytes);
-	put_metric(out, "process_virtual_memory_max_bytes", "gauge",
+	put_metric(ms, "process_virtual_memory_bytes", METRIC_GAUGE,
+		   "Virtual memory size in bytes.", ps->virtual_memory_bytes);
+	put_metric(ms, "process_virtual_memory_max_bytes", METRIC_GAUGE,
 		   "Maximum amount of virtual memory available in bytes.",
 		   ps->virtual_memory_max_bytes);
 	/* client_golang has no thread gauge (go_threads belongs to the Go
 	 * runtime), so the name carries our prefix rather than claim one in
 	 * the shared process_ namespace. */
-	put_metric(out, "infra_monitor_process_threads", "gauge",
+	put_metric(ms, "infra_monitor_process_threads", METRIC_GAUGE,
 		   "Number of OS threads in the infra-monitor process.", ps->threads);
 }

@@ -1,4 +1,5 @@
-/* Prometheus text exposition format 0.0.4, rendered once per snapshot.
+/* Prometheus text exposition format 0.0.4 and OpenMetrics 1.0 text, rendered
+ * once per snapshot.
  *
  * Histograms arrive as native buckets (see metrics.h) and leave as classic
  * cumulative buckets at the powers of two of the base unit, every
@@ -7,6 +8,7 @@
  */
 #include <math.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "render.h"
 
@@ -99,6 +101,75 @@ static void put_hist(struct buf *out, const char *name, const struct sample *s)
 	buf_putc(out, '\n');
 }
 
+/* OpenMetrics names a family without the suffix its samples carry: a counter
+ * "x" has samples "x_total", an info "x" samples "x_info". A counter whose
+ * name lacks "_total", or an "_info" gauge whose values are not all 1, keeps
+ * its exact name as unknown or gauge rather than be renamed. */
+struct om_family {
+	const char *type;
+	size_t name_len;        /* of the family name, a prefix of f->name */
+};
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+static struct om_family om_family_of(const struct family *f)
+{
+	size_t len = strlen(f->name);
+	int info = f->type == METRIC_GAUGE && has_suffix(f->name, "_info");
+
+	for (size_t j = 0; info && j < f->nsamples; j++)
+		info = f->samples[j].value == 1;
+	switch (f->type) {
+	case METRIC_COUNTER:
+		if (has_suffix(f->name, "_total"))
+			return (struct om_family){ "counter", len - strlen("_total") };
+		return (struct om_family){ "unknown", len };
+	case METRIC_GAUGE:
+		if (info)
+			return (struct om_family){ "info", len - strlen("_info") };
+		return (struct om_family){ "gauge", len };
+	case METRIC_HISTOGRAM:
+		return (struct om_family){ "histogram", len };
+	default:
+		return (struct om_family){ "unknown", len };
+	}
+}
+
+static void put_header(struct buf *out, const char *name, size_t name_len, const char *help,
+		       bool quote, const char *type)
+{
+	buf_puts(out, "# HELP ");
+	buf_put(out, name, name_len);
+	buf_putc(out, ' ');
+	put_escaped(out, help, quote);
+	buf_puts(out, "\n# TYPE ");
+	buf_put(out, name, name_len);
+	buf_putc(out, ' ');
+	buf_puts(out, type);
+	buf_putc(out, '\n');
+}
+
+static void put_samples(struct buf *out, const struct family *f)
+{
+	for (size_t j = 0; j < f->nsamples; j++) {
+		const struct sample *s = &f->samples[j];
+
+		if (f->type == METRIC_HISTOGRAM && s->hist) {
+			put_hist(out, f->name, s);
+			continue;
+		}
+		put_series(out, f->name, "", s, NULL, 0);
+		buf_putc(out, ' ');
+		buf_put_double(out, s->value);
+		buf_putc(out, '\n');
+	}
+}
+
 void render_prom(struct buf *out, const struct family *const *fams, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -106,26 +177,34 @@ void render_prom(struct buf *out, const struct family *const *fams, size_t n)
 
 		if (!f->nsamples)
 			continue;
-		buf_puts(out, "# HELP ");
-		buf_puts(out, f->name);
-		buf_putc(out, ' ');
-		put_escaped(out, f->help, false);
-		buf_puts(out, "\n# TYPE ");
-		buf_puts(out, f->name);
-		buf_putc(out, ' ');
-		buf_puts(out, metric_type_name(f->type));
-		buf_putc(out, '\n');
-		for (size_t j = 0; j < f->nsamples; j++) {
-			const struct sample *s = &f->samples[j];
-
-			if (f->type == METRIC_HISTOGRAM && s->hist) {
-				put_hist(out, f->name, s);
-				continue;
-			}
-			put_series(out, f->name, "", s, NULL, 0);
-			buf_putc(out, ' ');
-			buf_put_double(out, s->value);
-			buf_putc(out, '\n');
-		}
+		put_header(out, f->name, strlen(f->name), f->help, false,
+			   metric_type_name(f->type));
+		put_samples(out, f);
 	}
+}
+
+void render_openmetrics(struct buf *out, const struct family *const *fams, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct family *f = fams[i];
+		struct om_family om;
+
+		if (!f->nsamples)
+			continue;
+		om = om_family_of(f);
+		/* OpenMetrics escapes the double quote in HELP too. */
+		put_header(out, f->name, om.name_len, f->help, true, om.type);
+		put_samples(out, f);
+	}
+}
+
+void render_expo(struct buf *out, enum expo_format fmt, const struct family *const *fams,
+		 size_t n)
+{
+	if (fmt == EXPO_OPENMETRICS)
+		render_openmetrics(out, fams, n);
+	else if (fmt == EXPO_PROTOBUF)
+		render_pb(out, fams, n);
+	else
+		render_prom(out, fams, n);
 }

@@ -29,8 +29,10 @@ struct snapshot *snapshot_new(void)
 	if (!s)
 		return NULL;
 	atomic_init(&s->refs, 1);
-	buf_init(&s->prom);
-	gzjoin_part_init(&s->prom_z);
+	for (int f = 0; f < EXPO_FORMATS; f++) {
+		buf_init(&s->expo[f]);
+		gzjoin_part_init(&s->expo_z[f]);
+	}
 	buf_init(&s->jsonl);
 	return s;
 }
@@ -41,8 +43,10 @@ static void snapshot_free(struct snapshot *s)
 		ms_free(s->sets[i]);
 	free(s->sets);
 	free(s->results);
-	buf_free(&s->prom);
-	gzjoin_part_free(&s->prom_z);
+	for (int f = 0; f < EXPO_FORMATS; f++) {
+		buf_free(&s->expo[f]);
+		gzjoin_part_free(&s->expo_z[f]);
+	}
 	buf_free(&s->jsonl);
 	free(s);
 }
@@ -101,18 +105,26 @@ int snapshot_render(struct snapshot *s, const struct snapshot *prev)
 {
 	const struct family **fams;
 	long n = snapshot_families(s, &fams);
-	int err;
+	int err = 0;
 
 	if (n < 0)
 		return (int)n;
-	buf_reset(&s->prom);
-	render_prom(&s->prom, fams, (size_t)n);
+	/* Every format now, not on the first scrape that asks: a scrape only
+	 * copies, and the renderings together cost a few ms per interval. */
+	for (int f = 0; f < EXPO_FORMATS; f++) {
+		buf_reset(&s->expo[f]);
+		render_expo(&s->expo[f], (enum expo_format)f, fams, (size_t)n);
+	}
 	buf_reset(&s->jsonl);
 	render_jsonl(&s->jsonl, s, fams, (size_t)n, prev);
 	free(fams);
-	if (s->prom.oom || s->jsonl.oom)
+	for (int f = 0; f < EXPO_FORMATS; f++)
+		err = err ? err : s->expo[f].oom ? -ENOMEM : 0;
+	if (err || s->jsonl.oom)
 		return -ENOMEM;
-	err = gzjoin_part_deflate(&s->prom_z, s->prom.data, s->prom.len, PROM_GZIP_LEVEL);
+	for (int f = 0; f < EXPO_FORMATS && !err; f++)
+		err = gzjoin_part_deflate(&s->expo_z[f], s->expo[f].data, s->expo[f].len,
+					  PROM_GZIP_LEVEL);
 	return err;
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "pb_decode.h"
 
 #include "config.h"
 #include "health.h"
@@ -299,11 +300,11 @@ static void check_exposition(const struct snapshot *s, const char *body, size_t 
 		"# TYPE infra_monitor_healthy gauge\n",
 		"# TYPE infra_monitor_snapshot_age_seconds gauge\n",
 	};
-	const char *tail = body + s->prom.len;
+	const char *tail = body + s->expo[EXPO_TEXT].len;
 
-	assert_true(len > s->prom.len);
+	assert_true(len > s->expo[EXPO_TEXT].len);
 	assert_int_equal(strlen(body), len);
-	assert_memory_equal(body, s->prom.data, s->prom.len);
+	assert_memory_equal(body, s->expo[EXPO_TEXT].data, s->expo[EXPO_TEXT].len);
 	assert_true(strncmp(tail, "# HELP process_cpu_seconds_total ", 33) == 0);
 	assert_int_equal(body[len - 1], '\n');
 	for (size_t i = 0; i < ARRAY_SIZE(live); i++) {
@@ -344,6 +345,40 @@ static void test_metrics_identity(void **state)
 	snapshot_put(s);
 }
 
+/* Each Accept gets its format, with the body rendered for the snapshot and
+ * a live tail in the same format. */
+static void test_metrics_negotiation(void **state)
+{
+	struct snapshot *s = snapshot_get();
+	struct resp r;
+	char v[160];
+
+	request("GET", "/metrics",
+		"Accept: application/openmetrics-text;version=1.0.0,text/plain;q=0.5\r\n", &r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(resp_header(&r, "Content-Type", v, sizeof(v)));
+	assert_string_equal(v, "application/openmetrics-text; version=1.0.0; charset=utf-8");
+	assert_memory_equal(r.body, s->expo[EXPO_OPENMETRICS].data, s->expo[EXPO_OPENMETRICS].len);
+	assert_true(r.body_len > 6 && memcmp(r.body + r.body_len - 6, "# EOF\n", 6) == 0);
+	assert_non_null(strstr(r.body, "# TYPE process_cpu_seconds counter\n"
+				       "process_cpu_seconds_total "));
+	assert_non_null(strstr(r.body, "# TYPE node_test info\n"));
+	resp_free(&r);
+
+	request("GET", "/metrics",
+		"Accept: application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+		"encoding=delimited\r\n",
+		&r);
+	assert_int_equal(r.status, 200);
+	assert_non_null(resp_header(&r, "Content-Type", v, sizeof(v)));
+	assert_non_null(strstr(v, "application/vnd.google.protobuf"));
+	assert_memory_equal(r.body, s->expo[EXPO_PROTOBUF].data, s->expo[EXPO_PROTOBUF].len);
+	/* The whole body, tail included, is a sequence of delimited messages. */
+	assert_true(pbd_count_messages(r.body, r.body_len) > 10);
+	resp_free(&r);
+	snapshot_put(s);
+}
+
 static void test_metrics_gzip(void **state)
 {
 	static const char *const accept[] = {
@@ -368,12 +403,12 @@ static void test_metrics_gzip(void **state)
 			fail_msg("no gzip for %s", accept[i]);
 		assert_string_equal(v, "gzip");
 		assert_non_null(resp_header(&r, "Vary", v, sizeof(v)));
-		assert_string_equal(v, "Accept-Encoding");
+		assert_string_equal(v, "Accept, Accept-Encoding");
 		assert_true((unsigned char)r.body[0] == 0x1f && (unsigned char)r.body[1] == 0x8b);
 		assert_int_equal(fixture_gunzip(r.body, r.body_len, &out), 0);
 		check_exposition(s, out.data, out.len);
 		/* Only the tail was compressed for this request. */
-		assert_true(r.body_len < s->prom_z.z.len + 1024);
+		assert_true(r.body_len < s->expo_z[EXPO_TEXT].z.len + 1024);
 		resp_free(&r);
 	}
 	buf_free(&out);
@@ -845,6 +880,7 @@ int main(void)
 		cmocka_unit_test(test_method_not_allowed),
 		cmocka_unit_test(test_metrics_identity),
 		cmocka_unit_test(test_metrics_gzip),
+		cmocka_unit_test(test_metrics_negotiation),
 		cmocka_unit_test(test_metrics_gzip_refused),
 		cmocka_unit_test(test_metrics_head),
 		cmocka_unit_test(test_keep_alive),

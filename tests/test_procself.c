@@ -7,6 +7,7 @@
 #include "fixture.h"
 
 #include "procself.h"
+#include "render.h"
 #include "util.h"
 
 #define DIR_ FIXTURES "/procself/"
@@ -115,10 +116,19 @@ static void test_render(void **state)
 			       .virtual_memory_bytes = 8192, .virtual_memory_max_bytes = NAN,
 			       .open_fds = 5, .max_fds = 1024, .start_time_seconds = 1700000000.25,
 			       .threads = 3 };
+	struct metric_set *ms = ms_new();
+	const struct family *fams[16];
+	size_t n;
 	struct buf b;
 
 	buf_init(&b);
-	procself_render(&b, &ps);
+	procself_fill(ms, &ps);
+	n = ms_nfamilies(ms);
+	assert_true(n <= 16);
+	for (size_t i = 0; i < n; i++)
+		fams[i] = ms_family_at(ms, i);
+	render_prom(&b, fams, n);
+	ms_free(ms);
 	buf_cstr(&b);
 	assert_non_null(strstr(b.data, "# HELP process_cpu_seconds_total Total user and system CPU "
 				       "time spent in seconds.\n# TYPE process_cpu_seconds_total "

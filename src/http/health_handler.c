@@ -126,46 +126,35 @@ static size_t list_health(struct health_entry *h)
 	return n < MAX_HEALTH_ENTRIES ? n : MAX_HEALTH_ENTRIES;
 }
 
-static void put_gauge_header(struct buf *out, const char *name, const char *help)
-{
-	buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-}
-
-/* Health lines measured now; the snapshot cannot carry them, it may be the
+/* Health series measured now; the snapshot cannot carry them, it may be the
  * very thing that is late. */
-void http_health_render_metrics(const struct http_server *srv, const struct snapshot *s,
-				struct buf *out)
+void http_health_fill_metrics(const struct http_server *srv, const struct snapshot *s,
+			      struct metric_set *ms)
 {
 	static const enum health_state states[] = { HEALTH_OK, HEALTH_DEGRADED, HEALTH_FAILED,
 						    HEALTH_DISABLED };
 	struct health_entry h[MAX_HEALTH_ENTRIES];
 	size_t nh = list_health(h);
 	double now = now_realtime();
+	struct family *f;
 
-	put_gauge_header(out, "infra_monitor_healthy",
-			 "1 when /health reports ok, 0 when it reports degraded.");
-	buf_printf(out, "infra_monitor_healthy %d\n", assess(srv, s, h, nh, now, NULL));
-	put_gauge_header(out, "infra_monitor_snapshot_age_seconds",
-			 "Seconds since the collection of the snapshot being served started.");
-	buf_puts(out, "infra_monitor_snapshot_age_seconds ");
-	buf_put_double(out, now - s->timestamp);
-	buf_putc(out, '\n');
+	ms_set(ms, "infra_monitor_healthy", METRIC_GAUGE,
+	       "1 when /health reports ok, 0 when it reports degraded.",
+	       assess(srv, s, h, nh, now, NULL));
+	ms_set(ms, "infra_monitor_snapshot_age_seconds", METRIC_GAUGE,
+	       "Seconds since the collection of the snapshot being served started.",
+	       now - s->timestamp);
 	if (!nh)
 		return;
 	/* One series per state, 1 for the current one (node_systemd_unit_state's
 	 * shape): alerts select a state without knowing the encoding. */
-	put_gauge_header(out, "infra_monitor_component_state",
-			 "State of each long-lived component: 1 for its current state.");
-	for (size_t i = 0; i < nh; i++) {
-		for (size_t j = 0; j < ARRAY_SIZE(states); j++) {
-			buf_puts(out, "infra_monitor_component_state{component=\"");
-			render_prom_label_value(out, h[i].component);
-			buf_printf(out, "\",state=\"%s\"} %d\n", health_state_name(states[j]),
-				   h[i].state == states[j]);
-		}
-	}
+	f = ms_family(ms, "infra_monitor_component_state", METRIC_GAUGE,
+		      "State of each long-lived component: 1 for its current state.");
+	for (size_t i = 0; i < nh; i++)
+		for (size_t j = 0; j < ARRAY_SIZE(states); j++)
+			ms_add(ms, f, h[i].state == states[j], "component", h[i].component,
+			       "state", health_state_name(states[j]), NULL);
 }
-
 
 /* jansson refuses NaN and Inf (json_real() returns NULL): those are null. */
 static json_t *json_num(double v)

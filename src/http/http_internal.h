@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "metrics.h"
+
 #ifndef IM_VERSION
 #define IM_VERSION "unknown"
 #endif
@@ -28,7 +30,6 @@
 #define COMPONENT "http"
 #define HEALTH_PATH "/health"
 
-#define CONTENT_TYPE_PROM "text/plain; version=0.0.4; charset=utf-8"
 #define CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
 #define CONTENT_TYPE_HTML "text/html; charset=utf-8"
 #define CONTENT_TYPE_JSON "application/json"
@@ -127,7 +128,7 @@ enum MHD_Result http_serve_health(struct http_server *srv, const struct web_stat
 				  struct MHD_Connection *c);
 /* infra_monitor_healthy, the snapshot's age and each component's state,
  * measured now: the snapshot cannot carry them, it may be what is late. */
-void http_health_render_metrics(const struct http_server *srv, const struct snapshot *s,
-				struct buf *out);
+void http_health_fill_metrics(const struct http_server *srv, const struct snapshot *s,
+			      struct metric_set *ms);
 
 #endif

@@ -16,8 +16,11 @@
 #include "health.h"
 #include "http_internal.h"
 #include "log.h"
+#include "negotiate.h"
 #include "procself.h"
+#include "render.h"
 #include "snapshot.h"
+#include "util.h"
 
 /* The live tail is a few hundred bytes: compression level barely matters. */
 #define TAIL_GZIP_LEVEL 6
@@ -31,21 +34,44 @@ struct scrape {
 	uint8_t gz_header[GZJOIN_HEADER_LEN];
 };
 
-static void render_live(const struct http_server *srv, const struct snapshot *s, struct buf *out)
+/* Families of the live tail: process, self counters, health (about 15). */
+#define MAX_LIVE_FAMILIES 32
+
+/* The live tail in the scrape's format: process metrics, self counters and
+ * health, measured per scrape; OpenMetrics ends here, with "# EOF". */
+static void render_live(const struct http_server *srv, const struct snapshot *s,
+			enum expo_format fmt, struct buf *out)
 {
 	static atomic_int warned;
+	const struct family *fams[MAX_LIVE_FAMILIES];
+	struct metric_set *ms = ms_new();
 	struct procself ps;
 	int err = procself_read(&ps);
+	size_t n;
 
 	/* Repeats every scrape if it happens at all: say it once. */
 	if (err && !atomic_exchange(&warned, 1))
 		log_warn_errno(COMPONENT, err, NULL,
 			       "reading process metrics failed; some are omitted");
-	if (srv->exporter_metrics) {
-		procself_render(out, &ps);
-		self_counters_render(out);
+	if (!ms) {
+		out->oom = 1;
+		return;
 	}
-	http_health_render_metrics(srv, s, out);
+	if (srv->exporter_metrics) {
+		procself_fill(ms, &ps);
+		self_counters_fill(ms);
+	}
+	http_health_fill_metrics(srv, s, ms);
+	n = ms_nfamilies(ms);
+	for (size_t i = 0; i < n && i < ARRAY_SIZE(fams); i++)
+		fams[i] = ms_family_at(ms, i);
+	if (ms_error(ms) || n > ARRAY_SIZE(fams))
+		out->oom = 1;
+	else
+		render_expo(out, fmt, fams, n);
+	if (fmt == EXPO_OPENMETRICS)
+		buf_puts(out, RENDER_OM_EOF);
+	ms_free(ms);
 }
 
 static void scrape_free(void *cls)
@@ -73,6 +99,10 @@ enum MHD_Result http_serve_metrics(struct http_server *srv, const struct web_sta
 	unsigned int n = 0;
 	struct MHD_Response *r = NULL;
 	struct scrape *sc = NULL;
+	enum expo_format fmt = negotiate_format(
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT));
+	const struct buf *body;
+	const struct gzjoin_part *body_z;
 	struct buf live;
 	int gzip, err = -ENOMEM;
 	enum MHD_Result ret;
@@ -98,12 +128,14 @@ enum MHD_Result http_serve_metrics(struct http_server *srv, const struct web_sta
 	sc->snap = s;
 	s = NULL;       /* now owned by sc */
 	buf_init(&sc->tail);
-	render_live(srv, sc->snap, &live);
+	body = &sc->snap->expo[fmt];
+	body_z = &sc->snap->expo_z[fmt];
+	render_live(srv, sc->snap, fmt, &live);
 	if (live.oom)
 		goto out;
-	gzip = http_wants_gzip(c) && sc->snap->prom_z.len == sc->snap->prom.len;
+	gzip = http_wants_gzip(c) && body_z->len == body->len;
 	if (gzip) {
-		err = gzjoin_finish(&sc->tail, &sc->snap->prom_z, live.data, live.len,
+		err = gzjoin_finish(&sc->tail, body_z, live.data, live.len,
 				    TAIL_GZIP_LEVEL);
 		if (err) {
 			/* Identity always works; say once per failure why gzip did not. */
@@ -116,12 +148,12 @@ enum MHD_Result http_serve_metrics(struct http_server *srv, const struct web_sta
 	if (gzip) {
 		gzjoin_header(sc->gz_header);
 		iov_add(iov, &n, sc->gz_header, sizeof(sc->gz_header));
-		iov_add(iov, &n, sc->snap->prom_z.z.data, sc->snap->prom_z.z.len);
+		iov_add(iov, &n, body_z->z.data, body_z->z.len);
 	} else {
 		buf_free(&sc->tail);
 		sc->tail = live;
 		buf_init(&live);
-		iov_add(iov, &n, sc->snap->prom.data, sc->snap->prom.len);
+		iov_add(iov, &n, body->data, body->len);
 	}
 	iov_add(iov, &n, sc->tail.data, sc->tail.len);
 	err = -ENOMEM;
@@ -129,8 +161,10 @@ enum MHD_Result http_serve_metrics(struct http_server *srv, const struct web_sta
 	if (!r)
 		goto out;
 	sc = NULL;      /* now owned by r */
-	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE_PROM) != MHD_YES ||
-	    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING) !=
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				    negotiate_content_type(fmt)) != MHD_YES ||
+	    MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
+				    MHD_HTTP_HEADER_ACCEPT ", " MHD_HTTP_HEADER_ACCEPT_ENCODING) !=
 		    MHD_YES ||
 	    (gzip && MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") !=
 			     MHD_YES) ||
