@@ -11,7 +11,10 @@ bin=$(realpath "${1:?usage: formats.sh path/to/infra-monitor}")
 work=$(mktemp -d)
 trap 'cleanup; rm -rf "$work"' EXIT
 for t in protoc /usr/bin/python3; do
-	command -v "$t" >/dev/null || { echo "formats: needs $t (scripts/install-deps.sh test)"; exit 1; }
+	command -v "$t" >/dev/null || {
+		echo "formats: needs $t (scripts/install-deps.sh test)"
+		exit 1
+	}
 done
 
 port=$(free_port)
