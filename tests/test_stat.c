@@ -100,6 +100,30 @@ static void test_stat_errors(void **state)
 	assert_collect_errors(&collector_stat, cases, ARRAY_SIZE(cases), true);
 }
 
+static void test_stat_softirq(void **state)
+{
+	static const char *const vectors[] = { "hi",      "timer", "net_tx",  "net_rx",
+					       "block",   "block_iopoll", "tasklet", "sched",
+					       "hrtimer", "rcu" };
+	static const double want[] = { 0, 88460, 40, 23070, 409090, 0, 40, 247220, 0, 205370 };
+	const char *flags[] = { "--collector.stat.softirq", NULL };
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect_flags(&collector_stat, "default", ms, flags), 0);
+	assert_family(ms, "node_softirqs_total", METRIC_COUNTER, "Number of softirq calls.", 10);
+	for (size_t i = 0; i < ARRAY_SIZE(vectors); i++)
+		assert_sample(ms, want[i], "node_softirqs_total", "vector", vectors[i]);
+	ms_free(ms);
+	/* Off by default; a kernel without the line has no such series. */
+	ms = ca_collect_tree(&collector_stat, "default", 0);
+	assert_null(ms_find(ms, "node_softirqs_total"));
+	ms_free(ms);
+	ms = ms_new();
+	assert_int_equal(ca_collect_flags(&collector_stat, "oldkernel", ms, flags), 0);
+	assert_null(ms_find(ms, "node_softirqs_total"));
+	ms_free(ms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_stat_trees),
 		cmocka_unit_test(test_stat_inputs),
 		cmocka_unit_test(test_stat_errors),
+		cmocka_unit_test(test_stat_softirq),
 	};
 	return cmocka_run_group_tests_name("stat", tests, NULL, NULL);
 }
