@@ -271,9 +271,44 @@ static void test_cpu_errors(void **state)
 	assert_collect_errors(&collector_cpu, cases, ARRAY_SIZE(cases), true);
 }
 
+static void test_cpu_info(void **state)
+{
+	const char *flags[] = { "--collector.cpu.info.flags-include=^(aes|avx.*|sse4_2)$",
+				"--collector.cpu.info.bugs-include=spectre", "--no-collector.cpu.guest",
+				NULL };
+	struct metric_set *ms = ms_new();
+
+	/* Off by default, as in node_exporter. */
+	assert_int_equal(ca_collect(&collector_cpu, "default", ms), 0);
+	assert_null(ms_find(ms, "node_cpu_info"));
+	assert_non_null(ms_find(ms, "node_cpu_guest_seconds_total"));
+	ms_free(ms);
+
+	ms = ms_new();
+	assert_int_equal(ca_collect_flags(&collector_cpu, "default", ms, flags), 0);
+	assert_family(ms, "node_cpu_info", METRIC_GAUGE, "CPU information from /proc/cpuinfo.", 2);
+	assert_sample(ms, 1, "node_cpu_info", "package", "0", "core", "1", "cpu", "1", "vendor",
+		      "GenuineIntel", "family", "6", "model", "142", "model_name",
+		      "Intel(R) Core(TM) i7-8650U CPU @ 1.90GHz", "microcode", "0xf4", "stepping",
+		      "10", "cachesize", "8192 KB");
+	/* The first CPU's flags only, filtered: vmx flags is another key. */
+	assert_family(ms, "node_cpu_flag_info", METRIC_GAUGE,
+		      "The `flags` field of CPU information from /proc/cpuinfo taken from the first core.",
+		      4);
+	assert_sample(ms, 1, "node_cpu_flag_info", "flag", "avx2");
+	assert_sample(ms, 1, "node_cpu_flag_info", "flag", "sse4_2");
+	assert_int_equal(ca_nsamples(ms, "node_cpu_bug_info"), 2);
+	assert_sample(ms, 1, "node_cpu_bug_info", "bug", "spectre_v1");
+	/* --no-collector.cpu.guest */
+	assert_null(ms_find(ms, "node_cpu_guest_seconds_total"));
+	assert_non_null(ms_find(ms, "node_cpu_seconds_total"));
+	ms_free(ms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cpu_info),
 		cmocka_unit_test(test_cpu_default),    cmocka_unit_test(test_cpu_many),
 		cmocka_unit_test(test_cpu_old_kernel), cmocka_unit_test(test_cpu_jump_back),
 		cmocka_unit_test(test_cpu_no_state),   cmocka_unit_test(test_cpu_errors),

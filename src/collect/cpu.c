@@ -17,6 +17,14 @@
  * CPU stands for which core and package is worked out once in init(), so each
  * interval costs one read per core and per package and nothing at all on
  * virtual machines, which have no such counters.
+ *
+ * Options as node_exporter 1.12 has them: --no-collector.cpu.guest drops the
+ * guest series; --collector.cpu.info (implied by either include regex) adds
+ * node_cpu_info from /proc/cpuinfo, and node_cpu_flag_info /
+ * node_cpu_bug_info for the first CPU's flags and bugs matching
+ * --collector.cpu.info.flags-include / .bugs-include. node_exporter's
+ * cpuinfo-based node_cpu_frequency_hertz is left out: with cpufreq on it
+ * would be a second family of that name, which the cpufreq collector owns.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,6 +36,7 @@
 #include "collector.h"
 #include "util.h"
 #include "parse.h"
+#include "sysfs.h"
 
 /* /proc/stat counts in USER_HZ ticks, which the kernel fixes at 100 for user
  * space on every architecture we build for, whatever CONFIG_HZ is (it
@@ -81,7 +90,27 @@ struct cpu_prev {
 	uint64_t mark;          /* markgen of the read that last listed it */
 };
 
+enum {
+	CPU_OPT_GUEST,
+	CPU_OPT_INFO,
+	CPU_OPT_FLAGS,
+	CPU_OPT_BUGS,
+};
+
+static const struct collector_option cpu_options[] = {
+	[CPU_OPT_GUEST] = { "collector.cpu.guest", COPT_BOOL, "true",
+			    "Enables metric node_cpu_guest_seconds_total" },
+	[CPU_OPT_INFO] = { "collector.cpu.info", COPT_BOOL, "false", "Enables metric cpu_info" },
+	[CPU_OPT_FLAGS] = { "collector.cpu.info.flags-include", COPT_REGEX, NULL,
+			    "Filter the `flags` field in cpuInfo with a value that must be a regular expression" },
+	[CPU_OPT_BUGS] = { "collector.cpu.info.bugs-include", COPT_REGEX, NULL,
+			   "Filter the `bugs` field in cpuInfo with a value that must be a regular expression" },
+	{ 0 },
+};
+
 struct cpu_state {
+	bool guest, info;
+	struct dev_filter flags, bugs; /* include-only filters */
 	struct cpu_prev *prev;  /* indexed by CPU number */
 	size_t nprev;
 	uint64_t gen;           /* successful reads so far */
@@ -437,10 +466,136 @@ static int emit_throttles(struct collect_ctx *ctx, struct cpu_state *st, struct 
 /* ------------------------------------------------------------------------ */
 /* Collector                                                                */
 
+/* ------------------------------------------------------------------------ */
+/* /proc/cpuinfo (--collector.cpu.info)                                     */
+
+/* node_cpu_info's labels, in node_exporter's order. */
+enum {
+	I_PACKAGE,
+	I_CORE,
+	I_CPU,
+	I_VENDOR,
+	I_FAMILY,
+	I_MODEL,
+	I_MODEL_NAME,
+	I_MICROCODE,
+	I_STEPPING,
+	I_CACHESIZE,
+	NINFO,
+};
+
+static const struct {
+	const char *key, *label;
+	int idx;
+} info_keys[] = {
+	{ "physical id", "package", I_PACKAGE }, { "core id", "core", I_CORE },
+	{ "processor", "cpu", I_CPU },           { "vendor_id", "vendor", I_VENDOR },
+	{ "vendor", "vendor", I_VENDOR },        { "cpu family", "family", I_FAMILY },
+	{ "model", "model", I_MODEL },           { "model name", "model_name", I_MODEL_NAME },
+	{ "microcode", "microcode", I_MICROCODE }, { "stepping", "stepping", I_STEPPING },
+	{ "cache size", "cachesize", I_CACHESIZE },
+};
+
+static void info_emit(struct metric_set *ms, const char *const *vals)
+{
+	struct label l[NINFO];
+
+	for (size_t i = 0; i < ARRAY_SIZE(info_keys); i++)
+		l[info_keys[i].idx] = (struct label){ info_keys[i].label, vals[info_keys[i].idx] };
+	ms_add_labels(ms, ms_family(ms, "node_cpu_info", METRIC_GAUGE,
+				    "CPU information from /proc/cpuinfo."),
+		      1, l, NINFO);
+}
+
+/* One series per word of the first CPU's flags or bugs the include regex takes. */
+static void info_words(struct metric_set *ms, const struct dev_filter *f, char *list,
+		       const char *name, const char *help, const char *label)
+{
+	char *save = NULL;
+
+	if (!f->has_include || !list)
+		return;
+	for (char *w = strtok_r(list, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+		if (!dev_filter_ignored(f, w))
+			ms_add(ms, ms_family(ms, name, METRIC_GAUGE, help), 1, label, w, NULL);
+}
+
+/* x86's layout: blocks of "key\t: value" lines, each opened by "processor". */
+static int emit_cpuinfo(struct collect_ctx *ctx, struct cpu_state *st, struct metric_set *ms)
+{
+	const char *vals[NINFO];
+	char *flags = NULL, *bugs = NULL, *cursor, *line, cpu[24];
+	size_t ncpus = 0;
+	struct buf b;
+	int err;
+
+	buf_init(&b);
+	err = pp_read_text(ctx->procfs, "cpuinfo", &b);
+	cursor = b.data;
+	while (!err && (line = next_line(&cursor))) {
+		char *colon = strchr(line, ':'), *v, *end;
+		uint64_t id;
+		size_t i;
+
+		if (!colon)
+			continue;
+		v = colon[1] == ' ' ? colon + 2 : colon + 1;
+		for (end = colon; end > line && pp_blank(end[-1]); end--)
+			;
+		*end = '\0';
+		if (!strcmp(line, "flags") || !strcmp(line, "bugs")) {
+			if (ncpus == 1)
+				*(line[0] == 'f' ? &flags : &bugs) = v;
+			continue;
+		}
+		for (i = 0; i < ARRAY_SIZE(info_keys) && strcmp(line, info_keys[i].key); i++)
+			;
+		if (i == ARRAY_SIZE(info_keys))
+			continue;
+		if (!pp_label_text(v, strlen(v))) {
+			err = -EINVAL;
+			break;
+		}
+		if (info_keys[i].idx == I_CPU) {
+			if (parse_u64(v, &id) || id > MAX_CPU_ID) {
+				err = -EINVAL;
+				break;
+			}
+			if (ncpus++)
+				info_emit(ms, vals);
+			for (size_t k = 0; k < NINFO; k++)
+				vals[k] = "";
+			pp_fmt_u64(cpu, id);
+			vals[I_CPU] = cpu;
+			continue;
+		}
+		if (!ncpus) {
+			err = -EINVAL; /* the file must open with a processor line */
+			break;
+		}
+		vals[info_keys[i].idx] = v;
+	}
+	if (!err && !ncpus)
+		err = -EINVAL;
+	if (!err) {
+		info_emit(ms, vals);
+		info_words(ms, &st->flags, flags, "node_cpu_flag_info",
+			   "The `flags` field of CPU information from /proc/cpuinfo taken from the first core.",
+			   "flag");
+		info_words(ms, &st->bugs, bugs, "node_cpu_bug_info",
+			   "The `bugs` field of CPU information from /proc/cpuinfo taken from the first core.",
+			   "bug");
+	}
+	buf_free(&b);
+	return err;
+}
+
 static void cpu_state_free(struct cpu_state *st)
 {
 	if (!st)
 		return;
+	dev_filter_free(&st->flags);
+	dev_filter_free(&st->bugs);
 	free(st->prev);
 	free(st->lines);
 	free(st->isolated);
@@ -456,8 +611,16 @@ static int cpu_init(struct collect_ctx *ctx)
 
 	if (!st)
 		return -ENOMEM;
+	st->guest = collector_opt_bool(ctx, &cpu_options[CPU_OPT_GUEST]);
+	err = dev_filter_init(&st->flags, ctx, NULL, &cpu_options[CPU_OPT_FLAGS]);
+	if (!err)
+		err = dev_filter_init(&st->bugs, ctx, NULL, &cpu_options[CPU_OPT_BUGS]);
+	/* Either include regex turns the info on, as in node_exporter. */
+	st->info = collector_opt_bool(ctx, &cpu_options[CPU_OPT_INFO]) || st->flags.has_include ||
+		   st->bugs.has_include;
 	read_isolated(ctx, st);
-	err = find_throttles(ctx, st);
+	if (!err)
+		err = find_throttles(ctx, st);
 	if (err) {
 		cpu_state_free(st);
 		return err;
@@ -476,8 +639,10 @@ static void emit(struct cpu_state *st, size_t nlines, struct metric_set *ms)
 {
 	struct family *fs = ms_family(ms, "node_cpu_seconds_total", METRIC_COUNTER,
 				      "Seconds the CPUs spent in each mode.");
-	struct family *fg = ms_family(ms, "node_cpu_guest_seconds_total", METRIC_COUNTER,
-				      "Seconds the CPUs spent in guests (VMs) for each mode.");
+	struct family *fg = st->guest ? ms_family(ms, "node_cpu_guest_seconds_total",
+						  METRIC_COUNTER,
+						  "Seconds the CPUs spent in guests (VMs) for each mode.")
+				      : NULL;
 	char id[24];
 	struct label l[2] = { { "cpu", id }, { "mode", NULL } };
 
@@ -485,7 +650,7 @@ static void emit(struct cpu_state *st, size_t nlines, struct metric_set *ms)
 		const struct cpu_line *c = &st->lines[i];
 
 		pp_fmt_u64(id, c->id);
-		for (size_t m = 0; m < NCOLS; m++) {
+		for (size_t m = 0; m < (fg ? NCOLS : COL_GUEST); m++) {
 			l[1].value = mode_names[m];
 			ms_add_labels(ms, m < COL_GUEST ? fs : fg, (double)c->ticks[m] / USER_HZ,
 				      l, 2);
@@ -508,7 +673,7 @@ static int cpu_collect(struct collect_ctx *ctx, struct metric_set *ms)
 {
 	/* Without init() (a one-shot caller) there is no history to clamp
 	 * against; a throw-away state gives the same output for one read. */
-	struct cpu_state local = { 0 };
+	struct cpu_state local = { .guest = true };
 	struct cpu_state *st = ctx->state ? ctx->state : &local;
 	size_t nlines = 0;
 	struct buf b;
@@ -527,6 +692,8 @@ static int cpu_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	st->gen++;
 	emit(st, nlines, ms);
 	err = emit_throttles(ctx, st, ms);
+	if (!err && st->info)
+		err = emit_cpuinfo(ctx, st, ms);
 	if (!err)
 		err = ms_error(ms);
 out:
@@ -543,6 +710,7 @@ const struct collector collector_cpu = {
 	.name = "cpu",
 	.help = "CPU time per CPU and mode from /proc/stat",
 	.default_enabled = true,
+	.options = cpu_options,
 	.init = cpu_init,
 	.collect = cpu_collect,
 	.fini = cpu_fini,
