@@ -50,6 +50,7 @@ const struct collector *const collectors[] = {
 	&collector_ipvs,
 	&collector_watchdog,
 	&collector_edac,
+	&collector_fibrechannel,
 	&collector_bpf,
 	NULL,
 };

@@ -87,6 +87,9 @@ seed edac sys/devices/system/edac/mc/mc0/ce_count sys/devices/system/edac/mc/mc0
 	sys/devices/system/edac/mc/mc0/ue_count sys/devices/system/edac/mc/mc0/ue_noinfo_count \
 	sys/devices/system/edac/mc/mc0/csrow0/ce_count sys/devices/system/edac/mc/mc0/csrow0/ue_count \
 	sys/devices/system/edac/mc/mc0/csrow0/ch0_ce_count sys/devices/system/edac/mc/mc0/csrow0/ch0_dimm_label
+seed fibrechannel sys/class/fc_host/host3/port_state sys/class/fc_host/host3/port_name \
+	sys/class/fc_host/host3/symbolic_name sys/class/fc_host/host3/statistics/rx_frames \
+	sys/class/fc_host/host3/statistics/dumped_frames
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
