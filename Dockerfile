@@ -7,11 +7,17 @@
 #   docker build -t infra-monitor .                       (anywhere with Docker)
 #   scripts/container-build.sh                            (here: podman, local base)
 #
-# Run it with the host's view (see infra/docker-compose.yml for the complete
-# set of mounts and capabilities, docs/deployment.md for what each one buys):
-#   docker run -d --pid=host --cap-drop=ALL --cap-add=BPF --cap-add=PERFMON \
+# Run it with the host's view, from the repository (the seccomp profile path is
+# relative): the host network (/proc/net is per namespace) and PID namespace,
+# CAP_BPF and CAP_PERFMON, and the seccomp profile that lets bpf() and
+# perf_event_open() through; docs/deployment.md says what each one buys and
+# infra/docker-compose.yml has the same set:
+#   docker run -d --name infra-monitor --network=host --pid=host --read-only --tmpfs /tmp \
+#     --cap-drop=ALL --cap-add=BPF --cap-add=PERFMON --security-opt no-new-privileges \
+#     --security-opt seccomp=infra/seccomp/infra-monitor.json \
 #     -v /proc:/host/proc:ro -v /sys:/host/sys:ro -v /:/host/root:ro,rslave \
-#     -v /sys/kernel/tracing:/sys/kernel/tracing:ro -p 9479:9479 infra-monitor
+#     -v /sys/kernel/tracing:/sys/kernel/tracing:ro -v infra-monitor-data:/var/lib/infra-monitor \
+#     infra-monitor
 
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 

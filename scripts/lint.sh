@@ -143,6 +143,59 @@ lint_commands() {
 	scripts/lint-commands.sh "$@"
 }
 
+# Every infra_monitor_* name the docs use is a family docs/metrics.md
+# describes; a histogram's _bucket, _sum and _count count as the family, and a
+# name ending in `_` (a prefix, as in infra_monitor_bpf_*) must start one.
+lint_doc_names() {
+	awk '
+		FNR == 1 { ref = (FILENAME == "docs/metrics.md" && !refdone); if (!ref) refdone = 1 }
+		ref {
+			if (match($0, /^\| `infra_monitor_[a-z0-9_]+` \| histogram /)) hist[substr($0, 4, RLENGTH - 17)] = 1
+			if ($0 ~ /^### infra_monitor_/) head = $2
+			else if (head != "" && $0 ~ /Type: histogram/) { hist[head] = 1; head = "" }
+			else if ($0 ~ /^###/) head = ""
+			s = $0
+			while (match(s, /infra_monitor_[a-z0-9_]*[a-z0-9]/)) { known[substr(s, RSTART, RLENGTH)] = 1; s = substr(s, RSTART + RLENGTH) }
+			next
+		}
+		{
+			s = $0
+			while (match(s, /infra_monitor_[a-z0-9_]*/)) {
+				n = substr(s, RSTART, RLENGTH); s = substr(s, RSTART + RLENGTH)
+				if (n in known) continue
+				if (n ~ /_$/) { for (k in known) if (index(k, n) == 1) break; if (index(k, n) == 1) continue }
+				base = n; sub(/_(bucket|sum|count)$/, "", base)
+				if (base != n && base in hist) continue
+				printf "%s:%d: %s is not a family in docs/metrics.md\n", FILENAME, FNR, n; bad = 1
+			}
+		}
+		END { exit bad }' docs/metrics.md "$@"
+}
+
+# Every repository path docs/design.md names (in backticks) exists: a file, a
+# folder (ending in /) or a glob that matches something; NAME stands for any
+# name (`src/collect/NAME.c`), and a bare file name must be some tracked
+# file's name.  build/ is made by make, absolute paths are the host's.
+lint_doc_paths() {
+	local f n p g rc=0
+	for f in "$@"; do
+		while IFS=: read -r n p; do
+			p=${p//\`/}
+			[[ $p == */* || $p =~ ^[^.].*\.(c|h|sh|md|mk|py|json|yml|yaml)$ || $p == Makefile || $p == Dockerfile ]] || continue
+			case $p in /* | build/*) continue ;; esac
+			g=${p//NAME/*}
+			if [[ $g == */* ]]; then
+				compgen -G "${g%/}" >/dev/null && continue
+			else
+				[ -n "$(git ls-files -- ":(glob)$g" ":(glob)**/$g")" ] && continue
+			fi
+			echo "$f:$n: $p does not exist"
+			rc=1
+		done < <(grep -noE '`[A-Za-z0-9_.*-]+(/[A-Za-z0-9_.*-]+)*/?`' "$f")
+	done
+	return $rc
+}
+
 # ---------------------------------------------------------------- what runs
 # name|function|files (globs, relative to the repository)
 real_checks=(
@@ -161,6 +214,8 @@ real_checks=(
 	"workflow|lint_workflow|.github/workflows/*.yml"
 	"alloy|lint_alloy|infra/alloy/*.alloy"
 	"manpage|lint_manpage|docs/*.8"
+	"doc-names|lint_doc_names|README.md docs/*.md"
+	"doc-paths|lint_doc_paths|docs/design.md docs/style.md"
 	"commands|lint_commands|$(git ls-files '*.sh' ':!tests/lint/' | tr '\n' ' ').ci/run"
 )
 
@@ -183,6 +238,8 @@ self_tests=(
 	"workflow|lint_workflow|tests/lint/workflow.yml|runs-on"
 	"alloy|lint_alloy|tests/lint/config.alloy|undefined component loki.write \"remote\""
 	"manpage|lint_manpage|tests/lint/infra-monitor.8|not defined"
+	"doc-names|lint_doc_names|tests/lint/doc-names.md|infra_monitor_disk_latency_seconds is not a family"
+	"doc-paths|lint_doc_paths|tests/lint/doc-paths.md|docs/troubleshooting.md does not exist"
 	"commands|lint_commands|tests/lint/commands.sh|gdb comes from package gdb, which no group"
 )
 
