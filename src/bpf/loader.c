@@ -145,7 +145,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		libbpf_first_warn[strcspn(libbpf_first_warn, "\n")] = '\0';
 	}
 	if (n && log_enabled(lvl))
-		log_emit(lvl, "libbpf", line, NULL);
+		log_write(lvl, "libbpf", 0, NULL, "%s", line);
 	free(line);
 	return 0;
 }
@@ -256,13 +256,15 @@ static void open_prog(struct bpfl_prog *p, enum bpf_hook_pref pref)
 			p->hook = hook;
 			p->status = BPFL_ATTACHED;
 			if (hook != first)
-				log_info("bpf", "hook fell back", "program", p->name, "hook",
-					 hook_names[hook], "err", tried[first]);
+				log_infof("bpf",
+					  LOG_KV("program", p->name, "hook", hook_names[hook], "err",
+						 tried[first]),
+					  "hook fell back");
 			break;
 		}
 		snprintf(tried[hook], sizeof(tried[hook]), "%s", p->error);
-		log_debug("bpf", "hook failed", "program", p->name, "hook", hook_names[hook], "err",
-			  p->error);
+		log_debugf("bpf", LOG_KV("program", p->name, "hook", hook_names[hook], "err", p->error),
+			   "hook failed");
 	}
 	libbpf_quiet = 0;
 	if (err) {
@@ -343,8 +345,8 @@ static void *sampler_main(void *arg)
 		pthread_mutex_unlock(&s->lock);
 		fd = privsep_enable_stats();
 		if (fd < 0 && !warned) {
-			log_warn("bpf", "enable BPF run-time statistics failed; no cost figures",
-				 "err", strerror(-fd));
+			log_warn_errno("bpf", fd, NULL,
+				       "enable BPF run-time statistics failed; no cost figures");
 			warned = 1;
 		}
 		for (size_t i = 0; fd >= 0 && i < NPROGS; i++)
@@ -393,8 +395,8 @@ static int stats_start(struct bpfl_set *s)
 	if (s->opts.stats == BPF_STATS_ON) {
 		s->stats_fd = privsep_enable_stats();
 		if (s->stats_fd < 0) {
-			log_warn("bpf", "enable BPF run-time statistics failed; no cost figures",
-				 "err", strerror(-s->stats_fd));
+			log_warn_errno("bpf", s->stats_fd, NULL,
+				       "enable BPF run-time statistics failed; no cost figures");
 			return 0;
 		}
 		for (size_t i = 0; i < NPROGS; i++)
@@ -407,7 +409,7 @@ static int stats_start(struct bpfl_set *s)
 		s->opts.stats_period_ms = 60000;
 	err = -pthread_create(&s->sampler, NULL, sampler_main, s);
 	if (err) {
-		log_warn("bpf", "start BPF statistics sampler failed", "err", strerror(-err));
+		log_warn_errno("bpf", err, NULL, "start BPF statistics sampler failed");
 		return 0;
 	}
 	s->sampler_running = 1;
@@ -501,11 +503,11 @@ int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o, char *why, s
 			init_prog(p, o);
 		if (p->status == BPFL_ATTACHED) {
 			attached++;
-			log_info("bpf", "program attached", "program", p->name, "hook",
-				 hook_names[p->hook]);
+			log_infof("bpf", LOG_KV("program", p->name, "hook", hook_names[p->hook]),
+				  "program attached");
 			health_set(components[i], HEALTH_OK, hook_names[p->hook]);
 		} else {
-			log_warn("bpf", "program failed", "program", p->name, "err", p->error);
+			log_warnf("bpf", LOG_KV("program", p->name, "err", p->error), "program failed");
 			health_set(components[i], HEALTH_FAILED, p->error);
 		}
 	}

@@ -38,7 +38,7 @@ static int skbdrop_init(struct bpfl_prog *p, const struct bpfl_opts *o)
 	p->state = st;
 	st->have_names = skbdrop_names_load(&st->names, NULL) == 0;
 	if (!st->have_names)
-		log_warn("bpf", "enum skb_drop_reason not in BTF; drop reasons are numbers");
+		log_warnf("bpf", NULL, "enum skb_drop_reason not in BTF; drop reasons are numbers");
 	return 0;
 }
 
