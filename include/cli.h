@@ -19,12 +19,14 @@ int latency_main(const struct config *cfg);
 
 /* hist.c: the pieces of the terminal view every BPF program's print uses. */
 /* What a cumulative histogram gained between the readings prev and now, as
- * a title line with count and p50/p90/p99 and one text bar per slot between
- * the first and last non-empty one; nothing when it gained nothing, and a
- * line saying so when a counter went down (a reset: no value this interval).
- * bytes: sizes, else seconds. */
-void cli_hist_print(FILE *out, const char *title, const struct nhist *now,
-		    const struct nhist *prev, int bytes);
+ * a title line with count and p50/p90/p99 and one text bar per power of two
+ * between the first and last non-empty one, each the share of the interval's
+ * events. Returns 0 and prints nothing when it gained nothing, 1 otherwise;
+ * a counter that went down (a reset) prints a line saying there is no value
+ * this interval. bytes: sizes, whose percentiles are bucket upper bounds;
+ * else seconds. */
+int cli_hist_print(FILE *out, const char *title, const struct nhist *now,
+		   const struct nhist *prev, int bytes);
 /* now - prev as text, or "-" when the counter went down (a reset). */
 const char *cli_counter_delta(uint64_t now, uint64_t prev, char *buf, size_t bufsz);
 

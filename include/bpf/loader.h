@@ -159,8 +159,9 @@ uint64_t bpfl_hist_count(const struct hist *h);
 /* Adds h to family f as one histogram sample. */
 void bpfl_add_hist(struct metric_set *ms, struct family *f, const struct hist *h,
 		   enum bpfl_unit u, const struct label *l, uint32_t nl);
-/* The terminal view of what h gained since prev (cli_hist_print()). */
-void bpfl_print_hist(FILE *out, const char *title, const struct hist *now,
-		     const struct hist *prev, enum bpfl_unit u);
+/* The terminal view of what h gained since prev (cli_hist_print()): 0 when
+ * it gained nothing and nothing was printed. */
+int bpfl_print_hist(FILE *out, const char *title, const struct hist *now,
+		    const struct hist *prev, enum bpfl_unit u);
 
 #endif

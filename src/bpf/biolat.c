@@ -296,25 +296,47 @@ static int copy_reading(struct biolat_reading *dst, const struct biolat_reading 
 	return 0;
 }
 
+/* Whether a and b gained the same since their previous readings. */
+static int same_delta(const struct hist *a, const struct hist *ap, const struct hist *b,
+		      const struct hist *bp)
+{
+	for (int i = 0; i < HIST_SLOTS; i++)
+		if (a->slots[i] - ap->slots[i] != b->slots[i] - bp->slots[i])
+			return 0;
+	return 1;
+}
+
 static void biolat_print(struct bpfl_prog *p, FILE *out)
 {
 	static const struct hist zero;
 	struct biolat_state *st = p->state;
+	int any = 0;
 
 	for (size_t i = 0; out && i < st->now.n; i++) {
 		const struct biolat_entry *e = &st->now.e[i];
 		const struct biolat_entry *was = find(&st->shown, e->dev, e->op);
+		const struct hist *total = was ? &was->total : &zero;
+		const struct hist *service = was ? &was->service : &zero;
 		char title[128], nb[32];
 		const char *dev = disk_names_get(st->disks, e->dev, nb, sizeof(nb));
 		const char *op = op_name(e->op);
 
-		snprintf(title, sizeof(title), "disk %s %s queue+service", dev, op);
-		bpfl_print_hist(out, title, &e->total, was ? &was->total : &zero, BPFL_SECONDS);
-		snprintf(title, sizeof(title), "disk %s %s service", dev, op);
-		bpfl_print_hist(out, title, &e->service, was ? &was->service : &zero, BPFL_SECONDS);
+		/* A device that queues nothing (no scheduler, dispatched at
+		 * once) has total == service: one histogram says it all. */
+		if (same_delta(&e->total, total, &e->service, service)) {
+			snprintf(title, sizeof(title), "disk %s %s latency (no queueing)", dev, op);
+			any |= bpfl_print_hist(out, title, &e->service, service, BPFL_SECONDS);
+		} else {
+			snprintf(title, sizeof(title), "disk %s %s queue+service", dev, op);
+			any |= bpfl_print_hist(out, title, &e->total, total, BPFL_SECONDS);
+			snprintf(title, sizeof(title), "disk %s %s service", dev, op);
+			any |= bpfl_print_hist(out, title, &e->service, service, BPFL_SECONDS);
+		}
 		snprintf(title, sizeof(title), "disk %s %s size", dev, op);
-		bpfl_print_hist(out, title, &e->size, was ? &was->size : &zero, BPFL_BYTES);
+		any |= bpfl_print_hist(out, title, &e->size, was ? &was->size : &zero, BPFL_BYTES);
 	}
+	if (out && !any)
+		fprintf(out, "  disk: no I/O completed\n\n");
 	copy_reading(&st->shown, &st->now);
 }
 

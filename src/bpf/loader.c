@@ -643,14 +643,14 @@ void bpfl_add_hist(struct metric_set *ms, struct family *f, const struct hist *h
 	ms_add_hist(ms, f, &lh, l, nl);
 }
 
-void bpfl_print_hist(FILE *out, const char *title, const struct hist *now,
-		     const struct hist *prev, enum bpfl_unit u)
+int bpfl_print_hist(FILE *out, const char *title, const struct hist *now,
+		    const struct hist *prev, enum bpfl_unit u)
 {
 	struct nhist n, p;
 
 	bpfl_hist_export(now, u, &n);
 	bpfl_hist_export(prev, u, &p);
-	cli_hist_print(out, title, &n, &p, u == BPFL_BYTES);
+	return cli_hist_print(out, title, &n, &p, u == BPFL_BYTES);
 }
 
 struct array_out {

@@ -116,8 +116,8 @@ static void runqlat_print(struct bpfl_prog *p, FILE *out)
 {
 	struct runqlat_state *st = p->state;
 
-	if (out)
-		bpfl_print_hist(out, "run queue", &st->now.lat, &st->shown.lat, BPFL_SECONDS);
+	if (out && !bpfl_print_hist(out, "run queue", &st->now.lat, &st->shown.lat, BPFL_SECONDS))
+		fprintf(out, "  run queue: no task switched in\n\n");
 	st->shown = st->now;
 }
 

@@ -72,23 +72,78 @@ static void skbdrop_fill(struct bpfl_prog *p, struct metric_set *ms)
 	}
 }
 
+/* The common reasons in a few words, and whether they are usually harmless
+ * (teardown, filtering somebody asked for, a peer's stray segment) or worth a
+ * look; the names are those of enum skb_drop_reason without its prefix. */
+static const struct {
+	const char *name;
+	const char *meaning;
+	int harmless;
+} meanings[] = {
+	{ "NOT_SPECIFIED", "no reason given; mostly data still queued when a socket closed", 1 },
+	{ "QUEUE_PURGE", "queue emptied as its socket or device closed", 1 },
+	{ "CONSUMED", "freed after normal use, not lost", 1 },
+	{ "NO_SOCKET", "nobody listening: a closed port or a finished connection", 1 },
+	{ "TCP_CLOSE", "segment for a connection already closed", 1 },
+	{ "TCP_OLD_DATA", "data received twice (a retransmission we already had)", 1 },
+	{ "TCP_OLD_ACK", "acknowledgement for data already acknowledged", 1 },
+	{ "TCP_OFOMERGE", "out-of-order data merged with what was already queued", 1 },
+	{ "SOCKET_FILTER", "a socket filter (e.g. a packet capture) did not want it", 1 },
+	{ "OTHERHOST", "addressed to another host (promiscuous mode)", 1 },
+	{ "UNHANDLED_PROTO", "a protocol no one here handles (e.g. LLDP)", 1 },
+	{ "NETFILTER_DROP", "a firewall rule dropped it", 0 },
+	{ "SOCKET_RCVBUFF", "receive buffer full: the application reads too slowly", 0 },
+	{ "SOCKET_BACKLOG", "socket backlog full while the socket was busy", 0 },
+	{ "PROTO_MEM", "protocol memory limit reached (tcp_mem, udp_mem)", 0 },
+	{ "TCP_CSUM", "TCP checksum wrong: damaged on the way or bad offload", 0 },
+	{ "UDP_CSUM", "UDP checksum wrong", 0 },
+	{ "IP_CSUM", "IP header checksum wrong", 0 },
+	{ "TCP_INVALID_SEQUENCE", "sequence number outside the window", 0 },
+	{ "TCP_OVERWINDOW", "data beyond what the receive window allows", 0 },
+	{ "TCP_ZEROWINDOW", "data while the receive window was zero", 0 },
+	{ "TCP_OFO_QUEUE_PRUNE", "out-of-order queue pruned for lack of memory", 0 },
+	{ "TCP_RFC7323_PAWS", "timestamp older than the last one seen (PAWS)", 0 },
+	{ "CPU_BACKLOG", "per-CPU input backlog full (net.core.netdev_max_backlog)", 0 },
+	{ "QDISC_DROP", "the queueing discipline dropped it (queue full or policy)", 0 },
+	{ "TC_INGRESS", "a tc filter dropped it on the way in", 0 },
+	{ "TC_EGRESS", "a tc filter dropped it on the way out", 0 },
+	{ "XDP", "an XDP program dropped it", 0 },
+	{ "NEIGH_FAILED", "neighbour (ARP, NDP) resolution failed", 0 },
+	{ "NEIGH_QUEUEFULL", "too many packets waiting for neighbour resolution", 0 },
+	{ "IP_OUTNOROUTES", "no route to the destination", 0 },
+	{ "IP_INNOROUTES", "no route for a packet received", 0 },
+	{ "IP_RPFILTER", "reverse-path filter: source not reachable through that interface", 0 },
+	{ "PKT_TOO_SMALL", "shorter than its headers say", 0 },
+	{ "PKT_TOO_BIG", "larger than the MTU allows", 0 },
+	{ "NOMEM", "out of memory", 0 },
+	{ "FULL_RING", "driver ring full", 0 },
+};
+
 static void skbdrop_print(struct bpfl_prog *p, FILE *out)
 {
 	struct skbdrop_state *st = p->state;
 	int any = 0;
 
 	for (uint32_t i = 0; out && i < SKBDROP_MAX_REASONS; i++) {
+		const char *name, *meaning = "", *hint = "";
 		char buf[32], nb[24];
 
 		if (st->now[i] == st->shown[i])
 			continue;
+		name = label(st, i, buf, sizeof(buf));
+		for (size_t j = 0; j < sizeof(meanings) / sizeof(meanings[0]); j++) {
+			if (strcmp(name, meanings[j].name) == 0) {
+				meaning = meanings[j].meaning;
+				hint = meanings[j].harmless ? " (usually harmless)" : "";
+			}
+		}
 		if (!any++)
-			fprintf(out, "  %-32s %s\n", "drop reason", "count");
-		fprintf(out, "  %-32s %s\n", label(st, i, buf, sizeof(buf)),
-			cli_counter_delta(st->now[i], st->shown[i], nb, sizeof(nb)));
+			fprintf(out, "  %-24s %8s  %s\n", "drop reason", "count", "meaning");
+		fprintf(out, "  %-24s %8s  %s%s\n", name,
+			cli_counter_delta(st->now[i], st->shown[i], nb, sizeof(nb)), meaning, hint);
 	}
-	if (any)
-		fprintf(out, "\n");
+	if (out)
+		fprintf(out, any ? "\n" : "  drops: no packet dropped\n\n");
 	memcpy(st->shown, st->now, sizeof(st->shown));
 }
 

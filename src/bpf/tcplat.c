@@ -95,8 +95,10 @@ static void tcplat_print(struct bpfl_prog *p, FILE *out)
 	char a[24], b[24], c[24];
 
 	if (out) {
-		bpfl_print_hist(out, "tcp srtt", &n->srtt, &w->srtt, BPFL_SECONDS);
-		bpfl_print_hist(out, "tcp connect", &n->connect, &w->connect, BPFL_SECONDS);
+		if (!bpfl_print_hist(out, "tcp srtt", &n->srtt, &w->srtt, BPFL_SECONDS))
+			fprintf(out, "  tcp srtt: no segments received\n\n");
+		if (!bpfl_print_hist(out, "tcp connect", &n->connect, &w->connect, BPFL_SECONDS))
+			fprintf(out, "  tcp connect: no connection opened\n\n");
 		fprintf(out, "  tcp retransmits=%s resets sent=%s received=%s\n\n",
 			cli_counter_delta(n->retransmits, w->retransmits, a, sizeof(a)),
 			cli_counter_delta(n->resets[TCPLAT_RESETS_SENT],

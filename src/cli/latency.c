@@ -15,6 +15,7 @@
 
 #include "bpf/loader.h"
 #include "cli.h"
+#include "log.h"
 
 static volatile sig_atomic_t quit;
 
@@ -47,6 +48,9 @@ int latency_main(const struct config *cfg)
 	int rc = 1, err;
 	char why[256];
 
+	/* The terminal is for the report: log lines only on error (stderr),
+	 * unless debug was asked for. */
+	log_setup(cfg->log_level == LOG_DEBUG ? LOG_DEBUG : LOG_ERROR, cfg->log_format);
 	if (bpfl_view_check(&o)) {
 		bpfl_views(why, sizeof(why));
 		fprintf(stderr, "infra-monitor latency: unknown view '%s' (%s)\n", o.view, why);

@@ -17,6 +17,7 @@
 #include "bpf/loader.h"
 #include "collector.h"
 #include "config.h"
+#include "log.h"
 
 #define NSEC 1e-9       /* run times are in ns */
 
@@ -44,6 +45,9 @@ static int bpf_init(struct collect_ctx *ctx)
 	if (err)
 		return err;
 	ctx->state = set;
+	if (cfg && cfg->command == CMD_ONCE)
+		log_infof("bpf", NULL, "once: the programs ran for a moment only, so their histograms "
+			  "and counters are left out; `infra-monitor latency` shows them per interval");
 	return 0;
 }
 
@@ -105,7 +109,10 @@ static int bpf_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	err = bpfl_set_read(set, &nread);
 	if (err)
 		snprintf(ctx->detail, sizeof(ctx->detail), "read BPF maps: %s", strerror(-err));
-	bpfl_set_fill(set, ms);
+	/* `once` reads right after load: what a fraction of a second saw is
+	 * not a distribution worth printing. */
+	if (!ctx->cfg || ctx->cfg->command != CMD_ONCE)
+		bpfl_set_fill(set, ms);
 	fill_self(set, ms);
 	/* A map that could not be read leaves its series out; the programs
 	 * that were read still count, so only fail when nothing was. */

@@ -75,9 +75,10 @@ unprivileged_and_terminal_checks() {
 	fi
 
 	echo "== bpf: terminal view"
-	timeout 20 "$bin" latency disk --interval=1s --count=3 >"$work/lat.txt" 2>&1 &
+	timeout 60 "$bin" latency disk --interval=1s --count=3 >"$work/lat.txt" 2>&1 &
 	latpid=$!
-	sleep 1.2
+	# Loading takes seconds on a busy host: the reads go in once it traces.
+	for _ in $(seq 150); do grep -q Tracing "$work/lat.txt" && break; sleep 0.2; done
 	dd if="$loop" of=/dev/null bs=4k count=256 iflag=direct status=none
 	wait "$latpid"
 	rc=$?
@@ -86,6 +87,23 @@ unprivileged_and_terminal_checks() {
 		[ "$(grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2}$' "$work/lat.txt")" -eq 3 ]
 	check "latency disk: a $loopname read histogram with percentiles" \
 		grep -q "disk $loopname read .*p50=.*p99=" "$work/lat.txt"
+	# dd's 4 KiB O_DIRECT reads: the size is the bucket's bound, not an interpolation.
+	check "latency disk: 4 KiB reads read p50=4 KiB" \
+		grep -q "disk $loopname read size  count=[0-9]* p50=4 KiB " "$work/lat.txt"
+	check "latency disk: bars show each row's share of the events" \
+		grep -qE "KiB -> 4 KiB : [0-9]+ +[0-9.]+% [|][*]+ *[|]" "$work/lat.txt"
+	check "latency: no log line on the terminal" bash -c "! grep -q '\"level\"' '$work/lat.txt'"
+	timeout 60 "$bin" latency tcp --interval=1s --count=2 >"$work/lat-tcp.txt" 2>&1
+	check "latency tcp: a kind without events says so instead of vanishing" \
+		[ "$(grep -cE '^  tcp connect(  count=|: no connection opened)' "$work/lat-tcp.txt")" -eq 2 ]
+	timeout 60 "$bin" latency drops --interval=3s --count=1 >"$work/lat-drops.txt" 2>&1 &
+	latpid=$!
+	for _ in $(seq 100); do grep -q Tracing "$work/lat-drops.txt" && break; sleep 0.2; done
+	# Refused connects: SYNs to a closed port are dropped as NO_SOCKET.
+	for _ in 1 2 3; do (exec 3<>/dev/tcp/127.0.0.1/1) 2>/dev/null; done
+	wait "$latpid"
+	check "latency drops: NO_SOCKET with its meaning and a usually-harmless hint" \
+		grep -qE '^  NO_SOCKET +[0-9]+  nobody listening.*[(]usually harmless[)]' "$work/lat-drops.txt"
 	timeout 10 "$bin" latency runq --interval=1s >"$work/lat-int.txt" 2>&1 &
 	latpid=$!
 	sleep 2.5
@@ -128,6 +146,10 @@ for r in tp_btf raw_tp tracepoint; do
 	check "once --bpf.hook=$r: 4 programs attached on $r (got $n)" [ "$n" -eq 4 ]
 done
 check "once output: promtool silent on infra_monitor_" lint_infra "$work/once-tp_btf.txt"
+# A moment after load is no distribution: once leaves the histograms out and says so.
+check "once: no BPF histograms or counters of a moment" \
+	bash -c "! grep -qE '^infra_monitor_(disk_io|tcp|runqueue|skb)_' '$work/once-tp_btf.txt'"
+check "once: the log says why" grep -q 'left out' "$work/once-tp_btf.log"
 
 port=$(free_port)
 mkdir -p "$work/jsonl"
