@@ -3,9 +3,9 @@
  *
  * insert (or issue, for requests dispatched straight to the driver) stamps the
  * request in disk_io_start; complete checks the stamp is its own, adds
- * queue+service (insert -> complete) and service (issue -> complete) to the
- * per-CPU latency value of its device and op, the bytes completed to its size
- * histogram, and frees the slot. Userspace (src/bpf/biolat.c) sums the CPUs
+ * queue+service (insert -> complete), service (issue -> complete) and queue
+ * (insert -> issue) to the per-CPU latency value of its device and op, the
+ * bytes completed to its size histogram, and frees the slot. Userspace (src/bpf/biolat.c) sums the CPUs
  * and names the devices.
  *
  * Cost per I/O is what the design is about: disk_io_start is a plain array
@@ -194,6 +194,7 @@ static __always_inline void complete(struct biolat_start *s, __u64 id, __u32 dev
 	}
 	hist_add_ns(&v->total, now - insert_ns);
 	hist_add_ns(&v->service, now - issue_ns);
+	hist_add_ns(&v->queue, issue_ns - insert_ns);
 	size = bpf_map_lookup_elem(&disk_io_size_bytes, &slot);
 	if (size)
 		hist_add_bytes(size, bytes);

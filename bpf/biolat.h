@@ -67,8 +67,9 @@ struct biolat_key {
 /* The latencies of one device and op, so each completion touches one
  * per-CPU entry of disk_io_latency_seconds. */
 struct biolat_lat {
-	struct hist total;      /* insert -> complete, us slots, ns sum */
-	struct hist service;    /* issue -> complete, us slots, ns sum */
+	struct hist total;      /* insert -> complete, ns sum */
+	struct hist service;    /* issue -> complete, ns sum */
+	struct hist queue;      /* insert -> issue, ns sum */
 };
 
 /* A slot of disk_io_latency_seconds. used == 0: free on this CPU. The slot

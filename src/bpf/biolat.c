@@ -25,7 +25,7 @@
 /* The sums of one device and op since load. */
 struct biolat_entry {
 	uint32_t dev, op;               /* kernel dev_t (major << 20 | minor), enum biolat_op */
-	struct hist total, service, size;
+	struct hist total, service, queue, size;
 };
 
 /* One reading of the maps. */
@@ -165,6 +165,7 @@ static int read_slots(struct biolat_bpf *skel, struct biolat_reading *r)
 				continue;
 			hist_acc(&e->total, &lat[c].v.total);
 			hist_acc(&e->service, &lat[c].v.service);
+			hist_acc(&e->queue, &lat[c].v.queue);
 			hist_acc(&e->size, &size[c]);
 		}
 	}
@@ -239,8 +240,8 @@ static void biolat_fill(struct bpfl_prog *p, struct metric_set *ms)
 	struct family *lat = ms_family(ms, "infra_monitor_disk_io_latency_seconds",
 				       METRIC_HISTOGRAM,
 				       "Block I/O latency by device and op; phase total is "
-				       "insert to complete (queue and service), service is "
-				       "issue to complete.");
+				       "insert to complete (queue and service), queue is "
+				       "insert to issue, service is issue to complete.");
 	struct family *size = ms_family(ms, "infra_monitor_disk_io_size_bytes", METRIC_HISTOGRAM,
 					"Block I/O size at completion by device and op.");
 
@@ -254,6 +255,8 @@ static void biolat_fill(struct bpfl_prog *p, struct metric_set *ms)
 		bpfl_add_hist(ms, lat, &e->total, BPFL_SECONDS, l, 3);
 		l[2].value = "service";
 		bpfl_add_hist(ms, lat, &e->service, BPFL_SECONDS, l, 3);
+		l[2].value = "queue";
+		bpfl_add_hist(ms, lat, &e->queue, BPFL_SECONDS, l, 3);
 		bpfl_add_hist(ms, size, &e->size, BPFL_BYTES, l, 2);
 	}
 }

@@ -170,11 +170,13 @@ count() { # count FILE SERIES-PREFIX: value of the first matching line, or 0
 }
 w=$(count "$work/metrics.txt" "infra_monitor_disk_io_latency_seconds_count{device=\"$loopname\",op=\"write\",phase=\"total\"}")
 rd=$(count "$work/metrics.txt" "infra_monitor_disk_io_latency_seconds_count{device=\"$loopname\",op=\"read\",phase=\"service\"}")
+wq=$(count "$work/metrics.txt" "infra_monitor_disk_io_latency_seconds_count{device=\"$loopname\",op=\"write\",phase=\"queue\"}")
 c=$(count "$work/metrics.txt" "infra_monitor_tcp_connect_latency_seconds_count")
 s=$(count "$work/metrics.txt" "infra_monitor_tcp_srtt_seconds_count")
 q=$(count "$work/metrics.txt" "infra_monitor_runqueue_latency_seconds_count")
 check "daemon: disk $loopname write count $w >= 64" [ "${w%.*}" -ge 64 ]
 check "daemon: disk $loopname read count $rd >= 64" [ "${rd%.*}" -ge 64 ]
+check "daemon: disk $loopname write queue phase counts every write ($wq = $w)" [ "$wq" = "$w" ]
 check "daemon: tcp connect count $c >= 200" [ "${c%.*}" -ge 200 ]
 check "daemon: tcp srtt count $s > 0" [ "${s%.*}" -gt 0 ]
 check "daemon: run-queue count $q > 0" [ "${q%.*}" -gt 0 ]
