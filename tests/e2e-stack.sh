@@ -24,9 +24,12 @@
 # privileged podman container made from the same Debian minbase), with the
 # shipped unit and config; only the listen address in the config changes.
 #
+# A fifth run, "native", is tests/e2e-native.sh: Prometheus with native
+# histograms on (it then scrapes protobuf) and the native-mode rules.
+#
 # Environment: IMAGE (default localhost/infra-monitor:dev; rebuilt with
 # scripts/container-build.sh first, E2E_NO_BUILD=1 reuses an existing one),
-# E2E_TARGETS ("binary container split systemd"), E2E_KEEP=1 keeps the
+# E2E_TARGETS ("binary native container split systemd"), E2E_KEEP=1 keeps the
 # temporary directory.
 set -Eeuo pipefail
 trap 'echo "e2e-stack: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
@@ -35,7 +38,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 BIN=${1:-build/infra-monitor}
 IMAGE=${IMAGE:-localhost/infra-monitor:dev}
-E2E_TARGETS=${E2E_TARGETS:-binary container split systemd}
+E2E_TARGETS=${E2E_TARGETS:-binary native container split systemd}
 out=$root/build/e2e
 mkdir -p "$out"
 tmp=$(mktemp -d /tmp/infra-monitor-e2e.XXXXXX)
@@ -377,6 +380,9 @@ for target in $E2E_TARGETS; do
 			image_built=1
 		fi
 		log "image $IMAGE: $(podman image inspect --format '{{.Size}}' "$IMAGE") bytes" ;;
+	native)
+		tests/e2e-native.sh "$BIN" || failed+=(native)
+		continue ;;
 	systemd)
 		[ -x "$BIN" ] || { log "no binary at $BIN (run make)"; exit 1; }
 		[ "$(id -u)" -eq 0 ] || { log "the systemd run needs root (rootful podman)"; failed+=(systemd); continue; }
