@@ -51,6 +51,7 @@ const struct collector *const collectors[] = {
 	&collector_watchdog,
 	&collector_edac,
 	&collector_fibrechannel,
+	&collector_nvme,
 	&collector_bpf,
 	NULL,
 };

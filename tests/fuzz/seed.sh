@@ -90,6 +90,9 @@ seed edac sys/devices/system/edac/mc/mc0/ce_count sys/devices/system/edac/mc/mc0
 seed fibrechannel sys/class/fc_host/host3/port_state sys/class/fc_host/host3/port_name \
 	sys/class/fc_host/host3/symbolic_name sys/class/fc_host/host3/statistics/rx_frames \
 	sys/class/fc_host/host3/statistics/dumped_frames
+seed nvme sys/class/nvme/nvme0/firmware_rev sys/class/nvme/nvme0/model sys/class/nvme/nvme0/serial \
+	sys/class/nvme/nvme0/state sys/class/nvme/nvme0/cntlid sys/class/nvme/nvme0/nvme0n1/nuse \
+	sys/class/nvme/nvme0/nvme0n1/size sys/class/nvme/nvme0/nvme0n1/queue/logical_block_size
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
