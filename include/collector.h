@@ -147,6 +147,7 @@ extern const struct collector collector_watchdog;
 extern const struct collector collector_edac;
 extern const struct collector collector_fibrechannel;
 extern const struct collector collector_nvme;
+extern const struct collector collector_tapestats;
 extern const struct collector collector_bpf;
 
 #endif

@@ -52,6 +52,7 @@ const struct collector *const collectors[] = {
 	&collector_edac,
 	&collector_fibrechannel,
 	&collector_nvme,
+	&collector_tapestats,
 	&collector_bpf,
 	NULL,
 };

@@ -111,10 +111,6 @@ static const struct collector_option ps_options[] = {
 	{ 0 },
 };
 
-struct ps_state {
-	struct dev_filter ignored;
-};
-
 static int ps_attr(const char *file)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(ps_attrs); i++)
@@ -192,7 +188,7 @@ static int ps_supply(struct metric_set *ms, const char *dir, const char *name, s
 
 static int ps_collect(struct collect_ctx *ctx, struct metric_set *ms)
 {
-	struct ps_state *st = ctx->state;
+	const struct dev_filter *ignored = ctx->state;
 	struct buf b, text;
 	struct sysfs_dir d;
 	char dir[4096];
@@ -206,7 +202,7 @@ static int ps_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	for (size_t i = 0; !err && i < d.n; i++) {
 		const char *name = sysfs_dir_name(&d, i);
 
-		if (dev_filter_ignored(&st->ignored, name))
+		if (dev_filter_ignored(ignored, name))
 			continue;
 		err = sysfs_path(dir, sizeof(dir), ctx->sysfs, "class/power_supply", name);
 		if (!err)
@@ -220,25 +216,7 @@ static int ps_collect(struct collect_ctx *ctx, struct metric_set *ms)
 
 static int ps_init(struct collect_ctx *ctx)
 {
-	struct ps_state *st = calloc(1, sizeof(*st));
-	int err = st ? dev_filter_init(&st->ignored, ctx, &ps_options[0], NULL) : -ENOMEM;
-
-	if (err) {
-		free(st);
-		return err;
-	}
-	ctx->state = st;
-	return 0;
-}
-
-static void ps_fini(struct collect_ctx *ctx)
-{
-	struct ps_state *st = ctx->state;
-
-	if (st)
-		dev_filter_free(&st->ignored);
-	free(st);
-	ctx->state = NULL;
+	return dev_filter_state_init(ctx, &ps_options[0]);
 }
 
 const struct collector collector_powersupplyclass = {
@@ -248,5 +226,5 @@ const struct collector collector_powersupplyclass = {
 	.options = ps_options,
 	.init = ps_init,
 	.collect = ps_collect,
-	.fini = ps_fini,
+	.fini = dev_filter_state_fini,
 };

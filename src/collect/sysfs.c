@@ -157,6 +157,27 @@ void dev_filter_free(struct dev_filter *f)
 	f->has_exclude = f->has_include = false;
 }
 
+int dev_filter_state_init(struct collect_ctx *ctx, const struct collector_option *exclude)
+{
+	struct dev_filter *f = calloc(1, sizeof(*f));
+	int err = f ? dev_filter_init(f, ctx, exclude, NULL) : -ENOMEM;
+
+	if (err) {
+		free(f);
+		return err;
+	}
+	ctx->state = f;
+	return 0;
+}
+
+void dev_filter_state_fini(struct collect_ctx *ctx)
+{
+	if (ctx->state)
+		dev_filter_free(ctx->state);
+	free(ctx->state);
+	ctx->state = NULL;
+}
+
 char *sysfs_clean_name(char *s)
 {
 	size_t n = 0, start = 0, len;

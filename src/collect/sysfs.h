@@ -58,6 +58,12 @@ int dev_filter_init(struct dev_filter *f, const struct collect_ctx *ctx,
 bool dev_filter_ignored(const struct dev_filter *f, const char *name);
 void dev_filter_free(struct dev_filter *f);
 
+/* init() and fini() of a collector whose only state is one ignore filter
+ * (--collector.powersupply.ignored-supplies, --collector.tapestats.ignored-devices):
+ * ctx->state becomes the struct dev_filter. */
+int dev_filter_state_init(struct collect_ctx *ctx, const struct collector_option *exclude);
+void dev_filter_state_fini(struct collect_ctx *ctx);
+
 /* hwmon's cleanMetricName(): lower case, every byte outside [a-z0-9:_]
  * becomes '_', leading and trailing '_' dropped. In place; returns s. */
 char *sysfs_clean_name(char *s);

@@ -93,6 +93,8 @@ seed fibrechannel sys/class/fc_host/host3/port_state sys/class/fc_host/host3/por
 seed nvme sys/class/nvme/nvme0/firmware_rev sys/class/nvme/nvme0/model sys/class/nvme/nvme0/serial \
 	sys/class/nvme/nvme0/state sys/class/nvme/nvme0/cntlid sys/class/nvme/nvme0/nvme0n1/nuse \
 	sys/class/nvme/nvme0/nvme0n1/size sys/class/nvme/nvme0/nvme0n1/queue/logical_block_size
+seed tapestats sys/class/scsi_tape/st0/stats/in_flight sys/class/scsi_tape/st0/stats/io_ns \
+	sys/class/scsi_tape/st0/stats/read_cnt
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
