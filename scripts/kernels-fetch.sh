@@ -34,7 +34,7 @@ newest() {
 	*) die "unknown series $1 (want 6.1 or 6.12)" ;;
 	esac
 	apt-cache search --names-only '^linux-image-6\.1' 2>/dev/null | awk '{print $1}' |
-		grep -E "$re" | sort -V | tail -1
+		grep -E "$re" | sort -V | tail -1 || true   # none known: the caller says what to do
 }
 
 # apt's lists may be missing (a fresh machine) or stale (the newest package already replaced on the

@@ -13,7 +13,8 @@
 #
 # Environment: FRESH_TIMEOUT (whole container run, s; default 5400),
 # FRESH_RUN_TIMEOUT (run command until /metrics answers, s; default 1500),
-# DEBIAN_MIRROR (default http://deb.debian.org/debian), FRESH_CACHE
+# DEBIAN_MIRROR (default http://deb.debian.org/debian), DEBIAN_SECURITY_MIRROR
+# (default http://deb.debian.org/debian-security), FRESH_CACHE
 # (build/fresh: the cached minbase tarball, and last/ with this run's logs).
 set -Eeuo pipefail
 trap 'echo "test-fresh: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
@@ -58,6 +59,14 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$work/rootfs" "$work/out"
 tar --numeric-owner -C "$work/rootfs" -xf "$tarball"
+# debootstrap writes only the release suite; an installed Debian 12 (installer
+# or cloud image) also has its updates and security suites, and Debian ships
+# the 6.12 kernel the kernel matrix boots only from the security one.
+cat >"$work/rootfs/etc/apt/sources.list" <<SOURCES
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb ${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security} bookworm-security main
+SOURCES
 # What the container clones: the committed HEAD only, as branch main.
 git init -q --bare "$work/repo.git"
 git push -q "$work/repo.git" HEAD:refs/heads/main
