@@ -17,6 +17,14 @@
  * (the reason, e.g. missing privileges, is printed), 2 for a bad argument. */
 int latency_main(const struct config *cfg);
 
+/* doctor.c */
+/* `infra-monitor doctor [--format=table|json]`: checks what BPF depends on
+ * here (kernel, BTF, cgroup v2, tracefs, capabilities, sysctls, lockdown,
+ * memlock, seccomp), then loads and attaches every program on every rung
+ * as the loader does, and prints each result with a remedy where it failed.
+ * Returns 0 when every program attaches on at least one rung, else 1. */
+int doctor_main(const struct config *cfg);
+
 /* hist.c: the pieces of the terminal view every BPF program's print uses. */
 /* What a cumulative histogram gained between the readings prev and now, as
  * a title line with count and p50/p90/p99 and one text bar per power of two

@@ -22,8 +22,8 @@ struct collector_option;
 enum run_mode { MODE_ALL, MODE_COLLECT, MODE_EXPORT };
 enum bpf_hook_pref { BPF_HOOK_AUTO, BPF_HOOK_TP_BTF, BPF_HOOK_RAW_TP, BPF_HOOK_TRACEPOINT };
 enum bpf_stats_mode { BPF_STATS_OFF, BPF_STATS_SAMPLED, BPF_STATS_ON };
-enum command { CMD_DAEMON, CMD_ONCE, CMD_LATENCY };
-enum once_format { ONCE_PROM, ONCE_JSON };
+enum command { CMD_DAEMON, CMD_ONCE, CMD_LATENCY, CMD_DOCTOR };
+enum once_format { ONCE_PROM, ONCE_JSON, FORMAT_TABLE };
 
 struct config {
 	enum command command;

@@ -29,7 +29,7 @@ struct option_def {
 	unsigned int commands;          /* bit per enum command where it applies */
 };
 
-#define ALL_CMDS ((1u << CMD_DAEMON) | (1u << CMD_ONCE) | (1u << CMD_LATENCY))
+#define ALL_CMDS ((1u << CMD_DAEMON) | (1u << CMD_ONCE) | (1u << CMD_LATENCY) | (1u << CMD_DOCTOR))
 #define DAEMON (1u << CMD_DAEMON)
 #define COLLECTING ((1u << CMD_DAEMON) | (1u << CMD_ONCE))
 #define OFF(field) offsetof(struct config, field)
@@ -37,7 +37,7 @@ struct option_def {
 static const char *const mode_names[] = { "all", "collect", "export", NULL };
 static const char *const hook_names[] = { "auto", "tp_btf", "raw_tp", "tracepoint", NULL };
 static const char *const stats_names[] = { "off", "sampled", "on", NULL };
-static const char *const format_names[] = { "prom", "json", NULL };
+static const char *const format_names[] = { "prom", "json", "table", NULL };
 
 static const struct option_def options[] = {
 	{ "config.file", OPT_STRING, OFF(config_file), "YAML file with any of these options", NULL, ALL_CMDS },
@@ -69,7 +69,7 @@ static const struct option_def options[] = {
 	{ "bpf.stats", OPT_ENUM, OFF(bpf_stats), "Kernel BPF run-time statistics: off, sampled windows, or always on", stats_names, DAEMON },
 	{ "bpf.stats-window", OPT_DURATION, OFF(bpf_stats_window_ms), "Length of one sampled statistics window", NULL, DAEMON },
 	{ "bpf.stats-period", OPT_DURATION, OFF(bpf_stats_period_ms), "Time between sampled statistics windows", NULL, DAEMON },
-	{ "format", OPT_ENUM, OFF(once_format), "once: output format", format_names, 1u << CMD_ONCE },
+	{ "format", OPT_ENUM, OFF(once_format), "Output format (once: prom|json; doctor: table|json)", format_names, 1u << CMD_ONCE | 1u << CMD_DOCTOR },
 	{ "interval", OPT_DURATION, OFF(latency_interval_ms), "latency: time between prints", NULL, 1u << CMD_LATENCY },
 	{ "count", OPT_U64, OFF(latency_count), "latency: stop after this many intervals (0: until interrupted)", NULL, 1u << CMD_LATENCY },
 };
@@ -550,7 +550,7 @@ static int flag_error(const char *flag, const char *what)
 }
 
 static const char *const command_names[] = { [CMD_DAEMON] = NULL, [CMD_ONCE] = "once",
-					     [CMD_LATENCY] = "latency" };
+					     [CMD_LATENCY] = "latency", [CMD_DOCTOR] = "doctor" };
 
 /* "--name value" (no '=') consumes the next argument unless name is a
  * boolean or a collector toggle. */
@@ -578,14 +578,16 @@ static int parse_command(struct config *cfg, int argc, char **argv)
 			i += takes_next_arg(argv[i]);
 			continue;
 		}
-		for (int c = CMD_ONCE; c <= CMD_LATENCY; c++) {
+		for (int c = CMD_ONCE; c <= CMD_DOCTOR; c++) {
 			if (strcmp(argv[i], command_names[c]) == 0) {
 				cfg->command = (enum command)c;
+				if (c == CMD_DOCTOR)
+					cfg->once_format = FORMAT_TABLE;
 				argv[i] = NULL;
 				return 0;
 			}
 		}
-		return flag_error(argv[i], "unknown command (commands: once, latency)");
+		return flag_error(argv[i], "unknown command (commands: once, latency, doctor)");
 	}
 	return 0;
 }
@@ -709,6 +711,10 @@ static int validate(struct config *cfg)
 		return flag_error("--path.udev.data", "must not be empty");
 	if (cfg->command == CMD_DAEMON && cfg->interval_ms < 100)
 		return flag_error("--collect.interval", "must be at least 100ms");
+	if (cfg->command == CMD_ONCE && cfg->once_format == FORMAT_TABLE)
+		return flag_error("--format=table", "is for doctor; once prints prom or json");
+	if (cfg->command == CMD_DOCTOR && cfg->once_format == ONCE_PROM)
+		return flag_error("--format=prom", "is for once; doctor prints table or json");
 	if (cfg->command == CMD_LATENCY && cfg->latency_interval_ms < 100)
 		return flag_error("--interval", "must be at least 100ms");
 	if (cfg->telemetry_path[0] != '/' || !strcmp(cfg->telemetry_path, "/") ||
@@ -817,6 +823,9 @@ void config_usage(FILE *out)
 		"                                        collect once, print to stdout\n"
 		"       infra-monitor latency [disk|tcp|runq|drops] [--interval=1s] [--count=N]\n"
 		"                                        kernel latency histograms on the terminal\n"
+		"       infra-monitor doctor [--format=table|json]\n"
+		"                                        can BPF run here? each check, each program\n"
+		"                                        on each rung, and what to change\n"
 		"\nFlags (each also a key of --config.file; flags win):\n");
 	for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
 		const struct option_def *o = &options[i];

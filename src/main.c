@@ -316,6 +316,9 @@ int main(int argc, char **argv)
 	case CMD_LATENCY:
 		rc = latency_main(&cfg);
 		break;
+	case CMD_DOCTOR:
+		rc = doctor_main(&cfg);
+		break;
 	default:
 		rc = daemon_main(&cfg);
 		break;

@@ -120,6 +120,13 @@ void bpfl_views(char *buf, size_t bufsz);
 /* 0 when o->view names a program's view (or is NULL), else -ENOENT. */
 int bpfl_view_check(const struct bpfl_opts *o);
 void bpfl_setup_libbpf_log(void);
+/* The registry, for `infra-monitor doctor`: how many programs, program i's
+ * label, and program i opened, loaded and attached on one rung exactly as
+ * the loader does, then destroyed again: 0, or -errno with the step and the
+ * reason in err. */
+size_t bpfl_prog_count(void);
+const char *bpfl_prog_name(size_t i);
+int bpfl_try_rung(size_t i, int hook, char *err, size_t errsz);
 /* Checks BTF and the bpf() syscall, then opens, attaches and initialises
  * every selected program. 0 when at least one attached; else -errno and a
  * sentence in why (no BTF, no privileges, nothing attached). */

@@ -85,6 +85,16 @@ const char *bpfl_hook_name(int hook)
 	return hook >= 0 && hook < BPFL_HOOKS ? hook_names[hook] : "none";
 }
 
+size_t bpfl_prog_count(void)
+{
+	return NPROGS;
+}
+
+const char *bpfl_prog_name(size_t i)
+{
+	return i < NPROGS ? prog_ops[i]->name : "none";
+}
+
 const char *bpfl_status_name(enum bpfl_status s)
 {
 	return status_names[s];
@@ -278,6 +288,22 @@ static void open_prog(struct bpfl_prog *p, enum bpf_hook_pref pref)
 			snprintf(p->error, sizeof(p->error), "%s", all);
 		}
 	}
+}
+
+int bpfl_try_rung(size_t i, int hook, char *err, size_t errsz)
+{
+	struct bpfl_prog p = { .hook = -1 };
+	int rc;
+
+	if (i >= NPROGS || hook < 0 || hook >= BPFL_HOOKS)
+		return -EINVAL;
+	p.ops = prog_ops[i];
+	p.name = prog_ops[i]->name;
+	rc = try_hook(prog_ops[i], &p, hook);
+	if (!rc)
+		destroy_prog(&p);
+	snprintf(err, errsz, "%s", rc ? p.error : "");
+	return rc;
 }
 
 /* ------------------------------------------------------------------------ */
