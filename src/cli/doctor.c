@@ -489,6 +489,8 @@ static const struct {
 	  "bpf_probe_read_kernel: boot with lockdown=integrity, or use the tp_btf rung" },
 	{ "failed to find BTF", "this kernel lacks the hook or type in its BTF: another rung "
 	  "stands in" },
+	{ "Error in bpf_create_map", "this kernel lacks a map type the rung uses (task storage "
+	  "for tracing programs: 5.13); another rung stands in" },
 };
 
 static void rung_remedy(const struct doctor *d, int hook, struct dr_rung *r)
