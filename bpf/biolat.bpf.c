@@ -306,13 +306,19 @@ int biolat_issue_tp(struct trace_event_raw_block_rq *ctx)
 	return 0;
 }
 
+/* Byte by byte: each load is its own CO-RE relocation off ctx, which the
+ * verifier accepts; a memcpy would offset the ctx pointer. */
+#define COMPLETE_TP(ctx)                                                                   \
+	complete(slot_of(TP_ID(ctx), (ctx)->dev), TP_ID(ctx), (ctx)->dev, 0, (ctx)->dev,        \
+		 op_of_rwbs((ctx)->rwbs[0], (ctx)->rwbs[1]), (__u64)(ctx)->nr_sector << SECTOR_SHIFT_)
+
 SEC("tracepoint/block/block_rq_complete")
 int biolat_complete_tp(struct trace_event_raw_block_rq_completion *ctx)
 {
-	/* Byte by byte: each load is its own CO-RE relocation off ctx, which
-	 * the verifier accepts; a memcpy would offset the ctx pointer. */
-	complete(slot_of(TP_ID(ctx), ctx->dev), TP_ID(ctx), ctx->dev, 0, ctx->dev,
-		 op_of_rwbs(ctx->rwbs[0], ctx->rwbs[1]), (__u64)ctx->nr_sector << SECTOR_SHIFT_);
+	if (bpf_core_type_exists(struct trace_event_raw_block_rq_completion))
+		COMPLETE_TP(ctx);
+	else
+		COMPLETE_TP((struct trace_event_raw_block_rq_complete *)(void *)ctx);
 	return 0;
 }
 

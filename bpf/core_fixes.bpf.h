@@ -28,6 +28,16 @@ struct task_struct___old {
 	long state;
 } __attribute__((preserve_access_index));
 
+/* block: introduce block_rq_error tracepoint (v5.17) made block_rq_complete
+ * one event of the class block_rq_completion; before, its record was its own
+ * trace_event_raw_block_rq_complete, with the same fields. */
+struct trace_event_raw_block_rq_complete {
+	dev_t dev;
+	sector_t sector;
+	unsigned int nr_sector;
+	char rwbs[8];
+} __attribute__((preserve_access_index));
+
 /* dev_t as the kernel encodes it (MKDEV: 12-bit major above a 20-bit minor),
  * the same value the classic block tracepoints report in their dev field. */
 #define IM_MINORBITS 20

@@ -4,10 +4,15 @@
  * skb:kfree_skb carries enum skb_drop_reason (since v5.17); the count goes to
  * a per-CPU array indexed by the reason number. Names are not known here:
  * userspace reads enum skb_drop_reason from the running kernel's BTF.
+ *
+ * Before v5.17 (c504e5c2f964) kfree_skb is (skb, location) and every drop
+ * counts as reason 0. The guards are CO-RE constants: on such a kernel the
+ * verifier never walks the read of the missing argument or field.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 
 #include "skbdrop.h"
 
@@ -29,25 +34,28 @@ static __always_inline void on_drop(__u32 reason)
 		(*c)++;
 }
 
-/* kfree_skb(skb, location, reason[, rx_sk]) */
+/* kfree_skb(skb, location, reason[, rx_sk]): the reason is argument 2. */
+#define REASON_ARG(ctx) \
+	(bpf_core_type_exists(enum skb_drop_reason) ? (__u32)(ctx)[2] : 0)
+
 SEC("tp_btf/kfree_skb")
-int BPF_PROG(skbdrop_btf, struct sk_buff *skb, void *location, int reason)
+int BPF_PROG(skbdrop_btf)
 {
-	on_drop(reason);
+	on_drop(REASON_ARG(ctx));
 	return 0;
 }
 
 SEC("raw_tp/kfree_skb")
-int BPF_PROG(skbdrop_raw, struct sk_buff *skb, void *location, int reason)
+int BPF_PROG(skbdrop_raw)
 {
-	on_drop(reason);
+	on_drop(REASON_ARG(ctx));
 	return 0;
 }
 
 SEC("tracepoint/skb/kfree_skb")
 int skbdrop_tp(struct trace_event_raw_kfree_skb *ctx)
 {
-	on_drop(ctx->reason);
+	on_drop(bpf_core_field_exists(ctx->reason) ? ctx->reason : 0);
 	return 0;
 }
 

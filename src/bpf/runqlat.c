@@ -56,8 +56,11 @@ static int runqlat_prepare(struct bpfl_prog *p, int hook)
 {
 	struct runqlat_bpf *skel = p->skel;
 
+	/* Only tp_btf keeps start times in task storage, which tracing programs
+	 * have from 5.13: elsewhere the map is not created, so that the other
+	 * rungs load on kernels without it. */
 	if (hook != BPFL_TP_BTF)
-		return 0;
+		return bpf_map__set_autocreate(skel->maps.runq_start_task, false);
 	if (have_sched_info()) {
 		skel->rodata->targ_sched_info = 1;
 		bpf_program__set_autoload(skel->progs.runq_wakeup_btf, false);
