@@ -5,6 +5,9 @@
 # shared libraries ldd lists for it, and a static busybox for the health check.
 #
 #   docker build -t infra-monitor .                       (anywhere with Docker)
+#   docker buildx build --platform linux/arm64 -t infra-monitor:arm64 .
+#                        (arm64: the build stage runs on that platform, and the
+#                        Makefile picks vmlinux/aarch64/ from its uname -m)
 #   scripts/container-build.sh                            (here: podman, local base)
 #
 # Run it with the host's view, from the repository (the seccomp profile path is

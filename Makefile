@@ -8,8 +8,22 @@ CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
 OUT        := build
-ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
-VMLINUX_DIR := vmlinux/$(shell uname -m)
+# Target architecture as uname -m spells it (x86_64, aarch64; the kernel's x86 and arm64 are
+# taken too). Another than the host's cross-builds into build/ARCH/ with Debian's cross
+# compiler (gcc-aarch64-linux-gnu) against the :arm64 multiarch -dev packages, e.g.
+#     make ARCH=aarch64            ->  build/aarch64/infra-monitor
+HOST_ARCH  := $(shell uname -m)
+ARCH       ?= $(HOST_ARCH)
+override ARCH := $(patsubst arm64,aarch64,$(patsubst x86,x86_64,$(ARCH)))
+BPF_ARCH   := $(patsubst aarch64,arm64,$(patsubst x86_64,x86,$(ARCH)))
+VMLINUX_DIR := vmlinux/$(ARCH)
+ifneq ($(ARCH),$(HOST_ARCH))
+CROSS_COMPILE ?= $(ARCH)-linux-gnu-
+ifeq ($(origin CC),default)
+CC         := $(CROSS_COMPILE)gcc
+endif
+OUT        := build/$(ARCH)
+endif
 
 ifeq ($(V),1)
 Q   :=
@@ -45,7 +59,7 @@ BPF_SRCS := $(filter-out bpf/bench_empty.bpf.c,$(sort $(wildcard bpf/*.bpf.c)))
 BPF_PROGS := $(patsubst bpf/%.bpf.c,%,$(BPF_SRCS))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.skel.h,$(BPF_SRCS))
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf -Wall -Werror
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(VMLINUX_DIR) -Ibpf -Wall -Werror
 
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TEST_BINS := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRCS))

@@ -8,20 +8,80 @@
 #     TOOLS  directory with kwork, selfcheck, selfcheck.bpf.o, progs (static builds)
 #     BIN    the daemon (infra-monitor); absent or not executable: only the self-check runs
 #   Environment: RUNGS (default "auto tp_btf raw_tp tracepoint"), PORT (default 9947),
-#                KWORK_DISK_IOS (64), KWORK_TCP (100), KWORK_RST (20), KWORK_CPU_MS (400)
+#                KWORK_DISK_IOS (64), KWORK_TCP (100), KWORK_RST (20), KWORK_CPU_MS (400),
+#                KWORK_RETRANS (8), KWORK_UDPDROP (100)
 #
 # OUT receives: kernel, selfcheck.txt, and per rung R: R.prom (one scrape after the workload),
 # R.progs.json (tests/kernels/progs.c: the daemon's BPF programs), R.log (daemon stderr), R.workload
-# (what the workload did), R.meta (timings); finally `done`. Nothing here judges: the report does.
+# (what the workload did), R.meta (timings); then per setting S of `infra-monitor doctor` (normal,
+# and the hostile ones, see hostile_settings): doctor-S.json, doctor-S.rc, once-S.prom and
+# once-S.log; finally `done`. Nothing here judges: the report does.
 #
 #   check.sh --workload DISK TOOLS   only the workload (what the probe step runs)
 set -u
+
+# The paths no other workload reaches (issue 12): SYN retransmits against a full accept queue,
+# UDP drops of a named reason (SOCKET_RCVBUFF, 5.19+), each printing its own count for the report
+# to compare with the daemon's.
+untested_paths() {
+	"$TOOLS/kwork" retrans "${KWORK_RETRANS:-8}" || echo "kwork retrans failed rc=$?"
+	"$TOOLS/kwork" udpdrop "${KWORK_UDPDROP:-100}" || echo "kwork udpdrop failed rc=$?"
+}
+
+# The kernel's own counts of what untested_paths causes: Tcp RetransSegs and Udp RcvbufErrors
+# of /proc/net/snmp, "RETRANS RCVBUF".
+kernel_counts() {
+	awk '$1 == "Tcp:" || $1 == "Udp:" {
+		if (!($1 in hdr)) { hdr[$1] = 1; for (i = 2; i <= NF; i++) col[$1, $i] = i; next }
+		if ($1 == "Tcp:") r = $(col["Tcp:", "RetransSegs"]); else u = $(col["Udp:", "RcvbufErrors"])
+	} END { print r + 0, u + 0 }' /proc/net/snmp
+}
+
+# The disk queue phase (block_rq_insert to issue) needs an I/O scheduler: with none, requests go
+# straight to the driver and insert never fires on 6.12. mq-deadline where the kernel has it.
+use_mq_deadline() {
+	q=/sys/block/${1##*/}/queue/scheduler
+	grep -q 'mq-deadline' "$q" 2>/dev/null || modprobe mq-deadline 2>/dev/null
+	echo mq-deadline >"$q" 2>/dev/null || echo "kmatrix: no mq-deadline for $1" >&2
+}
+
+# doctor_as S WRAP...: `infra-monitor doctor` and `infra-monitor once` under setting S, run through
+# WRAP (kwork as ..., or nothing).
+doctor_as() {
+	s=$1
+	shift
+	"$@" "$BIN" doctor --format=json >"$OUT/doctor-$s.json" 2>"$OUT/doctor-$s.err"
+	echo $? >"$OUT/doctor-$s.rc"
+	"$@" "$BIN" once --format=prom >"$OUT/once-$s.prom" 2>"$OUT/once-$s.log"
+	echo "kmatrix: doctor $s: exit $(cat "$OUT/doctor-$s.rc")" >&2
+}
+
+# What a node can do to BPF, one at a time (issue 12): the daemon's /proc collectors must keep
+# running and doctor must exit 1 naming the cause. Run last: the sysctl cannot be switched back.
+hostile_settings() {
+	# 21 CAP_SYS_ADMIN, 24 CAP_SYS_RESOURCE, 38 CAP_PERFMON, 39 CAP_BPF
+	doctor_as nocaps "$TOOLS/kwork" as - 21,38,39 -
+	doctor_as nobody "$TOOLS/kwork" as 65534 - -
+	# 64 KiB: the smallest limit distributions set; fatal only before 5.11 (memory cgroup accounting).
+	doctor_as memlock "$TOOLS/kwork" as - 24 65536
+	if [ -d /sys/kernel/btf ] && mount -t tmpfs none /sys/kernel/btf; then
+		doctor_as nobtf
+		umount /sys/kernel/btf
+	fi
+	if [ "$(cat /proc/sys/kernel/unprivileged_bpf_disabled)" = 0 ] &&
+	   [ "${KMATRIX_GUEST:-0}" = 1 ]; then
+		echo 1 >/proc/sys/kernel/unprivileged_bpf_disabled
+	fi
+	doctor_as unprivdisabled "$TOOLS/kwork" as 65534 - -
+}
+
 if [ "${1:-}" = --workload ]; then
 	DISK=$2 TOOLS=$3
 	"$TOOLS/kwork" disk "$DISK" "${KWORK_DISK_IOS:-64}" || echo "kwork disk failed rc=$?"
 	"$TOOLS/kwork" tcp "${KWORK_TCP:-100}" || echo "kwork tcp failed rc=$?"
 	"$TOOLS/kwork" rst "${KWORK_RST:-20}" || echo "kwork rst failed rc=$?"
 	"$TOOLS/kwork" cpu "${KWORK_CPU_MS:-400}" || echo "kwork cpu failed rc=$?"
+	untested_paths
 	exit 0
 fi
 OUT=$1 DISK=$2 TOOLS=$3 BIN=${4:-}
@@ -33,6 +93,7 @@ mkdir -p "$OUT"
 ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 
 uname -r >"$OUT/kernel"
+use_mq_deadline "$DISK"
 sched=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "/sys/block/${DISK##*/}/queue/scheduler" 2>/dev/null)
 echo "cpus=$(grep -c ^processor /proc/cpuinfo) btf=$([ -r /sys/kernel/btf/vmlinux ] && echo yes || echo no) disk=$DISK iosched=${sched:-?}" >"$OUT/env"
 
@@ -66,6 +127,7 @@ echo "daemon=present" >>"$OUT/env"
 
 for rung in $RUNGS; do
 	rm -rf "$OUT/jsonl-$rung"
+	counts0=$(kernel_counts)
 	t0=$(ms)
 	"$BIN" --web.listen-address="127.0.0.1:$PORT" --collect.interval=1s \
 		--output.dir="$OUT/jsonl-$rung" --bpf.hook="$rung" --bpf.stats=off \
@@ -94,12 +156,17 @@ for rung in $RUNGS; do
 	sleep 2.2
 	scrape >"$OUT/$rung.prom" 2>"$OUT/$rung.scrape-err"
 	scrape_rc=$?
+	counts1=$(kernel_counts)
 	progs_of "$pid" >"$OUT/$rung.progs.json"
 	alive=0
 	kill -0 "$pid" 2>/dev/null && alive=1
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
-	echo "rung=$rung pid=$pid ready=$ready ready_ms=$t_ready workload_ms=$t_work scrape_rc=$scrape_rc alive=$alive" >"$OUT/$rung.meta"
+	echo "rung=$rung pid=$pid ready=$ready ready_ms=$t_ready workload_ms=$t_work scrape_rc=$scrape_rc alive=$alive" \
+		"$(echo "$counts0 $counts1" | awk '{ print "kernel_retrans=" $3 - $1, "kernel_rcvbuf=" $4 - $2 }')" \
+		>"$OUT/$rung.meta"
 	rm -rf "$OUT/jsonl-$rung"
 done
+doctor_as normal
+hostile_settings
 touch "$OUT/done"

@@ -3,7 +3,9 @@
 # /init of the kernel matrix's guest (busybox initramfs, see mkinitramfs.sh). Mounts what BPF
 # needs, loads the virtio modules listed in /modules.order, finds the two virtio disks by serial
 # (work: scratch disk for the workload; results: raw disk the results are written to as a tar),
-# runs /check.sh, writes the results and powers off. The console carries marker lines
+# runs /check.sh, writes the results and powers off. With kmatrix.BTF_ONLY=1 on the kernel
+# command line it only hands the kernel's BTF out (/out/vmlinux.btf: how vmlinux/<arch>/vmlinux.h
+# is made for an architecture the host is not). The console carries marker lines
 #   KMATRIX-BEGIN <uname -r>   and   KMATRIX-END rc=<n> kernel=<uname -r>
 # that the host checks: QEMU exits 0 whatever happened in here.
 /bin/busybox --install -s /bin
@@ -17,6 +19,8 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t bpf bpf /sys/fs/bpf
 ulimit -l unlimited
+# check.sh may change sysctls that cannot be switched back: only in a guest.
+export KMATRIX_GUEST=1
 echo "KMATRIX-BEGIN $(uname -r)"
 
 while read -r mod; do
@@ -57,8 +61,13 @@ else
 		kmatrix.*=*) a=${a#kmatrix.}; export "${a%%=*}=${a#*=}" ;;
 		esac
 	done
-	sh /check.sh /out "$work" /tools $BIN
-	rc=$?
+	if [ "${BTF_ONLY:-0}" = 1 ]; then
+		cp /sys/kernel/btf/vmlinux /out/vmlinux.btf
+		rc=$?
+	else
+		sh /check.sh /out "$work" /tools $BIN
+		rc=$?
+	fi
 	cat /out/env /out/selfcheck.txt /out/probes.txt /out/*.meta 2>/dev/null | sed 's/^/kmatrix: /'
 	tar -cf "$results" -C /out . || rc=3
 	sync

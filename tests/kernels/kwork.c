@@ -7,7 +7,19 @@
  *                         N connections closed with SO_LINGER 0 (an abort: a RST sent from a
  *                         socket; on 6.1 tcp:tcp_send_reset does not fire for the socket-less RST
  *                         that answers a closed port, as the matrix's probes show)
+ *   kwork retrans N       a loopback listener with a full accept queue: N connects whose SYNs it
+ *                         drops, each retransmitted by the kernel after its 1 s timeout; prints the
+ *                         clients' own retransmit count (TCP_INFO total_retrans), what the daemon
+ *                         must count
+ *   kwork udpdrop N       N 1 KiB datagrams to a loopback UDP socket with the smallest receive
+ *                         buffer that never reads: drops of reason SOCKET_RCVBUFF (5.19+); prints
+ *                         the socket's own drop count (SO_MEMINFO)
  *   kwork cpu MS [K]      K busy processes (default 2 x CPUs) for MS milliseconds: run-queue waits
+ *   kwork as UID CAPS MEMLOCK CMD...
+ *                         runs CMD as user UID (- keeps root), without the capabilities CAPS (numbers,
+ *                         comma-separated, dropped from the bounding set too; - drops none), with
+ *                         RLIMIT_MEMLOCK soft and hard at MEMLOCK bytes (- keeps it): the hostile
+ *                         settings under which `infra-monitor doctor` must name the cause
  *   kwork get PORT PATH   HTTP/1.0 GET http://127.0.0.1:PORT/PATH, body on stdout; exit 0 on 200
  *                         (busybox-static's wget crashes in a bare initramfs: no NSS)
  * Every loop is bounded; the program exits non-zero on any unexpected failure. */
@@ -15,6 +27,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -23,6 +36,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <linux/capability.h>
+#include <linux/sock_diag.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -164,6 +182,82 @@ static int rst(int n)
 	return refused == 0;
 }
 
+/* SYN retransmits, the one kind a bare guest can provoke without netem or a
+ * firewall: a listener whose accept queue (backlog 0) already holds one
+ * connection drops every further SYN (tcp_conn_request), and each client's
+ * kernel retransmits its SYN after TCP_TIMEOUT_INIT. */
+static int retrans(int n)
+{
+	struct sockaddr_in sa;
+	int lfd = listen_any(&sa), first, fds[64];
+	long total = 0, done = 0;
+
+	if (lfd < 0 || listen(lfd, 0))
+		return die("listen");
+	if (n > (int)(sizeof(fds) / sizeof(fds[0])))
+		n = sizeof(fds) / sizeof(fds[0]);
+	first = socket(AF_INET, SOCK_STREAM, 0);
+	if (first < 0 || connect(first, (void *)&sa, sizeof(sa)))
+		return die("connect (first)");
+	usleep(20000);
+	for (int i = 0; i < n; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (fds[i] < 0 || (connect(fds[i], (void *)&sa, sizeof(sa)) && errno != EINPROGRESS))
+			return die("connect");
+	}
+	/* Each SYN is retransmitted after 1 s: wait until every client has
+	 * retransmitted once, at most 4 s (a slow emulated guest). */
+	for (int t = 0; t < 80 && done < n; t++) {
+		usleep(50000);
+		done = 0;
+		for (int i = 0; i < n; i++) {
+			struct tcp_info ti;
+			socklen_t len = sizeof(ti);
+
+			if (!getsockopt(fds[i], IPPROTO_TCP, TCP_INFO, &ti, &len) && ti.tcpi_total_retrans)
+				done++;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		/* Closed before the next timeout; the count is final. */
+		if (!getsockopt(fds[i], IPPROTO_TCP, TCP_INFO, &ti, &len))
+			total += ti.tcpi_total_retrans;
+		close(fds[i]);
+	}
+	close(first);
+	close(lfd);
+	printf("kwork retrans clients=%d retransmits=%ld\n", n, total);
+	return total < n;
+}
+
+static int udpdrop(int n)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int rx = socket(AF_INET, SOCK_DGRAM, 0), tx = socket(AF_INET, SOCK_DGRAM, 0), zero = 0;
+	static char buf[1024];
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t mlen = sizeof(mem);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (rx < 0 || tx < 0 || setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &zero, sizeof(zero)) ||
+	    bind(rx, (void *)&sa, sizeof(sa)) || getsockname(rx, (void *)&sa, &len))
+		return die("udp socket");
+	for (int i = 0; i < n; i++)
+		if (sendto(tx, buf, sizeof(buf), 0, (void *)&sa, sizeof(sa)) != sizeof(buf))
+			return die("sendto");
+	/* sk_drops of the receiving socket: every datagram it could not queue. */
+	if (getsockopt(rx, SOL_SOCKET, SO_MEMINFO, mem, &mlen))
+		return die("SO_MEMINFO");
+	close(rx);
+	close(tx);
+	printf("kwork udpdrop sent=%d drops=%u\n", n, mem[SK_MEMINFO_DROPS]);
+	return mem[SK_MEMINFO_DROPS] == 0;
+}
+
 static int cpu(int ms, int k)
 {
 	struct timespec t0, t;
@@ -231,6 +325,46 @@ static int get(int port, const char *path)
 	return strncmp(all + 8, " 200", 4) != 0;
 }
 
+static int as(char **argv)
+{
+	const char *uid = argv[0], *caps = argv[1], *memlock = argv[2];
+
+	if (strcmp(memlock, "-") != 0) {
+		struct rlimit rl = { strtoull(memlock, NULL, 0), strtoull(memlock, NULL, 0) };
+
+		if (setrlimit(RLIMIT_MEMLOCK, &rl))
+			return die("setrlimit");
+	}
+	if (strcmp(caps, "-") != 0) {
+		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct d[2];
+		char *list = strdup(caps), *tok, *save = NULL;
+
+		if (syscall(SYS_capget, &h, d))
+			return die("capget");
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			int c = atoi(tok);
+
+			if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno != EINVAL)
+				return die("PR_CAPBSET_DROP");
+			d[c / 32].effective &= ~(1u << (c % 32));
+			d[c / 32].permitted &= ~(1u << (c % 32));
+			d[c / 32].inheritable &= ~(1u << (c % 32));
+		}
+		free(list);
+		if (syscall(SYS_capset, &h, d))
+			return die("capset");
+	}
+	if (strcmp(uid, "-") != 0) {
+		gid_t g = (gid_t)atoi(uid);
+
+		if (setgroups(0, NULL) || setgid(g) || setuid((uid_t)atoi(uid)))
+			return die("setuid");
+	}
+	execvp(argv[3], argv + 3);
+	return die(argv[3]);
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -241,10 +375,17 @@ int main(int argc, char **argv)
 		return tcp(atoi(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "rst"))
 		return rst(atoi(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "retrans"))
+		return retrans(atoi(argv[2]));
+	if (argc >= 3 && !strcmp(argv[1], "udpdrop"))
+		return udpdrop(atoi(argv[2]));
 	if (argc >= 3 && !strcmp(argv[1], "cpu"))
 		return cpu(atoi(argv[2]), argc >= 4 ? atoi(argv[3]) : 2 * (int)sysconf(_SC_NPROCESSORS_ONLN));
+	if (argc >= 6 && !strcmp(argv[1], "as"))
+		return as(argv + 2);
 	if (argc >= 4 && !strcmp(argv[1], "get"))
 		return get(atoi(argv[2]), argv[3]);
-	fprintf(stderr, "usage: kwork disk DEV N | tcp N | rst N | cpu MS [K] | get PORT PATH\n");
+	fprintf(stderr, "usage: kwork disk DEV N | tcp N | rst N | retrans N | udpdrop N | cpu MS [K] | "
+		"as UID CAPS MEMLOCK CMD... | get PORT PATH\n");
 	return 2;
 }

@@ -3,8 +3,14 @@
 #
 #   mkinitramfs.sh KDIR TOOLS OUT.cpio [BIN]
 #     KDIR   build/kernels/<uname-r>  (root/ holds the unpacked linux-image package)
-#     TOOLS  directory with kwork, selfcheck, selfcheck.bpf.o, progs (static builds)
-#     BIN    the daemon binary; copied with the shared libraries ldd lists for it
+#     TOOLS  directory with kwork, selfcheck, selfcheck.bpf.o, progs (static builds);
+#            none: no tools (a guest that only hands its BTF out, see init.sh)
+#     BIN    the daemon binary; copied with the shared libraries it needs
+#   Environment: GUEST_ARCH x86_64 (default) or aarch64; BUSYBOX, the static busybox
+#   for that architecture (default /bin/busybox)
+#
+# An aarch64 daemon's libraries come from the host's :arm64 multiarch packages, found
+# by following its ELF NEEDED entries (ldd cannot run a foreign binary).
 #
 # Contents: static busybox, /init (init.sh), /check.sh, /tools, the
 # virtio modules in load order (decompressed: busybox insmod takes plain .ko), the kernel config
@@ -18,18 +24,20 @@ root=$KDIR/root
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
+arch=${GUEST_ARCH:-x86_64}
+busybox=${BUSYBOX:-/bin/busybox}
+
 mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,run,out,tools,boot,etc,lib/modules} "$stage/sys/fs/bpf"
-cp /bin/busybox "$stage/bin/busybox"
-# ldd exits 1 on a static binary: read its words, not its status (pipefail).
-case "$(ldd "$stage/bin/busybox" 2>&1 || true)" in
-*'not a dynamic'*) ;;
-*)
-	echo "mkinitramfs: /bin/busybox is not static: apt-get install busybox-static" >&2
-	exit 1 ;;
-esac
+cp "$busybox" "$stage/bin/busybox"
+readelf -l "$busybox" 2>/dev/null | grep -q 'INTERP' && {
+	echo "mkinitramfs: $busybox is not static: apt-get install busybox-static" >&2
+	exit 1
+}
 install -m 0755 "$here/init.sh" "$stage/init"
 install -m 0755 "$here/check.sh" "$stage/check.sh"
-cp "$TOOLS/kwork" "$TOOLS/selfcheck" "$TOOLS/selfcheck.bpf.o" "$TOOLS/progs" "$stage/tools/"
+if [ "$TOOLS" != none ]; then
+	cp "$TOOLS/kwork" "$TOOLS/selfcheck" "$TOOLS/selfcheck.bpf.o" "$TOOLS/progs" "$stage/tools/"
+fi
 cp "$KDIR/config" "$stage/boot/config-$rel"
 echo "root:x:0:0:root:/:/bin/sh" >"$stage/etc/passwd"
 
@@ -42,8 +50,35 @@ copy_dyn() {
 		[ -e "$stage/$lib" ] || cp -L "$lib" "$stage/$lib"
 	done
 }
-if [ -n "$BIN" ]; then
+# The same for a foreign binary: its interpreter, then its NEEDED libraries, transitively,
+# from the multiarch directories of its architecture.
+copy_foreign() {
+	local src=$1 dst=$2 todo lib name dir found
+	cp -L "$src" "$stage/$dst"
+	interp=$(readelf -l "$src" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+	mkdir -p "$stage/$(dirname "$interp")"
+	cp -L "$interp" "$stage/$interp"
+	todo=("$src")
+	while [ "${#todo[@]}" -gt 0 ]; do
+		lib=${todo[0]}
+		todo=("${todo[@]:1}")
+		for name in $(readelf -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			found=''
+			for dir in /lib/$arch-linux-gnu /usr/lib/$arch-linux-gnu; do
+				[ -e "$dir/$name" ] && found=$dir/$name && break
+			done
+			[ -n "$found" ] || { echo "mkinitramfs: $name ($arch) not found for $lib" >&2; exit 1; }
+			[ -e "$stage/$found" ] && continue
+			mkdir -p "$stage/$(dirname "$found")"
+			cp -L "$found" "$stage/$found"
+			todo+=("$found")
+		done
+	done
+}
+if [ -n "$BIN" ] && [ "$arch" = "$(uname -m)" ]; then
 	copy_dyn "$BIN" infra-monitor
+elif [ -n "$BIN" ]; then
+	copy_foreign "$BIN" infra-monitor
 fi
 # glibc's loader also lives under /lib64 on x86_64.
 if [ -d "$stage/lib64" ] || [ -e "$stage/lib/x86_64-linux-gnu/libc.so.6" ]; then

@@ -10,7 +10,7 @@ import os
 import re
 import sys
 
-KERNEL_ORDER = ["6.1", "6.12", "host"]
+KERNEL_ORDER = ["5.10", "6.1", "6.12", "arm64-6.1", "host"]
 RUNG_ORDER = ["auto", "tp_btf", "raw_tp", "tracepoint"]
 
 # Which exported series count the events of a program, by words in the program's label. The first
@@ -33,8 +33,32 @@ PROG_WORDS = [
 # Tracepoints the workload must fire on every kernel (the others are informative).
 REQUIRED_PROBES = {"block/block_rq_issue", "block/block_rq_complete", "sock/inet_sock_set_state",
                    "tcp/tcp_probe", "sched/sched_wakeup"}
+# Kernel features some rungs need, and the release that brought each: a forced rung may fail on an
+# older kernel when the error names the feature; the table then names it and `auto` must still
+# attach on another rung. (program, rungs, words in the error, feature, (major, minor))
+MISSING_FEATURES = [
+    ("runqlat", ("tp_btf",), ("runq_start_task", "bpf_task_storage_get"),
+     "task storage for tracing programs", (5, 13)),
+    ("tcplat", ("tp_btf", "raw_tp", "tracepoint"), ("bpf_rdonly_cast",), "the bpf_rdonly_cast kfunc", (6, 2)),
+]
+# Drop reasons in skb:kfree_skb (c504e5c2f964, v5.17); SOCKET_RCVBUFF for UDP since v5.19.
+DROP_REASONS_SINCE = (5, 17)
+UDP_RCVBUFF_SINCE = (5, 19)
 PROM_LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def kver(release):
+    m = re.match(r"(\d+)\.(\d+)", release or "")
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+def missing_feature(prog, rung, err, release):
+    """The feature a kernel older than it needs, named by err; None when err is not that."""
+    for p, rungs, words, feature, since in MISSING_FEATURES:
+        if p == prog and rung in rungs and kver(release) < since and any(w in err for w in words):
+            return "%s (Linux %d.%d+)" % (feature, since[0], since[1])
+    return None
 
 
 def read(path, default=""):
@@ -211,10 +235,175 @@ def load_kernel(resdir, name):
                 for n, lab, v in samples if n == "infra_monitor_bpf_program_info" and v == 1]
         log = read(os.path.join(r, rung + ".log"))
         k["rungs"][rung] = {"meta": mt, "samples": samples, "progs": progs, "info": info,
+                            "kwork": {m.group(1): kv(m.group(2)) for m in re.finditer(
+                                r"^kwork (\w+) (.*)$", read(os.path.join(r, rung + ".workload")), re.M)},
                             "load": load_times(log), "errors": load_errors(log),
                             "log": log,
                             "workload": read(os.path.join(r, rung + ".workload"))}
+    k["doctor"] = {}
+    for s in DOCTOR_SETTINGS:
+        rc = read(os.path.join(r, "doctor-%s.rc" % s[0])).strip()
+        if not rc:
+            continue
+        try:
+            doc = json.loads(read(os.path.join(r, "doctor-%s.json" % s[0])))
+        except ValueError:
+            doc = None
+        k["doctor"][s[0]] = {"rc": int(rc), "doc": doc, "err": read(os.path.join(r, "doctor-%s.err" % s[0])),
+                             "once": parse_prom(read(os.path.join(r, "once-%s.prom" % s[0]))),
+                             "once_log": read(os.path.join(r, "once-%s.log" % s[0]))}
     return k
+
+
+# Settings check.sh runs `infra-monitor doctor` and `once` under: (name, what, the check doctor
+# must name as the cause or None when it must pass, a predicate on the kernel release for when
+# the cause applies; otherwise doctor must pass).
+DOCTOR_SETTINGS = [
+    ("normal", "root, nothing changed", None, None),
+    ("nocaps", "root without CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN", "capabilities", None),
+    ("nobody", "user nobody (no capabilities)", "capabilities", None),
+    ("memlock", "RLIMIT_MEMLOCK 64 KiB without CAP_SYS_RESOURCE", "memlock", lambda v: v < (5, 11)),
+    ("nobtf", "/sys/kernel/btf hidden (tmpfs over it)", "btf", None),
+    ("unprivdisabled", "user nobody, kernel.unprivileged_bpf_disabled on", "unprivileged_bpf_disabled", None),
+]
+PROC_COLLECTORS = ("cpu", "meminfo", "diskstats", "netdev", "loadavg", "vmstat")
+
+
+def doctor_section(kernels, w, failures):
+    w("")
+    w("## infra-monitor doctor")
+    w("")
+    w("`infra-monitor doctor --format=json` on each kernel after the rungs, as root and then under each "
+      "hostile setting; beside it `infra-monitor once`, whose /proc collectors must all succeed while "
+      "the bpf collector, or each program it cannot load, fails with its reason. *exit*: doctor's status "
+      "(0: every program attaches on some rung); *cause*: the failed checks doctor names, with the first "
+      "one's remedy; *auto*: the rung each program would use.")
+    w("")
+    w("| kernel | setting | exit | cause (doctor) | remedy (doctor) | auto rungs | /proc collectors | bpf collector (once) |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for k in kernels:
+        if not k["marker"] or not k["rungs"]:
+            continue
+        if not k["doctor"]:
+            failures.append("%s: doctor did not run" % k["name"])
+            continue
+        v = kver(k["release"])
+        for name, what, cause, applies in DOCTOR_SETTINGS:
+            d = k["doctor"].get(name)
+            if not d:
+                continue
+            where = "%s: %s" % (k["name"], name)
+            doc = d["doc"] or {}
+            fails = [c for c in doc.get("checks", []) if c.get("status") == "fail"]
+            causes = "; ".join("%s: %s" % (c["name"], c["detail"]) for c in fails) or "–"
+            remedy = fails[0].get("remedy", "") if fails else ""
+            autos = " ".join("%s=%s" % (p["name"], p["auto"] or "none") for p in doc.get("programs", []))
+            procs = {lab.get("collector"): x for n, lab, x in d["once"]
+                     if n == "infra_monitor_collector_success"}
+            proc_ok = all(procs.get(c) == 1 for c in PROC_COLLECTORS)
+            bpf_err = ""
+            for line in d["once_log"].splitlines():
+                if '"collector":"bpf"' in line or "collector=bpf" in line:
+                    m = re.search(r'"err":"([^"]*)"', line)
+                    bpf_err = m.group(1) if m else line
+            named = load_errors(d["once_log"])
+            if procs.get("bpf") == 1:
+                bpf = "up" + ("; failed: " + "; ".join("%s: %s" % (p, named[p]) for p in sorted(named))
+                              if named else "")
+            else:
+                bpf = "failed: " + (bpf_err or "?")
+            w("| %s | %s | %d | %s | %s | %s | %s | %s |" % (
+                k["name"], what, d["rc"], causes.replace("|", "\\|"), remedy.replace("|", "\\|"),
+                autos or "–", "all succeed" if proc_ok else "**%s**" % procs, bpf.replace("|", "\\|")))
+            if d["doc"] is None:
+                failures.append("%s: doctor wrote no JSON" % where)
+                continue
+            if not proc_ok:
+                failures.append("%s: once: a /proc collector failed: %s" % (where, procs))
+            if cause is None or (applies is not None and not applies(v)):
+                if d["rc"] != 0:
+                    failures.append("%s: doctor exit %d, want 0 (%s)" % (where, d["rc"], causes))
+                continue
+            if d["rc"] != 1:
+                failures.append("%s: doctor exit %d, want 1" % (where, d["rc"]))
+            if not any(c["name"] == cause and c.get("remedy") for c in fails):
+                failures.append("%s: doctor does not name %s with a remedy (%s)" % (where, cause, causes))
+            # Either the whole collector failed with its reason, or (some programs still load)
+            # each program doctor found unloadable failed in the daemon by name.
+            down = {p["name"] for p in doc.get("programs", []) if p["auto"] is None}
+            if procs.get("bpf") != 1 and not bpf_err:
+                failures.append("%s: once: the bpf collector failed without a reason" % where)
+            elif procs.get("bpf") == 1 and not down <= set(named):
+                failures.append("%s: once: %s failed in doctor, not in the daemon's log"
+                                % (where, ", ".join(sorted(down - set(named)))))
+
+
+def untested_section(kernels, w, failures):
+    w("")
+    w("## Paths no other workload reaches")
+    w("")
+    w("Per rung, beside the workload above: *retransmits*: `kwork retrans 8`, eight SYNs a listener with a "
+      "full accept queue drops, each retransmitted once by the kernel (the clients' own TCP_INFO count / "
+      "the daemon's `infra_monitor_tcp_retransmits_total` / the kernel's RetransSegs over the daemon's life); *UDP drops*: `kwork udpdrop 100` to a socket "
+      "with the smallest receive buffer (the socket's own drop count / the daemon's drops of reason "
+      "SOCKET_RCVBUFF / the kernel's Udp RcvbufErrors); *queue*: the scratch disk under mq-deadline, requests inserted "
+      "(`block_rq_insert` probe) and the daemon's queue time, total − service latency sums. The daemon "
+      "must count at least the workload's own and at most what the kernel counted (an emulated guest "
+      "starved for a while retransmits other segments too).")
+    w("")
+    w("| kernel | rung | retransmits (workload / daemon / kernel) | UDP drops (workload / SOCKET_RCVBUFF / kernel) | scheduler | queue time (ms) |")
+    w("| --- | --- | --- | --- | --- | --- |")
+    for k in kernels:
+        v = kver(k["release"])
+        sched = k["env"].get("iosched", "?")
+        for rung in RUNG_ORDER:
+            rr = k["rungs"].get(rung)
+            if not rr:
+                continue
+            st = {p: status for p, hook, status in rr["info"]}
+            rt = rr["kwork"].get("retrans", {})
+            ud = rr["kwork"].get("udpdrop", {})
+            want_rt = int(rt.get("retransmits", "-1"))
+            want_ud = int(ud.get("drops", "-1"))
+            k_rt = int(rr["meta"].get("kernel_retrans", "0"))
+            k_ud = int(rr["meta"].get("kernel_rcvbuf", "0"))
+            got_rt = _sum(rr["samples"], "infra_monitor_tcp_retransmits_total")
+            got_ud = _sum(rr["samples"], "infra_monitor_skb_drops_total", reason="SOCKET_RCVBUFF")
+            dev = os.path.basename(k["env"].get("disk", ""))
+            lat = "infra_monitor_disk_io_latency_seconds_sum"
+            qsum = None
+            if any(n == lat and lab.get("phase") == "queue" for n, lab, x in rr["samples"]):
+                qsum = sum(x for n, lab, x in rr["samples"] if n == lat and lab.get("phase") == "queue"
+                           and lab.get("device") == dev)
+            elif any(n == lat for n, lab, x in rr["samples"]):
+                tot = sum(x for n, lab, x in rr["samples"] if n == lat and lab.get("phase") == "total"
+                          and lab.get("device") == dev)
+                svc = sum(x for n, lab, x in rr["samples"] if n == lat and lab.get("phase") == "service"
+                          and lab.get("device") == dev)
+                qsum = tot - svc
+            if v < DROP_REASONS_SINCE:
+                ud_cell = "%d / – (no drop reasons before 5.17)" % want_ud
+            elif v < UDP_RCVBUFF_SINCE:
+                ud_cell = "%d / – (SOCKET_RCVBUFF from 5.19)" % want_ud
+            else:
+                ud_cell = "%d / %d / %d" % (want_ud, got_ud, k_ud)
+            w("| %s | %s | %d / %d / %d | %s | %s | %s |" % (
+                k["name"], rung, want_rt, got_rt, k_rt, ud_cell, sched,
+                "–" if qsum is None else "%.2f" % (qsum * 1000)))
+            where = "%s/%s" % (k["name"], rung)
+            if want_rt <= 0:
+                failures.append("%s: the retransmit workload caused none (%s)" % (where, rt or "did not run"))
+            elif st.get("tcplat") == "attached" and not want_rt <= got_rt <= k_rt:
+                failures.append("%s: tcplat counted %d retransmits: the workload's sockets %d, the "
+                                "kernel's RetransSegs %d" % (where, got_rt, want_rt, k_rt))
+            if want_ud <= 0:
+                failures.append("%s: the UDP drop workload caused none (%s)" % (where, ud or "did not run"))
+            elif v >= UDP_RCVBUFF_SINCE and st.get("skbdrop") == "attached" and \
+                    not want_ud <= got_ud <= k_ud:
+                failures.append("%s: skbdrop counted %d SOCKET_RCVBUFF drops: the socket %d, the "
+                                "kernel's RcvbufErrors %d" % (where, got_ud, want_ud, k_ud))
+            if sched == "mq-deadline" and st.get("biolat") == "attached" and (qsum is None or qsum <= 0):
+                failures.append("%s: mq-deadline on %s but no queue time" % (where, dev))
 
 
 def main():
@@ -252,7 +441,8 @@ def main():
     w("| kernel | release | where | BTF | scratch disk (I/O scheduler) | time (s) | console marker |")
     w("| --- | --- | --- | --- | --- | --- | --- |")
     for k in kernels:
-        where = "native" if k["name"] == "host" else "QEMU/TCG guest"
+        where = "native" if k["name"] == "host" else "QEMU/TCG guest" + (
+            " (aarch64, virt board)" if k["name"].startswith("arm64") else "")
         marker = "rc=%s" % k["marker"][0] if k["marker"] else "**missing**"
         w("| %s | %s | %s | %s | %s (%s) | %s | %s |" % (
             k["name"], k["release"], where, k["env"].get("btf", "?"), k["env"].get("disk", "?"),
@@ -362,13 +552,19 @@ def main():
                     insns = sum(p.get("verified_insns", 0) for p in bps) if bps else None
                     lt = rr["load"].get(prog)
                     err = rr["errors"].get(prog, "")
-                    if status != "attached":
+                    missing = missing_feature(prog, rung, err, k["release"]) if status != "attached" else None
+                    if missing:
+                        status = "unsupported"
+                        detail = ("this kernel lacks %s: %s" % (missing, err)).replace("|", "\\|")
+                    elif status != "attached":
                         detail = (err or "see %s.log" % rung).replace("|", "\\|")
                     w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f | %s |" % (
                         k["name"], rung, prog, hook, status, "?" if ev is None else ev,
                         "–" if runs is None or k["name"] == "host" else runs,
                         "–" if insns is None else insns, "–" if lt is None else "%.0f" % (lt * 1000),
                         ready_s, detail))
+                    if missing:
+                        continue        # named; auto (never excused) must attach elsewhere
                     if status != "attached":
                         failures.append("%s/%s: %s %s: %s" % (k["name"], rung, prog, status, err or "?"))
                         continue
@@ -391,6 +587,10 @@ def main():
                     w("| %s | %s | %s | %s | %s | %s |" % (k["name"], rung, p.get("name"), p.get("type"),
                                                          p.get("verified_insns", "–"),
                                                          "–" if k["name"] == "host" else p.get("run_cnt", "–")))
+
+    if daemon_ran:
+        untested_section(kernels, w, failures)
+        doctor_section(kernels, w, failures)
 
     w("")
     w("## Verdict")
