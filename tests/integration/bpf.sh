@@ -21,14 +21,7 @@ bin=$(realpath "${1:?usage: bpf.sh path/to/infra-monitor}")
 out=$(dirname "$bin")
 rungs=(auto tp_btf raw_tp tracepoint)
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "bpf: SKIP: not root (loading BPF needs CAP_BPF and CAP_PERFMON)"
-	exit 0
-fi
-if [ ! -r /sys/kernel/btf/vmlinux ]; then
-	echo "bpf: SKIP: no kernel BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)"
-	exit 0
-fi
+skip_unless_bpf bpf
 # Classic tracepoints attach through tracefs.
 if [ ! -d /sys/kernel/tracing/events ] && [ ! -d /sys/kernel/debug/tracing/events ]; then
 	mount -t tracefs none /sys/kernel/tracing 2>/dev/null ||

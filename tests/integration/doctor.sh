@@ -14,14 +14,7 @@ cd "$(dirname "$0")/../.." || exit 1
 bin=$(realpath "${1:?usage: doctor.sh path/to/infra-monitor}")
 py=/usr/bin/python3
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "doctor: SKIP: not root (loading BPF needs CAP_BPF and CAP_PERFMON)"
-	exit 0
-fi
-if [ ! -r /sys/kernel/btf/vmlinux ]; then
-	echo "doctor: SKIP: no kernel BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)"
-	exit 0
-fi
+skip_unless_bpf doctor
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -64,6 +64,17 @@ cleanup() {
 	wait 2>/dev/null || true
 }
 
+skip_unless_bpf() { # skip_unless_bpf SUITE: exit 0 with the reason where BPF cannot load here
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "$1: SKIP: not root (loading BPF needs CAP_BPF and CAP_PERFMON)"
+		exit 0
+	fi
+	if [ ! -r /sys/kernel/btf/vmlinux ]; then
+		echo "$1: SKIP: no kernel BTF at /sys/kernel/btf/vmlinux (CONFIG_DEBUG_INFO_BTF)"
+		exit 0
+	fi
+}
+
 summary() { # summary NAME: the closing line CI reads, and the exit status
 	echo "$1: $passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
