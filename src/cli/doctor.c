@@ -489,6 +489,9 @@ static const struct {
 	  "bpf_probe_read_kernel: boot with lockdown=integrity, or use the tp_btf rung" },
 	{ "failed to find BTF", "this kernel lacks the hook or type in its BTF: another rung "
 	  "stands in" },
+	{ "failed to resolve CO-RE relocation", "a field or type this rung reads is not in this "
+	  "kernel and nothing guards it (bpf/core_fixes.bpf.h): another rung may stand in; report "
+	  "this line with the kernel release" },
 	{ "Error in bpf_create_map", "this kernel lacks a map type the rung uses (task storage "
 	  "for tracing programs: 5.13); another rung stands in" },
 };
