@@ -116,7 +116,7 @@ rm -rf "$res"
 boot_guest() {
 	local k=$1 out=$2 kdir=$3 knobs=$4 qpid stuck start=$SECONDS
 	# shellcheck disable=SC2054 # "tcg,thread=multi" is one argument
-	local accel_args=(-accel tcg,thread=multi -cpu max) qemu=qemu-system-x86_64 console=ttyS0
+	local accel_args=(-accel tcg,thread=multi -cpu max) qemu="qemu-system-x86_64" console=ttyS0
 	# 5.10 checks that the IO-APIC timer ticks during a short calibration window,
 	# which a vCPU starved under TCG on a loaded host misses: the guest panics
 	# ("IO-APIC + timer doesn't work!"). The check is skipped, as for any VM.
@@ -126,7 +126,7 @@ boot_guest() {
 		# The virt board: PCIe for the virtio disks, a PL011 UART for the console.
 		# shellcheck disable=SC2054
 		accel_args=(-M virt -accel tcg,thread=multi -cpu max)
-		qemu=qemu-system-aarch64
+		qemu="qemu-system-aarch64"
 		console=ttyAMA0
 		extra=''
 	fi
