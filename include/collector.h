@@ -25,6 +25,11 @@ struct collect_ctx {
 	const char *rootfs;     /* "/" or --path.rootfs */
 	const char *udev_data;  /* "/run/udev/data" or --path.udev.data; NULL in unit tests */
 	void *state;            /* the collector's own, from init() */
+	/* Whether a collector that ran earlier in this collection exported a
+	 * family of this name (the textfile collector refuses such names); NULL
+	 * when unknown (unit tests). */
+	bool (*family_taken)(const struct collect_ctx *ctx, const char *name);
+	const void *taken_arg;
 	/* Collector-specific error detail for /health ("mount /mnt/nfs timed out");
 	 * the runner clears it before each call. */
 	char detail[256];
@@ -149,5 +154,11 @@ extern const struct collector collector_fibrechannel;
 extern const struct collector collector_nvme;
 extern const struct collector collector_tapestats;
 extern const struct collector collector_bpf;
+extern const struct collector collector_textfile;
+
+/* textfile.c: one file of Prometheus text format 0.0.4 into ms (text[len] must
+ * be NUL). 0, or -EINVAL with err naming the line; *nseries counts the series. */
+int textfile_parse(struct metric_set *ms, const char *text, size_t len, size_t *nseries,
+		   char *err, size_t errsz);
 
 #endif

@@ -17,6 +17,7 @@ enum metric_type {
 	METRIC_COUNTER,
 	METRIC_UNTYPED,
 	METRIC_HISTOGRAM,
+	METRIC_SUMMARY,         /* only with bucket_set samples */
 };
 
 #define NHIST_MAX_BUCKETS 256
@@ -38,6 +39,17 @@ struct nhist {
 	uint64_t buckets[NHIST_MAX_BUCKETS];
 };
 
+/* A histogram or summary as the text format carries it (the textfile
+ * collector): explicit bucket bounds ("le") with cumulative counts, or
+ * quantiles with their values. Kept apart from log2_hist, which is the BPF
+ * programs' own layout. */
+struct bucket_set {
+	double count, sum;
+	uint32_t n;
+	const double *bounds;   /* le, or quantile; ascending */
+	const double *values;   /* cumulative count, or quantile value */
+};
+
 struct label {
 	const char *name;
 	const char *value;
@@ -48,6 +60,7 @@ struct sample {
 	uint32_t nlabels;
 	double value;                   /* gauge, counter, untyped */
 	const struct nhist *hist;       /* histogram only */
+	const struct bucket_set *buckets;       /* histogram (without hist) or summary */
 };
 
 struct family {
@@ -78,6 +91,9 @@ void ms_add_labels(struct metric_set *ms, struct family *f, double value,
 		   const struct label *labels, uint32_t nlabels);
 void ms_add_hist(struct metric_set *ms, struct family *f, const struct nhist *h,
 		 const struct label *labels, uint32_t nlabels);
+/* A histogram or summary family's sample; bounds and values are copied. */
+void ms_add_buckets(struct metric_set *ms, struct family *f, const struct bucket_set *b,
+		    const struct label *labels, uint32_t nlabels);
 
 /* Shortcut for a family with one unlabelled sample. */
 void ms_set(struct metric_set *ms, const char *name, enum metric_type type, const char *help,

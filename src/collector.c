@@ -54,6 +54,8 @@ const struct collector *const collectors[] = {
 	&collector_nvme,
 	&collector_tapestats,
 	&collector_bpf,
+	/* Last: it refuses families the others exported (collect_ctx). */
+	&collector_textfile,
 	NULL,
 };
 

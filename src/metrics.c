@@ -288,7 +288,37 @@ static const char *const type_names[] = {
 	[METRIC_COUNTER] = "counter",
 	[METRIC_UNTYPED] = "untyped",
 	[METRIC_HISTOGRAM] = "histogram",
+	[METRIC_SUMMARY] = "summary",
 };
+
+void ms_add_buckets(struct metric_set *ms, struct family *f, const struct bucket_set *b,
+		    const struct label *labels, uint32_t nlabels)
+{
+	struct bucket_set *copy;
+	double *arr;
+	struct sample *s;
+
+	if (f && f->type != METRIC_HISTOGRAM && f->type != METRIC_SUMMARY) {
+		ms_set_error(ms, -EINVAL);
+		return;
+	}
+	copy = arena_alloc(ms, sizeof(*copy));
+	arr = copy && b->n ? arena_alloc(ms, 2 * b->n * sizeof(*arr)) : NULL;
+	if (!copy || (b->n && !arr))
+		return;
+	s = new_sample(ms, f, labels, nlabels);
+	if (!s)
+		return;
+	*copy = *b;
+	if (b->n) {
+		memcpy(arr, b->bounds, b->n * sizeof(*arr));
+		memcpy(arr + b->n, b->values, b->n * sizeof(*arr));
+		copy->bounds = arr;
+		copy->values = arr + b->n;
+	}
+	s->buckets = copy;
+	s->value = b->count;
+}
 
 const char *metric_type_name(enum metric_type t)
 {

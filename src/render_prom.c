@@ -84,6 +84,20 @@ static void put_classic(void *arg, double le, uint64_t cum)
 	put_bucket(c->out, c->name, c->s, le, cum);
 }
 
+/* _sum and _count lines, shared by both bucket kinds. */
+static void put_sum_count(struct buf *out, const char *name, const struct sample *s, double sum,
+			  double count)
+{
+	put_series(out, name, "_sum", s, NULL, 0);
+	buf_putc(out, ' ');
+	buf_put_double(out, sum);
+	buf_putc(out, '\n');
+	put_series(out, name, "_count", s, NULL, 0);
+	buf_putc(out, ' ');
+	buf_put_double(out, count);
+	buf_putc(out, '\n');
+}
+
 static void put_hist(struct buf *out, const char *name, const struct sample *s)
 {
 	const struct nhist *h = s->hist;
@@ -91,14 +105,30 @@ static void put_hist(struct buf *out, const char *name, const struct sample *s)
 
 	nhist_classic(h, put_classic, &c);
 	put_bucket(out, name, s, INFINITY, h->count);
-	put_series(out, name, "_sum", s, NULL, 0);
-	buf_putc(out, ' ');
-	buf_put_double(out, h->sum);
-	buf_putc(out, '\n');
-	put_series(out, name, "_count", s, NULL, 0);
-	buf_putc(out, ' ');
-	buf_put_u64(out, h->count);
-	buf_putc(out, '\n');
+	put_sum_count(out, name, s, h->sum, (double)h->count);
+}
+
+/* Text-format buckets as they came (the textfile collector): a histogram gets
+ * its +Inf bucket (equal to _count) when the source left it out, as
+ * client_golang renders one. */
+static void put_buckets(struct buf *out, const char *name, bool summary, const struct sample *s)
+{
+	const struct bucket_set *b = s->buckets;
+
+	for (uint32_t i = 0; i < b->n; i++) {
+		put_series(out, name, summary ? "" : "_bucket", s, summary ? "quantile" : "le",
+			   b->bounds[i]);
+		buf_putc(out, ' ');
+		buf_put_double(out, b->values[i]);
+		buf_putc(out, '\n');
+	}
+	if (!summary && (!b->n || !isinf(b->bounds[b->n - 1]))) {
+		put_series(out, name, "_bucket", s, "le", INFINITY);
+		buf_putc(out, ' ');
+		buf_put_double(out, b->count);
+		buf_putc(out, '\n');
+	}
+	put_sum_count(out, name, s, b->sum, b->count);
 }
 
 /* OpenMetrics names a family without the suffix its samples carry: a counter
@@ -135,6 +165,8 @@ static struct om_family om_family_of(const struct family *f)
 		return (struct om_family){ "gauge", len };
 	case METRIC_HISTOGRAM:
 		return (struct om_family){ "histogram", len };
+	case METRIC_SUMMARY:
+		return (struct om_family){ "summary", len };
 	default:
 		return (struct om_family){ "unknown", len };
 	}
@@ -161,6 +193,10 @@ static void put_samples(struct buf *out, const struct family *f)
 
 		if (f->type == METRIC_HISTOGRAM && s->hist) {
 			put_hist(out, f->name, s);
+			continue;
+		}
+		if (s->buckets) {
+			put_buckets(out, f->name, f->type == METRIC_SUMMARY, s);
 			continue;
 		}
 		put_series(out, f->name, "", s, NULL, 0);

@@ -200,6 +200,46 @@ static void publish(struct slot *s, struct snapshot *snap, struct collector_resu
 	snapshot_add_result(snap, res);
 }
 
+/* The sets published before a collector started, for its family_taken():
+ * a copy of the pointers and a reference to their snapshot, so an abandoned
+ * collector that returns late still reads live, unchanging sets. */
+struct taken {
+	struct snapshot *snap;
+	size_t n;
+	struct metric_set *sets[];
+};
+
+static bool family_taken(const struct collect_ctx *ctx, const char *name)
+{
+	const struct taken *t = ctx->taken_arg;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (ms_find(t->sets[i], name))
+			return true;
+	return false;
+}
+
+/* Called with r->mu held. NULL when out of memory: nothing counts as taken. */
+static struct taken *taken_new(struct snapshot *snap)
+{
+	struct taken *t = malloc(sizeof(*t) + snap->nsets * sizeof(t->sets[0]));
+
+	if (!t)
+		return NULL;
+	t->snap = snapshot_ref(snap);
+	t->n = snap->nsets;
+	memcpy(t->sets, snap->sets, snap->nsets * sizeof(t->sets[0]));
+	return t;
+}
+
+static void taken_free(struct taken *t)
+{
+	if (!t)
+		return;
+	snapshot_put(t->snap);
+	free(t);
+}
+
 /* Runs one collector; *ms is its set when res->status is OK, else freed. */
 static struct metric_set *run_one(struct slot *s, struct collector_result *res)
 {
@@ -249,6 +289,7 @@ static void *crew_main(void *p)
 	for (;;) {
 		struct collector_result res;
 		struct metric_set *ms;
+		struct taken *taken;
 		struct slot *s;
 
 		if (r->gen != arg.gen)
@@ -276,11 +317,16 @@ static void *crew_main(void *p)
 		r->cur = (size_t)(s - r->slots);
 		r->cur_start = now_monotonic();
 		r->running = true;
+		taken = taken_new(r->work);
+		s->ctx.family_taken = taken ? family_taken : NULL;
+		s->ctx.taken_arg = taken;
 		pthread_mutex_unlock(&r->mu);
 
 		ms = run_one(s, &res);
 
 		pthread_mutex_lock(&r->mu);
+		taken_free(taken);
+		s->ctx.family_taken = NULL;
 		s->busy = false;
 		if (r->gen != arg.gen) {
 			/* Given up on while it ran: its outcome is already reported. */

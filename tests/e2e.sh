@@ -36,13 +36,15 @@ render() { # render VARIANT OUT
 	fi
 	"$bin" once --format=prom --no-collector.bpf \
 		--path.procfs="$fx/proc" --path.sysfs="$fx/sys" --path.rootfs="$fx/root" \
-		--log.level=error >"$2.raw" || true
+		--collector.textfile.directory="$fx/textfile" --log.level=error >"$2.raw" || true
 	sed -E \
 		-e 's/^((node_timex_[a-z_]+|node_time_seconds|node_time_zone_offset_seconds|infra_monitor_collector_duration_seconds|node_scrape_collector_duration_seconds|infra_monitor_last_collect_timestamp_seconds|node_filesystem_(size|free|avail)_bytes|node_filesystem_files(_free)?)(\{[^}]*\})?) .*/\1 X/' \
 		-e 's/^(node_time_zone_offset_seconds)\{time_zone="[^"]*"\}/\1{time_zone="X"}/' \
 		-e 's/^(infra_monitor_build_info\{.*revision=")[^"]*(".*)/\1X\2/' \
 		-e 's/^(node_uname_info\{.*machine=")[^"]*(".*)/\1X\2/' \
 		-e "s#\"$fx/#\"FIXTURE/#g" \
+		-e 's/^(node_textfile_mtime_seconds\{file=")[^"]*(\/textfile\/[^"]*"\}) .*/\1X\2 X/' \
+		-e 's/^(# HELP [^ ]+ Metric read from )[^ ,]*(\/textfile\/)/\1X\2/' \
 		"$2.raw" >"$2"
 }
 
@@ -66,9 +68,9 @@ for v in "${variants[@]}"; do
 	fi
 done
 if [ "$update" = 1 ]; then
-	scripts/gen-metrics-doc.sh
+	scripts/gen-metrics-doc.sh "$bin"
 	exit 0
 fi
-scripts/gen-metrics-doc.sh --check
+scripts/gen-metrics-doc.sh --check "$bin"
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

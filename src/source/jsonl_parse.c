@@ -286,7 +286,8 @@ static int parse_family(struct pctx *c, const char *name, json_t *v)
 	type_s = get_str(c, json_object_get(v, "type"), 16, path, ".type");
 	if (!type_s)
 		return c->err;
-	if (metric_type_parse(type_s, &type))
+	/* The writer never emits a summary (render_json.c). */
+	if (metric_type_parse(type_s, &type) || type == METRIC_SUMMARY)
 		return fail(c, -EINVAL, "%s.type: unknown type \"%s\"", path, type_s);
 	help = get_str(c, json_object_get(v, "help"), PARSE_MAX_STRING, path, ".help");
 	if (!help)
