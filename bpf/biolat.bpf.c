@@ -29,6 +29,7 @@
 #include "biolat.h"
 #include "hist.bpf.h"
 #include "core_fixes.bpf.h"
+#include "workload.bpf.h"
 
 #define REQ_OP_BITS_ 8
 #define REQ_OP_MASK_ ((1U << REQ_OP_BITS_) - 1)
@@ -39,6 +40,17 @@
  * loader counts btf_trace_block_rq_issue's parameters in the running kernel's
  * BTF and sets the index of rq here before load. */
 const volatile __u32 targ_rq_arg = 0;
+
+/* Whose I/O it is, per workload. With the io controller on the v2 hierarchy
+ * (the loader checks its root's cgroup.controllers) the request's bio is
+ * charged to a blkcg, as io.stat counts it, so writeback flushed by a kworker
+ * goes to the writer. Elsewhere (a hybrid host keeps blkio on v1, whose ids
+ * must not mix with v2's) the v2 cgroup of the task that inserted the request,
+ * or issued it when no insert was seen: writeback then counts for the
+ * flusher. */
+const volatile __u32 targ_bio_cgroup = 0;
+WL_HIST_MAP(cgroup_disk_io_latency_seconds);
+WL_COUNT_MAP(cgroup_disk_io_bytes_total);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -160,10 +172,15 @@ static __always_inline void stamp(struct biolat_start *s, __u64 id, __u32 dev, i
 			counter_inc(&bpf_map_full_misses_total, BIOLAT_START_MISSES);
 		s->id = id;
 		s->dev = dev;
-		s->insert_ns = now;
-	} else if (!is_issue || !s->insert_ns) {
-		s->insert_ns = now;
+	} else if (is_issue && s->insert_ns) {
+		/* Issued after its insert: both stamps are this request's. */
+		s->issue_ns = now;
+		return;
 	}
+	/* A new request, or a stale stamp (merged away, never completed) of a
+	 * request struct now reused: this is its start, and its owner. */
+	s->insert_ns = now;
+	s->cgid = wl_on && !targ_bio_cgroup ? bpf_get_current_cgroup_id() : 0;
 	s->issue_ns = is_issue ? now : 0;
 }
 
@@ -171,9 +188,9 @@ static __always_inline void stamp(struct biolat_start *s, __u64 id, __u32 dev, i
  * kernel stamped the request itself (0 otherwise), is its start; kdev and op
  * key the sample, bytes is what this completion covers. */
 static __always_inline void complete(struct biolat_start *s, __u64 id, __u32 dev, __u64 start_ns,
-				     __u32 kdev, __u32 op, __u64 bytes)
+				     __u32 kdev, __u32 op, __u64 bytes, __u64 bio_cgid)
 {
-	__u64 now = bpf_ktime_get_ns(), insert_ns, issue_ns;
+	__u64 now = bpf_ktime_get_ns(), insert_ns, issue_ns, s_cgid;
 	struct biolat_lat *v;
 	struct hist *size;
 	__u32 slot = 0;
@@ -182,6 +199,7 @@ static __always_inline void complete(struct biolat_start *s, __u64 id, __u32 dev
 		return;         /* started before we attached, or evicted */
 	insert_ns = s->insert_ns;
 	issue_ns = s->issue_ns;
+	s_cgid = s->cgid;
 	s->id = 0;
 	if (start_ns && start_ns <= issue_ns)
 		insert_ns = start_ns;
@@ -198,6 +216,9 @@ static __always_inline void complete(struct biolat_start *s, __u64 id, __u32 dev
 	size = bpf_map_lookup_elem(&disk_io_size_bytes, &slot);
 	if (size)
 		hist_add_bytes(size, bytes);
+	wl_hist_ns(&cgroup_disk_io_latency_seconds, targ_bio_cgroup ? bio_cgid : s_cgid, op,
+		   now - insert_ns);
+	wl_count_add(&cgroup_disk_io_bytes_total, targ_bio_cgroup ? bio_cgid : s_cgid, op, bytes);
 }
 
 /* ---- tp_btf ------------------------------------------------------------ */
@@ -232,7 +253,7 @@ int BPF_PROG(biolat_insert_btf)
 	 * request on the clock bpf_ktime_get_ns() reads (start_time_ns, at
 	 * allocation, just before insert): completion uses that, so insert
 	 * needs no clock read of its own. */
-	if (!rq->start_time_ns)
+	if (!rq->start_time_ns || (wl_on && !targ_bio_cgroup))
 		stamp(slot_btf(rq), (__u64)rq, 0, 0);
 	return 0;
 }
@@ -252,7 +273,7 @@ SEC("tp_btf/block_rq_complete")
 int BPF_PROG(biolat_complete_btf, struct request *rq, int error, unsigned int nr_bytes)
 {
 	complete(slot_btf(rq), (__u64)rq, 0, rq->start_time_ns, rq_dev_btf(rq),
-		 op_of_flags(rq->cmd_flags), nr_bytes);
+		 op_of_flags(rq->cmd_flags), nr_bytes, targ_bio_cgroup ? rq_blkcg_id_btf(rq) : 0);
 	return 0;
 }
 
@@ -280,7 +301,8 @@ SEC("raw_tp/block_rq_complete")
 int BPF_PROG(biolat_complete_raw, struct request *rq, int error, unsigned int nr_bytes)
 {
 	complete(slot_of((__u64)rq, 0), (__u64)rq, 0, 0, rq_dev_read(rq),
-		 op_of_flags(BPF_CORE_READ(rq, cmd_flags)), nr_bytes);
+		 op_of_flags(BPF_CORE_READ(rq, cmd_flags)), nr_bytes,
+		 targ_bio_cgroup ? rq_blkcg_id_read(rq) : 0);
 	return 0;
 }
 
@@ -310,7 +332,7 @@ int biolat_issue_tp(struct trace_event_raw_block_rq *ctx)
  * verifier accepts; a memcpy would offset the ctx pointer. */
 #define COMPLETE_TP(ctx)                                                                   \
 	complete(slot_of(TP_ID(ctx), (ctx)->dev), TP_ID(ctx), (ctx)->dev, 0, (ctx)->dev,        \
-		 op_of_rwbs((ctx)->rwbs[0], (ctx)->rwbs[1]), (__u64)(ctx)->nr_sector << SECTOR_SHIFT_)
+		 op_of_rwbs((ctx)->rwbs[0], (ctx)->rwbs[1]), (__u64)(ctx)->nr_sector << SECTOR_SHIFT_, 0)
 
 SEC("tracepoint/block/block_rq_complete")
 int biolat_complete_tp(struct trace_event_raw_block_rq_completion *ctx)

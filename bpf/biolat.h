@@ -45,6 +45,7 @@ struct biolat_start {
 	__u64 id;
 	__u64 insert_ns;        /* or the issue time when no insert was seen */
 	__u64 issue_ns;
+	__u64 cgid;             /* v2 cgroup of the task that started it (attribution on) */
 	__u32 dev;
 	__u32 pad;
 };

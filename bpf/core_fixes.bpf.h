@@ -86,4 +86,90 @@ static __always_inline unsigned int task_state_btf(struct task_struct *t)
 	return ((struct task_struct___old *)(void *)t)->state;
 }
 
+/* cgroup: sock_cgroup_data was a union of a cgroup pointer with the net_prio
+ * and net_cls bits (val & 3 set: no pointer stored) until 8520e224f547
+ * (v5.15) made it a plain struct cgroup *cgroup. */
+struct sock_cgroup_data___old {
+	__u64 val;
+} __attribute__((preserve_access_index));
+
+struct sock___old {
+	struct sock_cgroup_data___old sk_cgrp_data;
+} __attribute__((preserve_access_index));
+
+/* The v2 root's id: events with no owner count there. */
+#define IM_CGROUP_ROOT_ID 1ULL
+
+static __always_inline __u64 cgroup_id_read(struct cgroup *cg)
+{
+	return cg ? BPF_CORE_READ(cg, kn, id) : IM_CGROUP_ROOT_ID;
+}
+
+static __always_inline __u64 sk_cgroup_id_read(struct sock *sk)
+{
+	__u64 v;
+
+	if (!sk)
+		return IM_CGROUP_ROOT_ID;
+	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
+		return cgroup_id_read(BPF_CORE_READ(sk, sk_cgrp_data.cgroup));
+	v = BPF_CORE_READ((struct sock___old *)sk, sk_cgrp_data.val);
+	return cgroup_id_read(v & 3 ? NULL : (struct cgroup *)(unsigned long)v);
+}
+
+static __always_inline __u64 sk_cgroup_id_btf(struct sock *sk)
+{
+	struct cgroup *cg;
+	__u64 v;
+
+	if (!sk)
+		return IM_CGROUP_ROOT_ID;
+	if (bpf_core_field_exists(sk->sk_cgrp_data.cgroup)) {
+		cg = sk->sk_cgrp_data.cgroup;
+		return cg ? cg->kn->id : IM_CGROUP_ROOT_ID;
+	}
+	/* A pointer made from an integer has no BTF type: read through it. */
+	v = ((struct sock___old *)(void *)sk)->sk_cgrp_data.val;
+	return cgroup_id_read(v & 3 ? NULL : (struct cgroup *)(unsigned long)v);
+}
+
+/* A task's cgroup on the v2 hierarchy (kernel threads: the root). */
+static __always_inline __u64 task_cgroup_id_read(struct task_struct *t)
+{
+	return cgroup_id_read(BPF_CORE_READ(t, cgroups, dfl_cgrp));
+}
+
+static __always_inline __u64 task_cgroup_id_btf(struct task_struct *t)
+{
+	struct cgroup *cg = t->cgroups->dfl_cgrp;
+
+	return cg ? cg->kn->id : IM_CGROUP_ROOT_ID;
+}
+
+/* The blkcg a request's first bio is charged to (CONFIG_BLK_CGROUP: bio has
+ * bi_blkg), as io.stat counts it; the root without one. */
+static __always_inline __u64 rq_blkcg_id_read(struct request *rq)
+{
+	struct blkcg_gq *blkg;
+
+	if (!bpf_core_field_exists(((struct bio *)0)->bi_blkg))
+		return IM_CGROUP_ROOT_ID;
+	blkg = BPF_CORE_READ(rq, bio, bi_blkg);
+	return blkg ? cgroup_id_read(BPF_CORE_READ(blkg, blkcg, css.cgroup)) : IM_CGROUP_ROOT_ID;
+}
+
+static __always_inline __u64 rq_blkcg_id_btf(struct request *rq)
+{
+	struct cgroup *cg;
+	struct bio *bio;
+
+	if (!bpf_core_field_exists(((struct bio *)0)->bi_blkg))
+		return IM_CGROUP_ROOT_ID;
+	bio = rq->bio;
+	if (!bio || !bio->bi_blkg || !bio->bi_blkg->blkcg)
+		return IM_CGROUP_ROOT_ID;
+	cg = bio->bi_blkg->blkcg->css.cgroup;
+	return cg ? cg->kn->id : IM_CGROUP_ROOT_ID;
+}
+
 #endif

@@ -27,6 +27,7 @@
 #include "runqlat.h"
 #include "hist.bpf.h"
 #include "core_fixes.bpf.h"
+#include "workload.bpf.h"
 
 #define TASK_RUNNING_ 0
 
@@ -53,6 +54,9 @@ struct {
 	__type(value, struct hist);
 } runqueue_latency_seconds SEC(".maps");
 
+/* Per workload: the cgroup of the task switched in (tp_btf and raw_tp). */
+WL_HIST_MAP(cgroup_runqueue_latency_seconds);
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, RUNQLAT_COUNTERS);
@@ -60,7 +64,8 @@ struct {
 	__type(value, __u64);
 } bpf_map_full_misses_total SEC(".maps");
 
-static __always_inline void record(__u64 start, __u64 now)
+/* cgid is read only when attribution is on (a constant the verifier folds). */
+static __always_inline void record(__u64 start, __u64 now, __u64 cgid)
 {
 	__u32 zero = 0;
 	struct hist *h;
@@ -70,6 +75,7 @@ static __always_inline void record(__u64 start, __u64 now)
 	h = bpf_map_lookup_elem(&runqueue_latency_seconds, &zero);
 	if (h)
 		hist_add_ns(h, now - start);
+	wl_hist_ns(&cgroup_runqueue_latency_seconds, cgid, 0, now - start);
 }
 
 /* ---- tp_btf: task-local storage ---------------------------------------- */
@@ -121,7 +127,7 @@ int BPF_PROG(runq_switch_btf, bool preempt, struct task_struct *prev, struct tas
 		cfs = next->se.cfs_rq;
 		rq = cfs ? cfs->rq : NULL;
 		if (rq)
-			record(queued, rq->clock);
+			record(queued, rq->clock, wl_on ? task_cgroup_id_btf(next) : 0);
 		return 0;
 	}
 	now = bpf_ktime_get_ns();       /* once: it is the dear part */
@@ -132,7 +138,7 @@ int BPF_PROG(runq_switch_btf, bool preempt, struct task_struct *prev, struct tas
 	ts = bpf_task_storage_get(&runq_start_task, next, 0, 0);
 	if (!ts || !*ts)
 		return 0;
-	record(*ts, now);
+	record(*ts, now, wl_on ? task_cgroup_id_btf(next) : 0);
 	*ts = 0;
 	return 0;
 }
@@ -147,7 +153,8 @@ static __always_inline void stamp_pid(__u32 pid, __u64 now)
 		counter_inc(&bpf_map_full_misses_total, RUNQLAT_START_MISSES);
 }
 
-static __always_inline void switch_pid(__u32 prev_pid, long prev_state, __u32 next_pid)
+static __always_inline void switch_pid(__u32 prev_pid, long prev_state, __u32 next_pid,
+				       __u64 next_cgid)
 {
 	__u64 now = bpf_ktime_get_ns(), *ts;
 
@@ -158,7 +165,7 @@ static __always_inline void switch_pid(__u32 prev_pid, long prev_state, __u32 ne
 	ts = bpf_map_lookup_elem(&runq_start_pid, &next_pid);
 	if (!ts)
 		return;
-	record(*ts, now);
+	record(*ts, now, next_cgid);
 	bpf_map_delete_elem(&runq_start_pid, &next_pid);
 }
 
@@ -179,7 +186,8 @@ int BPF_PROG(runq_wakeup_new_raw, struct task_struct *p)
 SEC("raw_tp/sched_switch")
 int BPF_PROG(runq_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	switch_pid(BPF_CORE_READ(prev, pid), task_state_read(prev), BPF_CORE_READ(next, pid));
+	switch_pid(BPF_CORE_READ(prev, pid), task_state_read(prev), BPF_CORE_READ(next, pid),
+		   wl_on ? task_cgroup_id_read(next) : 0);
 	return 0;
 }
 
@@ -202,7 +210,8 @@ int runq_wakeup_new_tp(struct trace_event_raw_sched_wakeup_template *ctx)
 SEC("tracepoint/sched/sched_switch")
 int runq_switch_tp(struct trace_event_raw_sched_switch *ctx)
 {
-	switch_pid(ctx->prev_pid, ctx->prev_state, ctx->next_pid);
+	/* Only pids here: no attribution on this rung (the loader says so). */
+	switch_pid(ctx->prev_pid, ctx->prev_state, ctx->next_pid, 0);
 	return 0;
 }
 

@@ -15,6 +15,8 @@
 #include <bpf/bpf_core_read.h>
 
 #include "skbdrop.h"
+#include "core_fixes.bpf.h"
+#include "workload.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -23,7 +25,11 @@ struct {
 	__type(value, __u64);
 } skb_drops_total SEC(".maps");
 
-static __always_inline void on_drop(__u32 reason)
+/* Per workload and reason: the cgroup of the skb's socket, the root when it
+ * has none (tp_btf and raw_tp). */
+WL_COUNT_MAP(cgroup_skb_drops_total);
+
+static __always_inline void on_drop(__u32 reason, __u64 cgid)
 {
 	__u64 *c;
 
@@ -32,6 +38,7 @@ static __always_inline void on_drop(__u32 reason)
 	c = bpf_map_lookup_elem(&skb_drops_total, &reason);
 	if (c)
 		(*c)++;
+	wl_count_add(&cgroup_skb_drops_total, cgid, reason, 1);
 }
 
 /* kfree_skb(skb, location, reason[, rx_sk]): the reason is argument 2. */
@@ -41,21 +48,23 @@ static __always_inline void on_drop(__u32 reason)
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(skbdrop_btf)
 {
-	on_drop(REASON_ARG(ctx));
+	on_drop(REASON_ARG(ctx), wl_on ? sk_cgroup_id_btf(((struct sk_buff *)ctx[0])->sk) : 0);
 	return 0;
 }
 
 SEC("raw_tp/kfree_skb")
 int BPF_PROG(skbdrop_raw)
 {
-	on_drop(REASON_ARG(ctx));
+	on_drop(REASON_ARG(ctx),
+		wl_on ? sk_cgroup_id_read(BPF_CORE_READ((struct sk_buff *)ctx[0], sk)) : 0);
 	return 0;
 }
 
+/* The record has no socket: no attribution on this rung. */
 SEC("tracepoint/skb/kfree_skb")
 int skbdrop_tp(struct trace_event_raw_kfree_skb *ctx)
 {
-	on_drop(bpf_core_field_exists(ctx->reason) ? ctx->reason : 0);
+	on_drop(bpf_core_field_exists(ctx->reason) ? ctx->reason : 0, 0);
 	return 0;
 }
 

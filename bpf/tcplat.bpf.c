@@ -19,6 +19,7 @@
 #include "tcplat.h"
 #include "hist.bpf.h"
 #include "core_fixes.bpf.h"
+#include "workload.bpf.h"
 
 /* Kernel v6.2+: a verifier-inlined, free cast to any kernel type (reads are
  * fault-safe). Weak: missing on older kernels, where the checked helper
@@ -53,17 +54,41 @@ PERCPU_ARRAY(tcp_resets_total, __u64, TCPLAT_RESETS);
 /* Connects not timed because tcp_connect_start was full. */
 PERCPU_ARRAY(bpf_map_full_misses_total, __u64, 1);
 
+/* Per workload: the socket's cgroup (tp_btf and raw_tp). */
+WL_HIST_MAP(cgroup_tcp_srtt_seconds);
+WL_HIST_MAP(cgroup_tcp_connect_latency_seconds);
+WL_COUNT_MAP(cgroup_tcp_retransmits_total);
+WL_COUNT_MAP(cgroup_tcp_resets_total);
+
+/* The socket's cgroup, read only when attribution is on (a load-time constant). */
+#define SK_CGID_BTF(sk) (wl_on ? sk_cgroup_id_btf(sk) : 0)
+#define SK_CGID_READ(sk) (wl_on ? sk_cgroup_id_read(sk) : 0)
+
 /* srtt_us is kept scaled by 8 (tcp.h: "smoothed round trip time << 3"). */
-static __always_inline void on_srtt_us(__u32 srtt_us)
+static __always_inline void on_srtt_us(__u32 srtt_us, __u64 cgid)
 {
 	__u32 zero = 0;
 	struct hist *h = bpf_map_lookup_elem(&tcp_srtt_seconds, &zero);
 
 	if (h)
 		hist_add_ns(h, (__u64)srtt_us * NSEC_PER_USEC);
+	wl_hist_ns(&cgroup_tcp_srtt_seconds, cgid, 0, (__u64)srtt_us * NSEC_PER_USEC);
 }
 
-static __always_inline void on_state(__u64 sk, int oldstate, int newstate, __u16 protocol)
+static __always_inline void on_retransmit(__u64 cgid)
+{
+	counter_inc(&tcp_retransmits_total, 0);
+	wl_count_add(&cgroup_tcp_retransmits_total, cgid, 0, 1);
+}
+
+static __always_inline void on_reset(__u32 direction, __u64 cgid)
+{
+	counter_inc(&tcp_resets_total, direction);
+	wl_count_add(&cgroup_tcp_resets_total, cgid, direction, 1);
+}
+
+static __always_inline void on_state(__u64 sk, int oldstate, int newstate, __u16 protocol,
+				     __u64 cgid)
 {
 	__u32 zero = 0;
 	__u64 now, *start;
@@ -87,6 +112,7 @@ static __always_inline void on_state(__u64 sk, int oldstate, int newstate, __u16
 		h = bpf_map_lookup_elem(&tcp_connect_latency_seconds, &zero);
 		if (h)
 			hist_add_ns(h, now - *start);
+		wl_hist_ns(&cgroup_tcp_connect_latency_seconds, cgid, 0, now - *start);
 	}
 	bpf_map_delete_elem(&tcp_connect_start, &sk);
 }
@@ -105,35 +131,36 @@ int BPF_PROG(tcp_probe_btf, struct sock *sk)
 	else
 		tp = bpf_skc_to_tcp_sock(sk);
 	if (tp)
-		on_srtt_us(tp->srtt_us >> 3);
+		on_srtt_us(tp->srtt_us >> 3, SK_CGID_BTF(sk));
 	return 0;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tcp_state_btf, struct sock *sk, int oldstate, int newstate)
 {
-	on_state((__u64)sk, oldstate, newstate, sk->sk_protocol);
+	on_state((__u64)sk, oldstate, newstate, sk->sk_protocol, SK_CGID_BTF(sk));
 	return 0;
 }
 
 SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(tcp_retrans_btf)
+int BPF_PROG(tcp_retrans_btf, struct sock *sk)
 {
-	counter_inc(&tcp_retransmits_total, 0);
+	on_retransmit(SK_CGID_BTF(sk));
 	return 0;
 }
 
+/* sk is NULL for a reset sent with no socket (to a closed port). */
 SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(tcp_rst_sent_btf)
+int BPF_PROG(tcp_rst_sent_btf, struct sock *sk)
 {
-	counter_inc(&tcp_resets_total, TCPLAT_RESETS_SENT);
+	on_reset(TCPLAT_RESETS_SENT, SK_CGID_BTF(sk));
 	return 0;
 }
 
 SEC("tp_btf/tcp_receive_reset")
-int BPF_PROG(tcp_rst_recv_btf)
+int BPF_PROG(tcp_rst_recv_btf, struct sock *sk)
 {
-	counter_inc(&tcp_resets_total, TCPLAT_RESETS_RECEIVED);
+	on_reset(TCPLAT_RESETS_RECEIVED, SK_CGID_BTF(sk));
 	return 0;
 }
 
@@ -142,35 +169,35 @@ int BPF_PROG(tcp_rst_recv_btf)
 SEC("raw_tp/tcp_probe")
 int BPF_PROG(tcp_probe_raw, struct sock *sk)
 {
-	on_srtt_us(BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3);
+	on_srtt_us(BPF_CORE_READ((struct tcp_sock *)sk, srtt_us) >> 3, SK_CGID_READ(sk));
 	return 0;
 }
 
 SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(tcp_state_raw, struct sock *sk, int oldstate, int newstate)
 {
-	on_state((__u64)sk, oldstate, newstate, BPF_CORE_READ(sk, sk_protocol));
+	on_state((__u64)sk, oldstate, newstate, BPF_CORE_READ(sk, sk_protocol), SK_CGID_READ(sk));
 	return 0;
 }
 
 SEC("raw_tp/tcp_retransmit_skb")
-int BPF_PROG(tcp_retrans_raw)
+int BPF_PROG(tcp_retrans_raw, struct sock *sk)
 {
-	counter_inc(&tcp_retransmits_total, 0);
+	on_retransmit(SK_CGID_READ(sk));
 	return 0;
 }
 
 SEC("raw_tp/tcp_send_reset")
-int BPF_PROG(tcp_rst_sent_raw)
+int BPF_PROG(tcp_rst_sent_raw, struct sock *sk)
 {
-	counter_inc(&tcp_resets_total, TCPLAT_RESETS_SENT);
+	on_reset(TCPLAT_RESETS_SENT, SK_CGID_READ(sk));
 	return 0;
 }
 
 SEC("raw_tp/tcp_receive_reset")
-int BPF_PROG(tcp_rst_recv_raw)
+int BPF_PROG(tcp_rst_recv_raw, struct sock *sk)
 {
-	counter_inc(&tcp_resets_total, TCPLAT_RESETS_RECEIVED);
+	on_reset(TCPLAT_RESETS_RECEIVED, SK_CGID_READ(sk));
 	return 0;
 }
 
@@ -180,14 +207,16 @@ int BPF_PROG(tcp_rst_recv_raw)
 SEC("tracepoint/tcp/tcp_probe")
 int tcp_probe_tp(struct trace_event_raw_tcp_probe *ctx)
 {
-	on_srtt_us(ctx->srtt);
+	/* No attribution on this rung: its records carry no socket pointer we
+	 * may follow (the loader says so in /health). */
+	on_srtt_us(ctx->srtt, 0);
 	return 0;
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")
 int tcp_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	on_state((__u64)ctx->skaddr, ctx->oldstate, ctx->newstate, ctx->protocol);
+	on_state((__u64)ctx->skaddr, ctx->oldstate, ctx->newstate, ctx->protocol, 0);
 	return 0;
 }
 
@@ -196,21 +225,21 @@ int tcp_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 SEC("tracepoint/tcp/tcp_retransmit_skb")
 int tcp_retrans_tp(void *ctx)
 {
-	counter_inc(&tcp_retransmits_total, 0);
+	on_retransmit(0);
 	return 0;
 }
 
 SEC("tracepoint/tcp/tcp_send_reset")
 int tcp_rst_sent_tp(void *ctx)
 {
-	counter_inc(&tcp_resets_total, TCPLAT_RESETS_SENT);
+	on_reset(TCPLAT_RESETS_SENT, 0);
 	return 0;
 }
 
 SEC("tracepoint/tcp/tcp_receive_reset")
 int tcp_rst_recv_tp(void *ctx)
 {
-	counter_inc(&tcp_resets_total, TCPLAT_RESETS_RECEIVED);
+	on_reset(TCPLAT_RESETS_RECEIVED, 0);
 	return 0;
 }
 

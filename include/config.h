@@ -72,6 +72,13 @@ struct config {
 	enum bpf_stats_mode bpf_stats;
 	uint64_t bpf_stats_window_ms;
 	uint64_t bpf_stats_period_ms;
+	/* Per-workload attribution (docs/workloads.md). */
+	bool bpf_cgroup;
+	uint32_t bpf_cgroup_max_entries;        /* per map, kernel side */
+	uint32_t bpf_cgroup_max_series;         /* exported workloads */
+	uint64_t bpf_cgroup_hold_ms, bpf_cgroup_grace_ms;
+	char *bpf_cgroup_include, *bpf_cgroup_exclude;  /* regex on the path */
+	char *pod_logs;                         /* --path.pod-logs */
 
 	/* `once` */
 	enum once_format once_format;

@@ -72,6 +72,11 @@ const char *cgroup_paths_lookup(struct cgroup_paths *c, uint64_t id, double now)
 /* Walks the tree now. 0 or -errno (the mount vanished or became unreadable). */
 int cgroup_paths_rescan(struct cgroup_paths *c, double now);
 size_t cgroup_paths_count(const struct cgroup_paths *c);
+/* Every known cgroup, in id order. */
+void cgroup_paths_each(const struct cgroup_paths *c,
+		       void (*cb)(uint64_t id, const char *path, void *arg), void *arg);
+/* Walks done so far: a change means new cgroups may be known. */
+size_t cgroup_paths_walks(const struct cgroup_paths *c);
 
 /* select.c: which workloads are exported */
 struct workload_policy {
@@ -92,18 +97,22 @@ void workload_selector_decide(struct workload_selector *s, double now);
  * tell a new promotion from a continuing one. 0 when folded into other. */
 uint64_t workload_selector_epoch(const struct workload_selector *s, uint64_t id);
 size_t workload_selector_exported(const struct workload_selector *s);
-/* Decisions made so far (epochs are such numbers). */
-uint64_t workload_selector_seq(const struct workload_selector *s);
+
 
 /* ledger.c: exact folding into "other" for one family */
 struct workload_ledger;
-/* width: counters per row (a histogram's buckets, count and sum). */
-struct workload_ledger *workload_ledger_new(size_t width);
+/* width: counters per row (a histogram's buckets and sum); the first
+ * events_words of them count events (every bucket; a counter's first word). */
+struct workload_ledger *workload_ledger_new(size_t width, size_t events_words);
 void workload_ledger_free(struct workload_ledger *l);
 /* The cumulative values of one (workload, key) row as read from the kernel
- * now. A row read for the first time counts from zero. */
+ * now. A row read for the first time counts from zero. *events: the events
+ * the row gained since its last update. */
 int workload_ledger_update(struct workload_ledger *l, uint64_t id, uint32_t key,
-			   const uint64_t *cur);
+			   const uint64_t *cur, uint64_t *events);
+/* The keys of id's rows, up to max; returns how many there are. */
+size_t workload_ledger_keys(const struct workload_ledger *l, uint64_t id, uint32_t *keys,
+			    size_t max);
 /* The kernel entries of id were deleted: its rows are settled (their counts
  * stay in the total, and so flow into other). */
 void workload_ledger_drop(struct workload_ledger *l, uint64_t id);

@@ -69,6 +69,14 @@ static const struct option_def options[] = {
 	{ "bpf.stats", OPT_ENUM, OFF(bpf_stats), "Kernel BPF run-time statistics: off, sampled windows, or always on", stats_names, DAEMON },
 	{ "bpf.stats-window", OPT_DURATION, OFF(bpf_stats_window_ms), "Length of one sampled statistics window", NULL, DAEMON },
 	{ "bpf.stats-period", OPT_DURATION, OFF(bpf_stats_period_ms), "Time between sampled statistics windows", NULL, DAEMON },
+	{ "bpf.cgroup", OPT_BOOL, OFF(bpf_cgroup), "Attribute BPF latency to cgroups (workloads); off: host-wide only", NULL, ALL_CMDS },
+	{ "bpf.cgroup.max-entries", OPT_U32, OFF(bpf_cgroup_max_entries), "Entries of each per-workload kernel map (a full map counts new workloads under other)", NULL, ALL_CMDS },
+	{ "bpf.cgroup.max-series", OPT_U32, OFF(bpf_cgroup_max_series), "Workloads exported with series of their own; the rest fold into cgroup=\"other\"", NULL, ALL_CMDS },
+	{ "bpf.cgroup.hold", OPT_DURATION, OFF(bpf_cgroup_hold_ms), "An exported workload keeps its series this long after its last event", NULL, ALL_CMDS },
+	{ "bpf.cgroup.grace", OPT_DURATION, OFF(bpf_cgroup_grace_ms), "A removed cgroup keeps its name and series this long", NULL, ALL_CMDS },
+	{ "bpf.cgroup.include", OPT_STRING, OFF(bpf_cgroup_include), "Regex on the cgroup path: only these are attributed (in the kernel)", NULL, ALL_CMDS },
+	{ "bpf.cgroup.exclude", OPT_STRING, OFF(bpf_cgroup_exclude), "Regex on the cgroup path: these count under other (in the kernel)", NULL, ALL_CMDS },
+	{ "path.pod-logs", OPT_STRING, OFF(pod_logs), "Directory holding the kubelet's pods/ and containers/ logs (pod and container names)", NULL, ALL_CMDS },
 	{ "format", OPT_ENUM, OFF(once_format), "Output format (once: prom|json; doctor: table|json)", format_names, 1u << CMD_ONCE | 1u << CMD_DOCTOR },
 	{ "interval", OPT_DURATION, OFF(latency_interval_ms), "latency: time between prints", NULL, 1u << CMD_LATENCY },
 	{ "count", OPT_U64, OFF(latency_count), "latency: stop after this many intervals (0: until interrupted)", NULL, 1u << CMD_LATENCY },
@@ -88,6 +96,11 @@ static void defaults(struct config *cfg)
 		.bpf_stats = BPF_STATS_SAMPLED,
 		.bpf_stats_window_ms = 1000,
 		.bpf_stats_period_ms = 60000,
+		.bpf_cgroup = true,
+		.bpf_cgroup_max_entries = 1024,
+		.bpf_cgroup_max_series = 50,
+		.bpf_cgroup_hold_ms = 300000,
+		.bpf_cgroup_grace_ms = 120000,
 		.once_format = ONCE_PROM,
 		.latency_interval_ms = 1000,
 		.max_requests = 40,
@@ -98,6 +111,7 @@ static void defaults(struct config *cfg)
 	cfg->procfs = strdup("/proc");
 	cfg->sysfs = strdup("/sys");
 	cfg->rootfs = strdup("/");
+	cfg->pod_logs = strdup("/var/log");
 	cfg->udev_data = strdup("/run/udev/data");
 	for (size_t i = 0; collectors[i]; i++)
 		cfg->collector_enabled[i] = collectors[i]->default_enabled;
@@ -694,6 +708,19 @@ static int apply_flags(struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/* NULL (unset) is valid. */
+static bool regex_valid(const char *re)
+{
+	regex_t r;
+
+	if (!re)
+		return true;
+	if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB))
+		return false;
+	regfree(&r);
+	return true;
+}
+
 static int validate(struct config *cfg)
 {
 	if (cfg->disable_defaults)
@@ -726,6 +753,12 @@ static int validate(struct config *cfg)
 		return flag_error("--output.max-bytes", "must be at least 4KiB");
 	if (!cfg->output_dir[0])
 		return flag_error("--output.dir", "must not be empty");
+	if (!regex_valid(cfg->bpf_cgroup_include))
+		return flag_error("--bpf.cgroup.include", "invalid regular expression");
+	if (!regex_valid(cfg->bpf_cgroup_exclude))
+		return flag_error("--bpf.cgroup.exclude", "invalid regular expression");
+	if (cfg->bpf_cgroup_max_entries < 16)
+		return flag_error("--bpf.cgroup.max-entries", "must be at least 16");
 	return 0;
 }
 

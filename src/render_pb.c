@@ -77,9 +77,11 @@ static void put_varint(struct buf *b, uint64_t v)
 	buf_put(b, tmp, n);
 }
 
+/* The sign copied into every bit, without shifting a negative value (whose
+ * right shift C leaves to the implementation). */
 static uint64_t zigzag(int64_t v)
 {
-	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	return ((uint64_t)v << 1) ^ (v < 0 ? UINT64_MAX : 0);
 }
 
 static void put_key(struct buf *b, uint32_t field, uint32_t wt)

@@ -214,7 +214,7 @@ static void test_cap_is_exact(void **state)
 {
 	const struct workload_policy pol = { .max_series = 5, .window_s = 30, .hold_s = 20 };
 	struct workload_selector *sel = workload_selector_new(&pol);
-	struct workload_ledger *led = workload_ledger_new(3);
+	struct workload_ledger *led = workload_ledger_new(3, 1);
 	uint64_t cur[64][2][3] = { { { 0 } } }, total[2][3] = { { 0 } };
 	bool dead[64] = { false };
 
@@ -237,8 +237,11 @@ static void test_cap_is_exact(void **state)
 				cur[id][key][2] += d * 1000;
 				for (int k = 0; k < 3; k++)
 					total[key][k] += k == 0 ? d : k == 1 ? d / 2 : d * 1000;
+				uint64_t events;
+
 				assert_int_equal(workload_ledger_update(led, (uint64_t)id, (uint32_t)key,
-									cur[id][key]), 0);
+									cur[id][key], &events), 0);
+				assert_int_equal(events, d);
 			}
 			workload_selector_note(sel, (uint64_t)id, ev);
 			/* Now and then a workload dies: its rows go. */
@@ -264,8 +267,8 @@ static void test_cap_is_exact(void **state)
 	workload_selector_free(sel);
 }
 
-/* A promoted workload starts at zero; its earlier events stay in other; an
- * exported value only grows; demoted by idleness after hold_s. */
+/* A workload promoted out of other starts at zero, its earlier events stay
+ * in other; a new one keeps its first burst; demoted by idleness after hold_s. */
 static void capture(void *arg, uint64_t id, uint32_t key, const uint64_t *vals)
 {
 	uint64_t *out = arg;
@@ -277,36 +280,37 @@ static void test_cap_promotion(void **state)
 {
 	const struct workload_policy pol = { .max_series = 1, .window_s = 10, .hold_s = 30 };
 	struct workload_selector *sel = workload_selector_new(&pol);
-	struct workload_ledger *led = workload_ledger_new(1);
-	uint64_t v1 = 0, v2 = 0, out[3];
+	struct workload_ledger *led = workload_ledger_new(1, 1);
+	uint64_t v1 = 0, v2 = 0, out[3], ev;
 
-	/* Interval 1: id 1 busy (promoted at the decision); 100 events before. */
+	/* Interval 1: id 1 new and busy, promoted at once: a new workload's
+	 * first burst is its own (other never showed it). */
 	v1 = 100;
-	workload_ledger_update(led, 1, 0, &v1);
+	workload_ledger_update(led, 1, 0, &v1, &ev);
 	workload_selector_note(sel, 1, 100);
 	workload_selector_decide(sel, 15);
 	memset(out, 0xff, sizeof(out));
 	workload_ledger_export(led, sel, capture, out);
-	assert_int_equal(out[1], 0);    /* its series starts at promotion */
-	assert_int_equal(out[0], 100);  /* the earlier events stay in other */
+	assert_int_equal(out[1], 100);
+	assert_int_equal(out[0], 0);
 
-	/* Interval 2: 10 more for id 1; id 2 does 5. */
+	/* Interval 2: 10 more for id 1; id 2 does 5, under other (one place). */
 	v1 = 110;
 	v2 = 5;
-	workload_ledger_update(led, 1, 0, &v1);
-	workload_ledger_update(led, 2, 0, &v2);
+	workload_ledger_update(led, 1, 0, &v1, &ev);
+	workload_ledger_update(led, 2, 0, &v2, &ev);
 	workload_selector_note(sel, 1, 10);
 	workload_selector_note(sel, 2, 5);
 	workload_selector_decide(sel, 30);
 	workload_ledger_export(led, sel, capture, out);
-	assert_int_equal(out[1], 10);
-	assert_int_equal(out[0], 105);
+	assert_int_equal(out[1], 110);
+	assert_int_equal(out[0], 5);
 
-	/* id 1 goes quiet, id 2 gets far busier: swapped; id 1's 10 move into
-	 * other, id 2 starts at zero. */
+	/* id 1 goes quiet, id 2 gets far busier: swapped; id 1's 110 move into
+	 * other, id 2 starts at zero (other already showed its first 5). */
 	v2 = 1005;
-	workload_ledger_update(led, 1, 0, &v1);
-	workload_ledger_update(led, 2, 0, &v2);
+	workload_ledger_update(led, 1, 0, &v1, &ev);
+	workload_ledger_update(led, 2, 0, &v2, &ev);
 	workload_selector_note(sel, 2, 1000);
 	workload_selector_decide(sel, 45);
 	workload_ledger_export(led, sel, capture, out);

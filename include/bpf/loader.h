@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "metrics.h"
+#include "bpf/wl.h"
 #include "../../bpf/hist.h"
 
 struct bpf_object;
@@ -48,6 +49,9 @@ struct bpfl_prog {
 	struct bpf_object *obj;         /* borrowed from skel */
 	struct bpf_object_skeleton *sk; /* borrowed from skel: load, attach, destroy */
 	void *state;                    /* the program's own (ops->init/free) */
+	struct bpfl_wl *wl;             /* the set's, NULL without attribution */
+	int wl_on;                      /* this program attributes (prepare decided) */
+	char wl_why[120];               /* why it does not */
 	/* Run-time statistics over the sampled windows (or since load with
 	 * --bpf.stats=on), summed over the program's handlers. */
 	uint64_t run_time_ns, run_cnt;
@@ -57,6 +61,7 @@ struct bpfl_prog {
 
 struct bpfl_opts {
 	const char *view;                       /* NULL: every program; else one ops->view */
+	struct bpfl_wl_opts wl;                 /* per-workload attribution */
 	const char *procfs;                     /* for names the programs look up */
 	enum bpf_hook_pref hook;                /* auto or one forced rung */
 	enum bpf_stats_mode stats;
@@ -151,6 +156,9 @@ void bpfl_set_free(struct bpfl_set *s);
 typedef void (*bpfl_entry_cb)(const void *key, const uint64_t *sum, void *arg);
 int bpfl_map_dump_percpu(int fd, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
 			 bpfl_entry_cb cb, void *arg);
+/* The same for a map whose values are not per-CPU. */
+int bpfl_map_dump(int fd, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
+		  bpfl_entry_cb cb, void *arg);
 /* A per-CPU array of n values of value_size bytes, summed over the CPUs
  * into out[0..n-1]. 0 or -errno. */
 int bpfl_map_read_array(int fd, uint32_t value_size, uint32_t n, void *out);

@@ -21,6 +21,8 @@
 #include "bpf/biolat.skel.h"
 #include "bpf/diskname.h"
 #include "bpf/loader.h"
+#include "log.h"
+#include "util.h"
 
 /* The sums of one device and op since load. */
 struct biolat_entry {
@@ -36,9 +38,12 @@ struct biolat_reading {
 	uint64_t inflight;              /* live entries in disk_io_start */
 };
 
+enum { WL_LATENCY, WL_BYTES, WL_NFAM };
+
 struct biolat_state {
 	struct biolat_reading now, shown;       /* shown: as the terminal last printed it */
 	struct disk_names *disks;
+	struct bpfl_wl_family wl[WL_NFAM];
 };
 
 static const char *const op_names[BIOLAT_OP_MAX] = { "read", "write", "flush", "discard",
@@ -47,6 +52,11 @@ static const char *const op_names[BIOLAT_OP_MAX] = { "read", "write", "flush", "
 static const char *op_name(uint32_t op)
 {
 	return op < BIOLAT_OP_MAX ? op_names[op] : "other";
+}
+
+static const char *wl_op_name(const void *arg, uint32_t op, char *buf, size_t bufsz)
+{
+	return op_name(op);
 }
 
 BPFL_SKEL_OPEN(biolat)
@@ -89,7 +99,16 @@ static int biolat_prepare(struct bpfl_prog *p, int hook)
 		return n;
 	}
 	skel->rodata->targ_rq_arg = n >= 3 ? 1 : 0;
-	return 0;
+	/* The classic tracepoints carry no request: the inserting task there. */
+	skel->rodata->targ_bio_cgroup = hook != BPFL_TRACEPOINT && bpfl_wl_io_controller(p->wl);
+	{
+		struct bpf_map *wl_maps[] = { skel->maps.cgroup_disk_io_latency_seconds,
+					      skel->maps.cgroup_disk_io_bytes_total };
+
+		return bpfl_wl_prepare(p, true, NULL, &skel->rodata->wl_on,
+				       &skel->rodata->wl_filter, wl_maps, ARRAY_SIZE(wl_maps),
+				       BIOLAT_OP_MAX);
+	}
 }
 
 /* The entry of (dev, op), added on first use; NULL when out of memory (the
@@ -213,7 +232,30 @@ static int biolat_init(struct bpfl_prog *p, const struct bpfl_opts *o)
 		return -ENOMEM;
 	p->state = st;
 	st->disks = disk_names_new(o->procfs);
-	return st->disks ? 0 : -errno;
+	if (!st->disks)
+		return -errno;
+	if (p->wl_on)
+		log_infof("bpf", LOG_KV("program", p->name), "per-workload disk I/O is charged to %s",
+			  ((struct biolat_bpf *)p->skel)->rodata->targ_bio_cgroup
+				  ? "the bio's blkcg (io controller on cgroup v2)"
+				  : "the task that inserted it (no io controller on cgroup v2: "
+				    "writeback counts for the flusher)");
+	st->wl[WL_LATENCY] = (struct bpfl_wl_family){
+		.name = "infra_monitor_cgroup_disk_io_latency_seconds",
+		.help = "Block I/O latency, insert to complete (queue and service), per workload "
+			"and op.",
+		.value = BPFL_WL_HIST,
+		.fd = bpf_map__fd(((struct biolat_bpf *)p->skel)->maps.cgroup_disk_io_latency_seconds),
+		.key_label = "op", .key_name = wl_op_name, .nkeys = BIOLAT_OP_MAX };
+	st->wl[WL_BYTES] = (struct bpfl_wl_family){
+		.name = "infra_monitor_cgroup_disk_io_bytes_total",
+		.help = "Bytes of block I/O completed per workload and op.",
+		.value = BPFL_WL_COUNT,
+		.fd = bpf_map__fd(((struct biolat_bpf *)p->skel)->maps.cgroup_disk_io_bytes_total),
+		.key_label = "op", .key_name = wl_op_name, .nkeys = BIOLAT_OP_MAX };
+	return bpfl_wl_init(p, bpf_map__fd(((struct biolat_bpf *)p->skel)->maps.wl_ids),
+			    bpf_map__fd(((struct biolat_bpf *)p->skel)->maps.wl_overflow), st->wl,
+			    WL_NFAM);
 }
 
 static int biolat_read(struct bpfl_prog *p)
@@ -230,6 +272,8 @@ static int biolat_read(struct bpfl_prog *p)
 					  sizeof(uint64_t), BIOLAT_COUNTERS, r->misses);
 	if (!err)
 		err = count_inflight(bpf_map__fd(skel->maps.disk_io_start), &r->inflight);
+	if (!err)
+		err = bpfl_wl_read(p, ((struct biolat_state *)p->state)->wl, WL_NFAM);
 	return err;
 }
 
@@ -259,6 +303,7 @@ static void biolat_fill(struct bpfl_prog *p, struct metric_set *ms)
 		bpfl_add_hist(ms, lat, &e->queue, BPFL_SECONDS, l, 3);
 		bpfl_add_hist(ms, size, &e->size, BPFL_BYTES, l, 2);
 	}
+	bpfl_wl_fill_families(p, st->wl, WL_NFAM, ms);
 }
 
 static size_t biolat_maps(const struct bpfl_prog *p, struct bpfl_map_fill *out)
@@ -349,6 +394,7 @@ static void biolat_free(struct bpfl_prog *p)
 
 	if (!st)
 		return;
+	bpfl_wl_free_families(st->wl, WL_NFAM);
 	disk_names_free(st->disks);
 	free(st->now.e);
 	free(st->shown.e);

@@ -69,6 +69,7 @@ _Static_assert(ARRAY_SIZE(prog_ops) <= BPFL_MAX_PROGS, "raise BPFL_MAX_PROGS");
 
 struct bpfl_set {
 	struct bpfl_prog progs[NPROGS];
+	struct bpfl_wl *wl;             /* NULL: host-wide only */
 	struct bpfl_opts opts;
 	/* --bpf.stats sampler */
 	pthread_t sampler;
@@ -513,10 +514,21 @@ int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o, char *why, s
 		pthread_condattr_destroy(&ca);
 	}
 	bpfl_setup_libbpf_log();
+	{
+		char wl_why[200] = "";
+
+		s->wl = bpfl_wl_new(&o->wl, wl_why, sizeof(wl_why));
+		if (!s->wl && o->wl.on)
+			log_warnf("bpf", LOG_KV("reason", wl_why),
+				  "per-workload attribution off: host-wide series only");
+		health_set("bpf/cgroup", s->wl ? HEALTH_OK : HEALTH_DISABLED,
+			   s->wl ? "per-workload attribution on" : wl_why);
+	}
 	for (size_t i = 0; i < NPROGS; i++) {
 		struct bpfl_prog *p = &s->progs[i];
 
 		p->ops = prog_ops[i];
+		p->wl = s->wl;
 		p->name = prog_ops[i]->name;
 		p->hook = -1;
 		p->event_cost_ns = NAN;
@@ -529,9 +541,14 @@ int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o, char *why, s
 			init_prog(p, o);
 		if (p->status == BPFL_ATTACHED) {
 			attached++;
+			char detail[200];
+
 			log_infof("bpf", LOG_KV("program", p->name, "hook", hook_names[p->hook]),
 				  "program attached");
-			health_set(components[i], HEALTH_OK, hook_names[p->hook]);
+			snprintf(detail, sizeof(detail), "%s%s%s", hook_names[p->hook],
+				 p->wl_on ? "" : "; per-workload series absent: ",
+				 p->wl_on ? "" : p->wl_why);
+			health_set(components[i], HEALTH_OK, detail);
 		} else {
 			log_warnf("bpf", LOG_KV("program", p->name, "err", p->error), "program failed");
 			health_set(components[i], HEALTH_FAILED, p->error);
@@ -572,6 +589,7 @@ int bpfl_set_read(struct bpfl_set *s, size_t *nread)
 		p->read_ok = 1;
 		(*nread)++;
 	}
+	bpfl_wl_decide(s->wl);
 	return err;
 }
 
@@ -580,6 +598,7 @@ void bpfl_set_fill(struct bpfl_set *s, struct metric_set *ms)
 	for (size_t i = 0; i < NPROGS; i++)
 		if (s->progs[i].read_ok)
 			s->progs[i].ops->fill(&s->progs[i], ms);
+	bpfl_wl_fill(s->wl, ms);
 }
 
 void bpfl_set_print(struct bpfl_set *s, FILE *out)
@@ -616,6 +635,7 @@ void bpfl_set_free(struct bpfl_set *s)
 			p->ops->free(p);
 		destroy_prog(p);
 	}
+	bpfl_wl_free(s->wl);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -701,10 +721,10 @@ int bpfl_map_read_array(int fd, uint32_t value_size, uint32_t n, void *out)
 	return bpfl_map_dump_percpu(fd, sizeof(uint32_t), value_size, n, put_array_elem, &a);
 }
 
-int bpfl_map_dump_percpu(int fd, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
-			 bpfl_entry_cb cb, void *arg)
+/* ncpu copies of each value (1 for a map that is not per-CPU). */
+static int map_dump(int fd, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
+		    int ncpu, bpfl_entry_cb cb, void *arg)
 {
-	int ncpu = libbpf_num_possible_cpus();
 	size_t stride = (value_size + 7) & ~(size_t)7;
 	size_t words = value_size / sizeof(uint64_t);
 	unsigned char in[64], outb[64];
@@ -776,6 +796,19 @@ out:
 	free(vals);
 	free(keys);
 	return err;
+}
+
+int bpfl_map_dump_percpu(int fd, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
+			 bpfl_entry_cb cb, void *arg)
+{
+	return map_dump(fd, key_size, value_size, max_entries, libbpf_num_possible_cpus(), cb,
+			arg);
+}
+
+int bpfl_map_dump(int fd, uint32_t key_size, uint32_t value_size, uint32_t max_entries,
+		  bpfl_entry_cb cb, void *arg)
+{
+	return map_dump(fd, key_size, value_size, max_entries, 1, cb, arg);
 }
 
 int bpfl_map_count(int fd, uint32_t key_size, uint64_t *out)

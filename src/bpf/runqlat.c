@@ -14,6 +14,7 @@
 #include "../../bpf/runqlat.h"
 #include "bpf/runqlat.skel.h"
 #include "bpf/loader.h"
+#include "util.h"
 
 struct runqlat_reading {
 	struct hist lat;
@@ -23,6 +24,7 @@ struct runqlat_reading {
 
 struct runqlat_state {
 	struct runqlat_reading now, shown;
+	struct bpfl_wl_family wl_lat;
 };
 
 BPFL_SKEL_OPEN(runqlat)
@@ -55,6 +57,13 @@ static int have_sched_info(void)
 static int runqlat_prepare(struct bpfl_prog *p, int hook)
 {
 	struct runqlat_bpf *skel = p->skel;
+	struct bpf_map *wl_maps[] = { skel->maps.cgroup_runqueue_latency_seconds };
+	int err = bpfl_wl_prepare(p, hook != BPFL_TRACEPOINT,
+				  "the sched_switch tracepoint gives only pids", &skel->rodata->wl_on,
+				  &skel->rodata->wl_filter, wl_maps, ARRAY_SIZE(wl_maps), 1);
+
+	if (err)
+		return err;
 
 	/* Only tp_btf keeps start times in task storage, which tracing programs
 	 * have from 5.13: elsewhere the map is not created, so that the other
@@ -71,8 +80,20 @@ static int runqlat_prepare(struct bpfl_prog *p, int hook)
 
 static int runqlat_init(struct bpfl_prog *p, const struct bpfl_opts *o)
 {
-	p->state = calloc(1, sizeof(struct runqlat_state));
-	return p->state ? 0 : -ENOMEM;
+	struct runqlat_bpf *skel = p->skel;
+	struct runqlat_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return -ENOMEM;
+	p->state = st;
+	st->wl_lat = (struct bpfl_wl_family){
+		.name = "infra_monitor_cgroup_runqueue_latency_seconds",
+		.help = "Run-queue latency per workload (the cgroup of the task switched in).",
+		.value = BPFL_WL_HIST,
+		.fd = bpf_map__fd(skel->maps.cgroup_runqueue_latency_seconds),
+	};
+	return bpfl_wl_init(p, bpf_map__fd(skel->maps.wl_ids), bpf_map__fd(skel->maps.wl_overflow),
+			    &st->wl_lat, 1);
 }
 
 static int runqlat_read(struct bpfl_prog *p)
@@ -87,6 +108,8 @@ static int runqlat_read(struct bpfl_prog *p)
 	if (!err)
 		err = bpfl_map_read_array(bpf_map__fd(skel->maps.bpf_map_full_misses_total),
 					  sizeof(uint64_t), RUNQLAT_COUNTERS, r->misses);
+	if (!err)
+		err = bpfl_wl_read(p, &((struct runqlat_state *)p->state)->wl_lat, 1);
 	r->inflight = -1;
 	if (!err && p->hook != BPFL_TP_BTF &&
 	    bpfl_map_count(bpf_map__fd(skel->maps.runq_start_pid), sizeof(uint32_t), &n) == 0)
@@ -103,6 +126,7 @@ static void runqlat_fill(struct bpfl_prog *p, struct metric_set *ms)
 				     "running on a CPU.");
 
 	bpfl_add_hist(ms, f, &r->lat, BPFL_SECONDS, NULL, 0);
+	bpfl_wl_fill_families(p, &((struct runqlat_state *)p->state)->wl_lat, 1, ms);
 }
 
 /* The pid hash of raw_tp and tracepoint; task storage has no fill to show. */
@@ -126,6 +150,10 @@ static void runqlat_print(struct bpfl_prog *p, FILE *out)
 
 static void runqlat_free(struct bpfl_prog *p)
 {
+	struct runqlat_state *st = p->state;
+
+	if (st)
+		bpfl_wl_free_families(&st->wl_lat, 1);
 	free(p->state);
 	p->state = NULL;
 }

@@ -20,14 +20,35 @@
 #include "bpf/skbdrop.h"
 #include "cli.h"
 #include "log.h"
+#include "util.h"
 
 struct skbdrop_state {
 	uint64_t now[SKBDROP_MAX_REASONS], shown[SKBDROP_MAX_REASONS];
 	struct skbdrop_names names;
 	int have_names;
+	struct bpfl_wl_family wl;
 };
 
 BPFL_SKEL_OPEN(skbdrop)
+
+static const char *label(const struct skbdrop_state *st, uint32_t reason, char *buf,
+			 size_t bufsz);
+
+static const char *wl_reason(const void *st, uint32_t reason, char *buf, size_t bufsz)
+{
+	return label(st, reason, buf, bufsz);
+}
+
+static int skbdrop_prepare(struct bpfl_prog *p, int hook)
+{
+	struct skbdrop_bpf *skel = p->skel;
+	struct bpf_map *wl_maps[] = { skel->maps.cgroup_skb_drops_total };
+
+	return bpfl_wl_prepare(p, hook != BPFL_TRACEPOINT,
+			       "the kfree_skb tracepoint's record carries no socket",
+			       &skel->rodata->wl_on, &skel->rodata->wl_filter, wl_maps,
+			       ARRAY_SIZE(wl_maps), SKBDROP_MAX_REASONS);
+}
 
 static int skbdrop_init(struct bpfl_prog *p, const struct bpfl_opts *o)
 {
@@ -39,16 +60,27 @@ static int skbdrop_init(struct bpfl_prog *p, const struct bpfl_opts *o)
 	st->have_names = skbdrop_names_load(&st->names, NULL) == 0;
 	if (!st->have_names)
 		log_warnf("bpf", NULL, "enum skb_drop_reason not in BTF; drop reasons are numbers");
-	return 0;
+	st->wl = (struct bpfl_wl_family){
+		.name = "infra_monitor_cgroup_skb_drops_total",
+		.help = "Packets dropped by the kernel per workload (the socket's cgroup; none: "
+			"the root) and drop reason.",
+		.value = BPFL_WL_COUNT,
+		.fd = bpf_map__fd(((struct skbdrop_bpf *)p->skel)->maps.cgroup_skb_drops_total),
+		.key_label = "reason", .key_name = wl_reason, .key_arg = st,
+		.nkeys = SKBDROP_MAX_REASONS };
+	return bpfl_wl_init(p, bpf_map__fd(((struct skbdrop_bpf *)p->skel)->maps.wl_ids),
+			    bpf_map__fd(((struct skbdrop_bpf *)p->skel)->maps.wl_overflow), &st->wl,
+			    1);
 }
 
 static int skbdrop_read(struct bpfl_prog *p)
 {
 	struct skbdrop_bpf *skel = p->skel;
 	struct skbdrop_state *st = p->state;
+	int err = bpfl_map_read_array(bpf_map__fd(skel->maps.skb_drops_total), sizeof(uint64_t),
+				      SKBDROP_MAX_REASONS, st->now);
 
-	return bpfl_map_read_array(bpf_map__fd(skel->maps.skb_drops_total), sizeof(uint64_t),
-				   SKBDROP_MAX_REASONS, st->now);
+	return err ? err : bpfl_wl_read(p, &st->wl, 1);
 }
 
 static const char *label(const struct skbdrop_state *st, uint32_t reason, char *buf,
@@ -70,6 +102,7 @@ static void skbdrop_fill(struct bpfl_prog *p, struct metric_set *ms)
 			ms_add(ms, f, (double)st->now[i], "reason", label(st, i, buf, sizeof(buf)),
 			       NULL);
 	}
+	bpfl_wl_fill_families(p, &st->wl, 1, ms);
 }
 
 /* The common reasons in a few words, and whether they are usually harmless
@@ -153,6 +186,7 @@ static void skbdrop_free(struct bpfl_prog *p)
 
 	if (!st)
 		return;
+	bpfl_wl_free_families(&st->wl, 1);
 	skbdrop_names_free(&st->names);
 	free(st);
 	p->state = NULL;
@@ -162,6 +196,7 @@ const struct bpfl_prog_ops skbdrop_ops = {
 	.name = "skbdrop",
 	.view = "drops",
 	.open = skbdrop_open,
+	.prepare = skbdrop_prepare,
 	.init = skbdrop_init,
 	.read = skbdrop_read,
 	.fill = skbdrop_fill,

@@ -13,6 +13,7 @@
 #include "bpf/tcplat.skel.h"
 #include "bpf/loader.h"
 #include "cli.h"
+#include "util.h"
 
 struct tcplat_reading {
 	struct hist srtt, connect;
@@ -21,16 +22,63 @@ struct tcplat_reading {
 	uint64_t inflight;              /* entries in tcp_connect_start */
 };
 
+enum { WL_SRTT, WL_CONNECT, WL_RETRANS, WL_RESETS, WL_NFAM };
+
 struct tcplat_state {
 	struct tcplat_reading now, shown;
+	struct bpfl_wl_family wl[WL_NFAM];
 };
+
+static const char *direction_name(const void *arg, uint32_t d, char *buf, size_t bufsz)
+{
+	return d == TCPLAT_RESETS_SENT ? "sent" : "received";
+}
 
 BPFL_SKEL_OPEN(tcplat)
 
+static int tcplat_prepare(struct bpfl_prog *p, int hook)
+{
+	struct tcplat_bpf *skel = p->skel;
+	struct bpf_map *wl_maps[] = { skel->maps.cgroup_tcp_srtt_seconds,
+				      skel->maps.cgroup_tcp_connect_latency_seconds,
+				      skel->maps.cgroup_tcp_retransmits_total,
+				      skel->maps.cgroup_tcp_resets_total };
+
+	return bpfl_wl_prepare(p, hook != BPFL_TRACEPOINT,
+			       "the tcp tracepoints' records carry no socket to follow",
+			       &skel->rodata->wl_on, &skel->rodata->wl_filter, wl_maps,
+			       ARRAY_SIZE(wl_maps), TCPLAT_RESETS);
+}
+
 static int tcplat_init(struct bpfl_prog *p, const struct bpfl_opts *o)
 {
-	p->state = calloc(1, sizeof(struct tcplat_state));
-	return p->state ? 0 : -ENOMEM;
+	struct tcplat_bpf *skel = p->skel;
+	struct tcplat_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return -ENOMEM;
+	p->state = st;
+	st->wl[WL_SRTT] = (struct bpfl_wl_family){
+		.name = "infra_monitor_cgroup_tcp_srtt_seconds",
+		.help = "TCP smoothed round-trip time per workload (the socket's cgroup).",
+		.value = BPFL_WL_HIST, .fd = bpf_map__fd(skel->maps.cgroup_tcp_srtt_seconds) };
+	st->wl[WL_CONNECT] = (struct bpfl_wl_family){
+		.name = "infra_monitor_cgroup_tcp_connect_latency_seconds",
+		.help = "TCP active connect latency per workload (the socket's cgroup).",
+		.value = BPFL_WL_HIST,
+		.fd = bpf_map__fd(skel->maps.cgroup_tcp_connect_latency_seconds) };
+	st->wl[WL_RETRANS] = (struct bpfl_wl_family){
+		.name = "infra_monitor_cgroup_tcp_retransmits_total",
+		.help = "TCP segments retransmitted per workload (the socket's cgroup).",
+		.value = BPFL_WL_COUNT, .fd = bpf_map__fd(skel->maps.cgroup_tcp_retransmits_total) };
+	st->wl[WL_RESETS] = (struct bpfl_wl_family){
+		.name = "infra_monitor_cgroup_tcp_resets_total",
+		.help = "TCP resets sent and received per workload (the socket's cgroup; a reset "
+			"with no socket counts under the root).",
+		.value = BPFL_WL_COUNT, .fd = bpf_map__fd(skel->maps.cgroup_tcp_resets_total),
+		.key_label = "direction", .key_name = direction_name, .nkeys = TCPLAT_RESETS };
+	return bpfl_wl_init(p, bpf_map__fd(skel->maps.wl_ids), bpf_map__fd(skel->maps.wl_overflow),
+			    st->wl, WL_NFAM);
 }
 
 static int tcplat_read(struct bpfl_prog *p)
@@ -56,6 +104,8 @@ static int tcplat_read(struct bpfl_prog *p)
 	if (!err)
 		err = bpfl_map_count(bpf_map__fd(skel->maps.tcp_connect_start), sizeof(uint64_t),
 				     &r->inflight);
+	if (!err)
+		err = bpfl_wl_read(p, ((struct tcplat_state *)p->state)->wl, WL_NFAM);
 	return err;
 }
 
@@ -77,6 +127,7 @@ static void tcplat_fill(struct bpfl_prog *p, struct metric_set *ms)
 		      "TCP resets sent and received.");
 	ms_add(ms, f, (double)r->resets[TCPLAT_RESETS_SENT], "direction", "sent", NULL);
 	ms_add(ms, f, (double)r->resets[TCPLAT_RESETS_RECEIVED], "direction", "received", NULL);
+	bpfl_wl_fill_families(p, ((struct tcplat_state *)p->state)->wl, WL_NFAM, ms);
 }
 
 static size_t tcplat_maps(const struct bpfl_prog *p, struct bpfl_map_fill *out)
@@ -111,6 +162,10 @@ static void tcplat_print(struct bpfl_prog *p, FILE *out)
 
 static void tcplat_free(struct bpfl_prog *p)
 {
+	struct tcplat_state *st = p->state;
+
+	if (st)
+		bpfl_wl_free_families(st->wl, WL_NFAM);
 	free(p->state);
 	p->state = NULL;
 }
@@ -119,6 +174,7 @@ const struct bpfl_prog_ops tcplat_ops = {
 	.name = "tcplat",
 	.view = "tcp",
 	.open = tcplat_open,
+	.prepare = tcplat_prepare,
 	.init = tcplat_init,
 	.read = tcplat_read,
 	.fill = tcplat_fill,

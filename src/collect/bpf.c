@@ -40,6 +40,7 @@ static int bpf_init(struct collect_ctx *ctx)
 	struct bpfl_set *set;
 	int err;
 
+	bpfl_wl_opts_from(&o.wl, cfg, ctx->procfs, ctx->rootfs);
 	/* On failure the runner logs the one line, with this detail. */
 	err = bpfl_set_open(&set, &o, ctx->detail, sizeof(ctx->detail));
 	if (err)
@@ -67,7 +68,8 @@ static void fill_self(struct bpfl_set *set, struct metric_set *ms)
 			 "Mean run time per event in the last statistics window.");
 	for (size_t i = 0; i < n; i++) {
 		ms_add(ms, info, 1, "program", p[i].name, "hook", bpfl_hook_name(p[i].hook),
-		       "status", bpfl_status_name(p[i].status), NULL);
+		       "status", bpfl_status_name(p[i].status), "workloads",
+		       p[i].wl_on ? "attributed" : "absent", NULL);
 		if (p[i].status != BPFL_ATTACHED || !p[i].windows)
 			continue;
 		ms_add(ms, rt, (double)p[i].run_time_ns * NSEC, "program", p[i].name, NULL);

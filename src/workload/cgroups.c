@@ -36,6 +36,7 @@ struct cgroup_paths {
 	char *root;
 	double rescan_min_s, grace_s;
 	double last_walk;       /* -1: never */
+	size_t walks;
 	struct cgroup_entry *e; /* sorted by id */
 	size_t n, cap;
 };
@@ -112,6 +113,18 @@ void cgroup_paths_free(struct cgroup_paths *c)
 size_t cgroup_paths_count(const struct cgroup_paths *c)
 {
 	return c->n;
+}
+
+size_t cgroup_paths_walks(const struct cgroup_paths *c)
+{
+	return c->walks;
+}
+
+void cgroup_paths_each(const struct cgroup_paths *c,
+		       void (*cb)(uint64_t id, const char *path, void *arg), void *arg)
+{
+	for (size_t i = 0; i < c->n; i++)
+		cb(c->e[i].id, c->e[i].path, arg);
 }
 
 static struct cgroup_entry *find(const struct cgroup_paths *c, uint64_t id, size_t *at)
@@ -199,6 +212,7 @@ int cgroup_paths_rescan(struct cgroup_paths *c, double now)
 		return -ENOMEM;
 	path[0] = '\0';
 	c->last_walk = now;
+	c->walks++;
 	fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	err = fd < 0 ? -errno : walk(c, fd, path, 0, 0, now);
 	free(path);

@@ -32,22 +32,22 @@ struct total {
 };
 
 struct workload_ledger {
-	size_t width;
+	size_t width, events_words;
 	struct row *rows;
 	size_t nrows, rows_cap;
 	struct total *totals;
 	size_t ntotals;
-	uint64_t last_seq;      /* the selector's decision at the last export */
 	uint64_t *scratch;      /* width values */
 };
 
-struct workload_ledger *workload_ledger_new(size_t width)
+struct workload_ledger *workload_ledger_new(size_t width, size_t events_words)
 {
 	struct workload_ledger *l = calloc(1, sizeof(*l));
 
 	if (!l)
 		return NULL;
 	l->width = width;
+	l->events_words = events_words;
 	l->scratch = calloc(width ? width : 1, sizeof(uint64_t));
 	if (!l->scratch) {
 		free(l);
@@ -112,7 +112,7 @@ static size_t row_at(const struct workload_ledger *l, uint64_t id, uint32_t key)
 }
 
 int workload_ledger_update(struct workload_ledger *l, uint64_t id, uint32_t key,
-			   const uint64_t *cur)
+			   const uint64_t *cur, uint64_t *events)
 {
 	size_t at = row_at(l, id, key);
 	struct total *t = total_for(l, key);
@@ -134,6 +134,7 @@ int workload_ledger_update(struct workload_ledger *l, uint64_t id, uint32_t key,
 		l->nrows++;
 	}
 	r = &l->rows[at];
+	*events = 0;
 	for (size_t i = 0; i < l->width; i++) {
 		/* A value that went down means the kernel entry was made anew
 		 * (deleted behind our back): it counts from zero again. */
@@ -141,8 +142,21 @@ int workload_ledger_update(struct workload_ledger *l, uint64_t id, uint32_t key,
 
 		t->sum[i] += delta;
 		r->prev[i] = cur[i];
+		if (i < l->events_words)
+			*events += delta;
 	}
 	return 0;
+}
+
+size_t workload_ledger_keys(const struct workload_ledger *l, uint64_t id, uint32_t *keys,
+			    size_t max)
+{
+	size_t n = 0;
+
+	for (size_t at = row_at(l, id, 0); at < l->nrows && l->rows[at].id == id; at++, n++)
+		if (n < max)
+			keys[n] = l->rows[at].key;
+	return n;
 }
 
 void workload_ledger_drop(struct workload_ledger *l, uint64_t id)
@@ -166,9 +180,11 @@ void workload_ledger_export(struct workload_ledger *l, const struct workload_sel
 		struct total *t = total_for(l, r->key);
 
 		if (epoch != r->epoch) {
-			/* Promoted now: its series starts here. A row first seen
-			 * after its workload's promotion counts from its start. */
-			if (r->fresh && epoch && epoch <= l->last_seq)
+			/* Promoted now: its series starts here, and what other
+			 * already showed of it stays there. A row first read since
+			 * the last export was never part of other, so it keeps all
+			 * of its counts (a new workload's first burst is its own). */
+			if (r->fresh && epoch)
 				memset(base, 0, l->width * sizeof(uint64_t));
 			else
 				memcpy(base, r->prev, l->width * sizeof(uint64_t));
@@ -185,10 +201,15 @@ void workload_ledger_export(struct workload_ledger *l, const struct workload_sel
 	}
 	for (size_t i = 0; i < l->ntotals; i++) {
 		struct total *t = &l->totals[i];
+		uint64_t any = 0;
 
-		for (size_t k = 0; k < l->width; k++)
+		for (size_t k = 0; k < l->width; k++) {
 			l->scratch[k] = t->sum[k] - t->sum[l->width + k];
-		emit(arg, 0, t->key, l->scratch);
+			any |= t->sum[k];
+		}
+		/* A key that never had an event has no series yet (its totals
+		 * only grow, so once shown it stays). */
+		if (any)
+			emit(arg, 0, t->key, l->scratch);
 	}
-	l->last_seq = workload_selector_seq(s);
 }

@@ -179,11 +179,6 @@ uint64_t workload_selector_epoch(const struct workload_selector *s, uint64_t id)
 	return e ? e->epoch : 0;
 }
 
-uint64_t workload_selector_seq(const struct workload_selector *s)
-{
-	return s->seq;
-}
-
 size_t workload_selector_exported(const struct workload_selector *s)
 {
 	return s->exported;

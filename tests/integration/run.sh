@@ -119,7 +119,8 @@ check "unknown config key: exit 2 (got $rc), file:line and key named" \
 	test "$rc" = 2 -a -n "$(grep "bad.yml:2:3: web.listen-adress: unknown key" "$work/err")"
 
 # Each suite prints its own checks and closing line; here it counts as one.
-for suite in compat webconfig flood privdrop crash export-damage hung-mount valgrind bpf formats doctor; do
+for suite in compat webconfig flood privdrop crash export-damage hung-mount valgrind bpf formats \
+	doctor workloads; do
 	echo "== $suite"
 	if tests/integration/$suite.sh "$bin"; then ok "$suite suite"; else bad "$suite suite"; fi
 done

@@ -1,0 +1,123 @@
+/* Per-workload attribution for the kernel programs (types in workload.h).
+ *
+ * A program that attributes defines its maps with WL_HIST_MAP()/WL_COUNT_MAP()
+ * and, per event, finds the entry of (cgroup id, key) with wl_hist()/wl_count():
+ * a lookup, a create when missing, and the catch-all entry when the map is
+ * full or the filter leaves the workload out. Updates are atomic adds to a
+ * shared (not per-CPU) value: a per-CPU histogram per workload would cost
+ * CPUs x 1.7 KiB per entry.
+ */
+#ifndef IM_WORKLOAD_BPF_H
+#define IM_WORKLOAD_BPF_H
+
+#include "hist.bpf.h"
+#include "workload.h"
+
+/* Set through rodata by the loader. */
+const volatile __u32 wl_on = 0;                 /* --no-bpf.cgroup: 0 */
+const volatile __u32 wl_filter = WL_FILTER_NONE;
+
+/* The ids --bpf.cgroup.include/exclude select, filled by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WL_FILTER_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} wl_ids SEC(".maps");
+
+/* Events that found their map full and went to the catch-all entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} wl_overflow SEC(".maps");
+
+/* The value a new entry starts from (maps cannot take a stack value this big). */
+static const struct hist wl_zero_hist;
+static const struct wl_count wl_zero_count;
+
+#define WL_HIST_MAP(name)                                                          \
+	struct {                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                   \
+		__uint(max_entries, 1024); /* set by the loader */                 \
+		__type(key, struct wl_key);                                        \
+		__type(value, struct hist);                                        \
+	} name SEC(".maps")
+
+#define WL_COUNT_MAP(name)                                                         \
+	struct {                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                   \
+		__uint(max_entries, 1024);                                         \
+		__type(key, struct wl_key);                                        \
+		__type(value, struct wl_count);                                    \
+	} name SEC(".maps")
+
+/* The id events of cgid are counted under, after the filter. */
+static __always_inline __u64 wl_attribute(__u64 cgid)
+{
+	__u8 *listed;
+
+	if (wl_filter == WL_FILTER_NONE)
+		return cgid;
+	listed = bpf_map_lookup_elem(&wl_ids, &cgid);
+	if ((wl_filter == WL_FILTER_INCLUDE) == (listed != 0))
+		return cgid;
+	return WL_OTHER;
+}
+
+static __always_inline void *wl_entry(void *map, __u64 cgid, __u32 key, const void *zero)
+{
+	struct wl_key k = { .cgid = wl_attribute(cgid), .key = key };
+	void *v = bpf_map_lookup_elem(map, &k);
+	__u32 zero_idx = 0;
+	__u64 *miss;
+
+	if (v)
+		return v;
+	/* Another CPU may create it first: EEXIST, and the lookup finds it. */
+	bpf_map_update_elem(map, &k, zero, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, &k);
+	if (v)
+		return v;
+	miss = bpf_map_lookup_elem(&wl_overflow, &zero_idx);
+	if (miss)
+		(*miss)++;
+	k.cgid = WL_OTHER;
+	return bpf_map_lookup_elem(map, &k);
+}
+
+/* Adds one latency (ns) to the workload's histogram of key. */
+static __always_inline void wl_hist_ns(void *map, __u64 cgid, __u32 key, __u64 ns)
+{
+	struct hist *h;
+	__u32 s;
+
+	if (!wl_on)
+		return;
+	h = wl_entry(map, cgid, key, &wl_zero_hist);
+	if (!h)
+		return;
+	s = hist_slot_ns(ns);
+	barrier_var(s);
+	if (s >= HIST_SLOTS)
+		return;
+	__sync_fetch_and_add(&h->slots[s], 1);
+	__sync_fetch_and_add(&h->sum, ns);
+}
+
+/* Counts one event (and value, e.g. bytes) for the workload under key. */
+static __always_inline void wl_count_add(void *map, __u64 cgid, __u32 key, __u64 value)
+{
+	struct wl_count *c;
+
+	if (!wl_on)
+		return;
+	c = wl_entry(map, cgid, key, &wl_zero_count);
+	if (!c)
+		return;
+	__sync_fetch_and_add(&c->events, 1);
+	__sync_fetch_and_add(&c->value, value);
+}
+
+#endif

@@ -1,0 +1,473 @@
+/* Per-workload attribution, user side (see include/bpf/wl.h).
+ *
+ * Each collection: every program reads its per-workload maps into ledgers
+ * and notes each named workload's events; then one decision (selector)
+ * says who is exported; then every program emits its families, the
+ * exported workloads under their cgroup path and everything else as
+ * cgroup="other". An id that no walk of the cgroup2 tree can name within the
+ * grace period is dead: its rows are settled into other and its kernel
+ * entries deleted, so short-lived cgroups do not fill the maps.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "../../bpf/hist.h"
+#include "../../bpf/workload.h"
+#include "buf.h"
+#include "bpf/loader.h"
+#include "bpf/wl.h"
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+/* Events are ranked over this window (decayed, see select.c). */
+#define WL_WINDOW_S 60.0
+/* A miss does not walk the tree again sooner than this. */
+#define WL_RESCAN_S 5.0
+#define WL_MAX_FAMILIES 16
+#define WL_MAX_PROGS 8
+
+struct wl_seen {
+	uint64_t id;
+	double first;   /* monotonic: when an event of this id was first read */
+};
+
+struct bpfl_wl {
+	struct bpfl_wl_opts o;
+	char root[PATH_MAX];
+	struct cgroup_paths *paths;
+	struct pod_names *pods;
+	struct workload_selector *sel;
+	regex_t include, exclude;
+	bool has_include, has_exclude;
+	struct bpfl_wl_family *fam[WL_MAX_FAMILIES];
+	size_t nfam;
+	struct wl_prog {
+		const char *name;
+		int ids_fd, overflow_fd;
+	} progs[WL_MAX_PROGS];
+	size_t nprogs;
+	size_t walks;           /* cgroup_paths walks seen, to refresh the filter */
+	struct wl_seen *seen;   /* ids with events, sorted */
+	size_t nseen, seen_cap;
+	double now;
+	uint64_t resolve_misses, dead;
+	bool tree_ok;
+};
+
+void bpfl_wl_opts_from(struct bpfl_wl_opts *o, const struct config *cfg, const char *procfs,
+		       const char *rootfs)
+{
+	*o = (struct bpfl_wl_opts){ .on = true, .max_entries = 1024, .max_series = 50,
+				    .hold_s = 300, .grace_s = 120, .procfs = procfs,
+				    .rootfs = rootfs, .pod_logs = "/var/log" };
+	if (!cfg)
+		return;
+	o->on = cfg->bpf_cgroup;
+	o->max_entries = cfg->bpf_cgroup_max_entries;
+	o->max_series = cfg->bpf_cgroup_max_series;
+	o->hold_s = (double)cfg->bpf_cgroup_hold_ms / 1000.0;
+	o->grace_s = (double)cfg->bpf_cgroup_grace_ms / 1000.0;
+	o->include = cfg->bpf_cgroup_include;
+	o->exclude = cfg->bpf_cgroup_exclude;
+	o->pod_logs = cfg->pod_logs;
+}
+
+struct filter_arg {
+	struct bpfl_wl *w;
+	int fd;
+};
+
+static void filter_one(uint64_t id, const char *path, void *arg)
+{
+	struct filter_arg *a = arg;
+	regex_t *re = a->w->has_include ? &a->w->include : &a->w->exclude;
+	__u8 one = 1;
+
+	/* A full set (WL_FILTER_MAX ids) leaves the rest unlisted: under
+	 * include they count as other, under exclude they are attributed. */
+	if (!regexec(re, path, 0, NULL, 0))
+		bpf_map_update_elem(a->fd, &id, &one, BPF_ANY);
+}
+
+struct bpfl_wl *bpfl_wl_new(const struct bpfl_wl_opts *o, char *why, size_t whysz)
+{
+	const struct workload_policy pol = { .max_series = o->max_series, .window_s = WL_WINDOW_S,
+					     .hold_s = o->hold_s };
+	struct bpfl_wl *w;
+	char mnt[PATH_MAX];
+	int err;
+
+	if (!o->on) {
+		snprintf(why, whysz, "off (--no-bpf.cgroup)");
+		return NULL;
+	}
+	err = cgroup2_mount(o->procfs, mnt, sizeof(mnt));
+	if (err) {
+		snprintf(why, whysz, "no cgroup2 mount in %s/1/mountinfo: host-wide only", o->procfs);
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w || path_join(w->root, sizeof(w->root), o->rootfs, mnt)) {
+		free(w);
+		snprintf(why, whysz, "out of memory");
+		return NULL;
+	}
+	w->o = *o;
+	w->has_include = o->include && !regcomp(&w->include, o->include, REG_EXTENDED | REG_NOSUB);
+	w->has_exclude = o->exclude && !regcomp(&w->exclude, o->exclude, REG_EXTENDED | REG_NOSUB);
+	w->paths = cgroup_paths_new(w->root, WL_RESCAN_S, o->grace_s);
+	w->pods = pod_names_new();
+	w->sel = workload_selector_new(&pol);
+	if (!w->paths || !w->pods || !w->sel) {
+		bpfl_wl_free(w);
+		snprintf(why, whysz, "out of memory");
+		return NULL;
+	}
+	w->now = now_monotonic();
+	err = cgroup_paths_rescan(w->paths, w->now);
+	w->tree_ok = !err;
+	if (err)
+		log_warn_errno("bpf", err, LOG_KV("path", w->root),
+			       "cannot walk the cgroup2 tree: per-workload series stay under other");
+	pod_names_load(w->pods, o->pod_logs);
+	return w;
+}
+
+void bpfl_wl_free(struct bpfl_wl *w)
+{
+	if (!w)
+		return;
+	if (w->has_include)
+		regfree(&w->include);
+	if (w->has_exclude)
+		regfree(&w->exclude);
+	cgroup_paths_free(w->paths);
+	pod_names_free(w->pods);
+	workload_selector_free(w->sel);
+	free(w->seen);
+	free(w);
+}
+
+int bpfl_wl_prepare(struct bpfl_prog *p, bool rung_ok, const char *why, volatile uint32_t *on,
+		    volatile uint32_t *filter, struct bpf_map *const *maps, size_t nmaps,
+		    uint32_t nkeys)
+{
+	struct bpfl_wl *w = p->wl;
+	int err = 0;
+
+	p->wl_on = w && rung_ok;
+	if (!w)
+		snprintf(p->wl_why, sizeof(p->wl_why), "no attribution on this host");
+	else if (!rung_ok)
+		snprintf(p->wl_why, sizeof(p->wl_why), "%s", why);
+	*on = (uint32_t)p->wl_on;
+	*filter = !w ? WL_FILTER_NONE
+		     : w->has_include ? WL_FILTER_INCLUDE
+		     : w->has_exclude ? WL_FILTER_EXCLUDE : WL_FILTER_NONE;
+	/* Off: one entry each, so the maps cost nothing. */
+	for (size_t i = 0; !err && i < nmaps; i++)
+		err = bpf_map__set_max_entries(maps[i], p->wl_on ? w->o.max_entries + nkeys : 1);
+	return err;
+}
+
+/* Puts the ids the include/exclude regex selects into one program's set. */
+static void filter_fill(struct bpfl_wl *w, int fd)
+{
+	struct filter_arg a = { w, fd };
+
+	cgroup_paths_each(w->paths, filter_one, &a);
+}
+
+
+bool bpfl_wl_io_controller(const struct bpfl_wl *w)
+{
+	struct buf b;
+	bool on = false;
+
+	if (!w)
+		return false;
+	buf_init(&b);
+	if (!read_file_at(w->root, "cgroup.controllers", &b)) {
+		char *f[32];
+		size_t n = split_fields(b.data, f, ARRAY_SIZE(f));
+
+		for (size_t i = 0; i < n; i++)
+			on = on || !strcmp(f[i], "io");
+	}
+	buf_free(&b);
+	return on;
+}
+
+static size_t value_words(const struct bpfl_wl_family *f)
+{
+	return f->value == BPFL_WL_HIST ? HIST_SLOTS + 1 : sizeof(struct wl_count) / 8;
+}
+
+static int family_init(struct bpfl_prog *p, struct bpfl_wl_family *f)
+{
+	size_t words = value_words(f);
+	uint64_t *zero;
+	int err = 0;
+
+	f->ledger = NULL;
+	if (!p->wl_on)
+		return 0;
+	if (p->wl->nfam == WL_MAX_FAMILIES)
+		return -ENOSPC;
+	/* Histograms count events in their slots; a counter in its first word. */
+	f->ledger = workload_ledger_new(words, f->value == BPFL_WL_HIST ? HIST_SLOTS : 1);
+	zero = calloc(words, sizeof(*zero));
+	if (!f->ledger || !zero) {
+		free(zero);
+		return -ENOMEM;
+	}
+	/* The catch-all entries, made before the map can fill: the kernel
+	 * falls back on them and must always find them. */
+	for (uint32_t k = 0; !err && k < (f->nkeys ? f->nkeys : 1); k++) {
+		struct wl_key key = { .cgid = WL_OTHER, .key = k };
+
+		if (bpf_map_update_elem(f->fd, &key, zero, BPF_NOEXIST) && errno != EEXIST)
+			err = -errno;
+	}
+	free(zero);
+	if (!err)
+		p->wl->fam[p->wl->nfam++] = f;
+	return err;
+}
+
+int bpfl_wl_init(struct bpfl_prog *p, int ids_fd, int overflow_fd, struct bpfl_wl_family *f,
+		 size_t n)
+{
+	struct bpfl_wl *w = p->wl;
+	int err = 0;
+
+	if (!p->wl_on)
+		return 0;
+	if (w->nprogs == WL_MAX_PROGS)
+		return -ENOSPC;
+	w->progs[w->nprogs++] = (struct wl_prog){ p->name, ids_fd, overflow_fd };
+	if (w->has_include || w->has_exclude)
+		filter_fill(w, ids_fd);
+	for (size_t i = 0; !err && i < n; i++)
+		err = family_init(p, &f[i]);
+	return err;
+}
+
+void bpfl_wl_free_families(struct bpfl_wl_family *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		workload_ledger_free(f[i].ledger);
+		f[i].ledger = NULL;
+	}
+}
+
+static struct wl_seen *seen(struct bpfl_wl *w, uint64_t id)
+{
+	size_t at = sorted_u64_lower_bound(w->seen, w->nseen, sizeof(*w->seen), id);
+
+	if (at < w->nseen && w->seen[at].id == id)
+		return &w->seen[at];
+	if (array_reserve((void **)&w->seen, &w->seen_cap, w->nseen, sizeof(*w->seen), 64))
+		return NULL;
+	memmove(&w->seen[at + 1], &w->seen[at], (w->nseen - at) * sizeof(*w->seen));
+	w->seen[at] = (struct wl_seen){ .id = id, .first = w->now };
+	w->nseen++;
+	return &w->seen[at];
+}
+
+struct read_arg {
+	struct bpfl_wl *w;
+	struct bpfl_wl_family *f;
+	int err;
+};
+
+static void read_entry(const void *key, const uint64_t *vals, void *arg)
+{
+	const struct wl_key *k = key;
+	struct read_arg *a = arg;
+	uint64_t events;
+	int err = workload_ledger_update(a->f->ledger, k->cgid, k->key, vals, &events);
+
+	if (err) {
+		a->err = err;
+		return;
+	}
+	/* Only a workload we can name is a candidate for a series. */
+	if (!events || k->cgid == WL_OTHER || !seen(a->w, k->cgid))
+		return;
+	if (cgroup_paths_lookup(a->w->paths, k->cgid, a->w->now))
+		workload_selector_note(a->w->sel, k->cgid, events);
+	else
+		a->w->resolve_misses++;
+}
+
+int bpfl_wl_read(struct bpfl_prog *p, struct bpfl_wl_family *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct read_arg a = { .w = p->wl, .f = &f[i] };
+		int err;
+
+		if (!f[i].ledger)
+			continue;
+		err = bpfl_map_dump(f[i].fd, sizeof(struct wl_key),
+				    (uint32_t)(value_words(&f[i]) * 8),
+				    p->wl->o.max_entries + (f[i].nkeys ? f[i].nkeys : 1), read_entry,
+				    &a);
+		if (err || a.err)
+			return err ? err : a.err;
+	}
+	return 0;
+}
+
+/* An id is dead once no walk has named it for the grace period since its
+ * first event (a cgroup may die before the first walk that would find it). */
+static bool dead(struct bpfl_wl *w, const struct wl_seen *s)
+{
+	return !cgroup_paths_lookup(w->paths, s->id, w->now) &&
+	       w->now - s->first > w->o.grace_s + WL_RESCAN_S;
+}
+
+static void settle(struct bpfl_wl *w, uint64_t id)
+{
+	for (size_t i = 0; i < w->nfam; i++) {
+		struct bpfl_wl_family *f = w->fam[i];
+		uint32_t keys[64];
+		size_t n = workload_ledger_keys(f->ledger, id, keys, 64);
+
+		for (size_t k = 0; k < n && k < 64; k++) {
+			struct wl_key key = { .cgid = id, .key = keys[k] };
+
+			bpf_map_delete_elem(f->fd, &key);
+		}
+		workload_ledger_drop(f->ledger, id);
+	}
+	workload_selector_forget(w->sel, id);
+	w->dead++;
+}
+
+void bpfl_wl_decide(struct bpfl_wl *w)
+{
+	size_t kept = 0;
+
+	if (!w)
+		return;
+	w->now = now_monotonic();
+	for (size_t i = 0; i < w->nseen; i++) {
+		if (dead(w, &w->seen[i])) {
+			settle(w, w->seen[i].id);
+			continue;
+		}
+		w->seen[kept++] = w->seen[i];
+	}
+	w->nseen = kept;
+	workload_selector_decide(w->sel, w->now);
+	/* New cgroups join the filter's set once a walk has seen them. */
+	if ((w->has_include || w->has_exclude) && cgroup_paths_walks(w->paths) != w->walks) {
+		w->walks = cgroup_paths_walks(w->paths);
+		for (size_t i = 0; i < w->nprogs; i++)
+			filter_fill(w, w->progs[i].ids_fd);
+	}
+}
+
+struct fill_arg {
+	struct bpfl_wl *w;
+	const struct bpfl_wl_family *f;
+	struct metric_set *ms;
+	struct family *fam;
+};
+
+static void fill_entry(void *arg, uint64_t id, uint32_t key, const uint64_t *vals)
+{
+	struct fill_arg *a = arg;
+	const char *path = id ? cgroup_paths_lookup(a->w->paths, id, a->w->now) : "other";
+	struct label l[2] = { { "cgroup", path ? path : "other" } };
+	uint32_t nl = 1;
+	char buf[64];
+
+	if (!path)
+		return; /* exported but unnamed can only be a race with its death */
+	if (a->f->key_label) {
+		l[1] = (struct label){ a->f->key_label,
+				       a->f->key_name(a->f->key_arg, key, buf, sizeof(buf)) };
+		nl = 2;
+	}
+	if (a->f->value == BPFL_WL_HIST) {
+		struct hist h;
+
+		memcpy(h.slots, vals, sizeof(h.slots));
+		h.sum = vals[HIST_SLOTS];
+		bpfl_add_hist(a->ms, a->fam, &h, BPFL_SECONDS, l, nl);
+	} else {
+		/* wl_count: events, then value (bytes where the family counts
+		 * bytes; the events again otherwise). */
+		ms_add_labels(a->ms, a->fam, (double)vals[1], l, nl);
+	}
+}
+
+void bpfl_wl_fill_families(struct bpfl_prog *p, const struct bpfl_wl_family *f, size_t n,
+			   struct metric_set *ms)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct fill_arg a = { .w = p->wl, .f = &f[i], .ms = ms };
+
+		if (!f[i].ledger)
+			continue;
+		a.fam = ms_family(ms, f[i].name,
+				  f[i].value == BPFL_WL_HIST ? METRIC_HISTOGRAM : METRIC_COUNTER,
+				  f[i].help);
+		workload_ledger_export(f[i].ledger, p->wl->sel, fill_entry, &a);
+	}
+}
+
+void bpfl_wl_fill(struct bpfl_wl *w, struct metric_set *ms)
+{
+	struct family *info, *f;
+
+	if (!w)
+		return;
+	info = ms_family(ms, "infra_monitor_cgroup_info", METRIC_GAUGE,
+			 "A workload with series of its own: what its cgroup path says it is.");
+	pod_names_load(w->pods, w->o.pod_logs);
+	for (size_t i = 0; i < w->nseen; i++) {
+		const char *path;
+		struct workload_identity id;
+
+		if (!workload_selector_epoch(w->sel, w->seen[i].id))
+			continue;
+		path = cgroup_paths_lookup(w->paths, w->seen[i].id, w->now);
+		if (!path)
+			continue;
+		workload_parse_path(path, &id);
+		pod_names_apply(w->pods, &id);
+		ms_add(ms, info, 1, "cgroup", path, "kind", workload_kind_name(id.kind), "unit",
+		       id.unit, "container_id", id.container_id, "pod_uid", id.pod_uid, "namespace",
+		       id.namespace_, "pod", id.pod, "container", id.container, NULL);
+	}
+	f = ms_family(ms, "infra_monitor_cgroup_overflow_events_total", METRIC_COUNTER,
+		      "Events counted under other because a per-workload map was full.");
+	for (size_t i = 0; i < w->nprogs; i++) {
+		uint64_t n = 0;
+
+		if (!bpfl_map_read_array(w->progs[i].overflow_fd, sizeof(n), 1, &n))
+			ms_add(ms, f, (double)n, "program", w->progs[i].name, NULL);
+	}
+	ms_set(ms, "infra_monitor_cgroup_resolve_misses_total", METRIC_COUNTER,
+	       "Per-workload readings of a cgroup id no walk of the cgroup2 tree had named yet.",
+	       (double)w->resolve_misses);
+	ms_set(ms, "infra_monitor_cgroup_workloads", METRIC_GAUGE,
+	       "Workloads exported with series of their own (at most --bpf.cgroup.max-series).",
+	       (double)workload_selector_exported(w->sel));
+	ms_set(ms, "infra_monitor_cgroup_tracked", METRIC_GAUGE,
+	       "Workloads with events being tracked (exported or under other).", (double)w->nseen);
+	ms_set(ms, "infra_monitor_cgroup_removed_total", METRIC_COUNTER,
+	       "Workloads whose cgroup went away and whose counts moved into other.",
+	       (double)w->dead);
+}
