@@ -87,8 +87,15 @@ out:
 static int biolat_prepare(struct bpfl_prog *p, int hook)
 {
 	struct biolat_bpf *skel = p->skel;
-	int n;
+	struct bpf_map *wl_maps[] = { skel->maps.cgroup_disk_io_latency_seconds,
+				      skel->maps.cgroup_disk_io_bytes_total };
+	int n = bpfl_wl_prepare(p, true, NULL, &skel->rodata->wl_on, &skel->rodata->wl_filter,
+				wl_maps, ARRAY_SIZE(wl_maps), BIOLAT_OP_MAX);
 
+	if (n)
+		return n;
+	/* The classic tracepoints carry no request: the inserting task there. */
+	skel->rodata->targ_bio_cgroup = hook != BPFL_TRACEPOINT && bpfl_wl_io_controller(p->wl);
 	if (hook == BPFL_TRACEPOINT)
 		return 0;
 	n = rq_issue_nargs();
@@ -99,16 +106,7 @@ static int biolat_prepare(struct bpfl_prog *p, int hook)
 		return n;
 	}
 	skel->rodata->targ_rq_arg = n >= 3 ? 1 : 0;
-	/* The classic tracepoints carry no request: the inserting task there. */
-	skel->rodata->targ_bio_cgroup = hook != BPFL_TRACEPOINT && bpfl_wl_io_controller(p->wl);
-	{
-		struct bpf_map *wl_maps[] = { skel->maps.cgroup_disk_io_latency_seconds,
-					      skel->maps.cgroup_disk_io_bytes_total };
-
-		return bpfl_wl_prepare(p, true, NULL, &skel->rodata->wl_on,
-				       &skel->rodata->wl_filter, wl_maps, ARRAY_SIZE(wl_maps),
-				       BIOLAT_OP_MAX);
-	}
+	return 0;
 }
 
 /* The entry of (dev, op), added on first use; NULL when out of memory (the

@@ -167,7 +167,6 @@ start_bg "$work/churn.log" "$bin" --web.listen-address="127.0.0.1:$port" \
 daemon=$last_pid
 check "HTTP up" wait_url "http://127.0.0.1:$port/health" 20
 sleep 2
-rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$daemon/status")
 maxw=0
 for i in $(seq 300); do
 	mkdir "$base/churn$i"
@@ -178,6 +177,9 @@ for i in $(seq 300); do
 		n=$(grep -c '^infra_monitor_cgroup_info{' "$work/c.txt")
 		[ "$n" -gt "$maxw" ] && maxw=$n
 	fi
+	# Memory from the first 30 on: the start-up's own allocations
+	# (buffers sized by the first renders) are not growth.
+	[ "$i" -eq 30 ] && rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$daemon/status")
 done
 check "exported workloads never above the cap: at most $maxw of 5" [ "$maxw" -le 5 ]
 sleep 6
@@ -191,7 +193,8 @@ check "no series left for a removed cgroup after the grace period" \
 check "disk: workloads + other = host-wide after the churn ($(disk_sums "$port"))" \
 	test "$(disk_sums "$port")" = equal
 rss1=$(awk '/^VmRSS/ { print $2 }' "/proc/$daemon/status")
-check "RSS grew by $((rss1 - rss0)) KiB (< 2 MiB) over 300 cgroups" [ $((rss1 - rss0)) -lt 2048 ]
+check "RSS grew by $((rss1 - rss0)) KiB (< 2 MiB) over the last 270 cgroups" \
+	[ $((rss1 - rss0)) -lt 2048 ]
 kill -TERM "$daemon"
 wait "$daemon"
 
