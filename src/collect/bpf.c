@@ -67,9 +67,9 @@ static void fill_self(struct bpfl_set *set, struct metric_set *ms)
 	cost = ms_family(ms, "infra_monitor_bpf_event_cost_seconds", METRIC_GAUGE,
 			 "Mean run time per event in the last statistics window.");
 	for (size_t i = 0; i < n; i++) {
-		ms_add(ms, info, 1, "program", p[i].name, "hook", bpfl_hook_name(p[i].hook),
-		       "status", bpfl_status_name(p[i].status), "workloads",
-		       p[i].wl_on ? "attributed" : "absent", NULL);
+		ms_add(ms, info, 1, "program", p[i].name, "workloads",
+		       p[i].wl_on ? "attributed" : "absent", "hook", bpfl_hook_name(p[i].hook),
+		       "status", bpfl_status_name(p[i].status), NULL);
 		if (p[i].status != BPFL_ATTACHED || !p[i].windows)
 			continue;
 		ms_add(ms, rt, (double)p[i].run_time_ns * NSEC, "program", p[i].name, NULL);
