@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "metrics.h"
+#include "summary.h"
 
 struct config;
 
@@ -30,6 +31,9 @@ struct collect_ctx {
 	 * when unknown (unit tests). */
 	bool (*family_taken)(const struct collect_ctx *ctx, const char *name);
 	const void *taken_arg;
+	/* Where the collectors of summary.h's figures put them; set by the
+	 * runner for each call, NULL elsewhere (the setters accept that). */
+	struct host_summary *summary;
 	/* Collector-specific error detail for /health ("mount /mnt/nfs timed out");
 	 * the runner clears it before each call. */
 	char detail[256];

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "gzjoin.h"
 #include "metrics.h"
+#include "summary.h"
 
 enum collector_status {
 	COLLECTOR_OK,
@@ -49,6 +50,8 @@ struct snapshot {
 	/* One set per successful collector, plus the meta set built by the runner. */
 	struct metric_set **sets;
 	size_t nsets;
+	/* Typed figures from the same collections, for /health and JSONL. */
+	struct host_summary summary;
 
 	/* Renderings, filled by snapshot_render(). */
 	struct buf expo[EXPO_FORMATS];  /* text 0.0.4, OpenMetrics (no # EOF), protobuf */

@@ -25,6 +25,12 @@ int jsonl_reader_open(const char *dir, struct jsonl_reader **out);
 int jsonl_reader_poll(struct jsonl_reader *r, struct snapshot **out);
 void jsonl_reader_free(struct jsonl_reader *r);         /* NULL-safe */
 
+/* jsonl_summary.c */
+/* The host summary of a line's families (summary.h): what the collectors
+ * would have filled. The one place that knows which families feed it; a unit
+ * test holds it to what the collectors really do. 0 or -ENOMEM. */
+int jsonl_summary_rebuild(struct host_summary *sum, const struct metric_set *ms);
+
 /* jsonl_parse.c */
 /* Rebuilds a snapshot (sets and results, not renderings) from one line.
  * On error returns NULL with *err set and a message in errbuf. */

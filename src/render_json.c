@@ -255,63 +255,38 @@ static const struct sample *match_sample(const struct family *f, const struct sa
 	return NULL;
 }
 
-/* The sample of f whose label `name` is `value`, with the same hint scheme. */
-static const struct sample *match_label(const struct family *f, const char *name,
-					const char *value, size_t *hint)
+/* The delta of counter k between an object and its namesake in the previous
+ * snapshot (p, NULL when it had none). Missing, non-finite or gone down (a
+ * counter reset: the device was re-added or the counter wrapped) yields -1 so
+ * the value is skipped instead of becoming a negative rate. */
+static int obj_delta(const struct summary_obj *o, const struct summary_obj *p, int k, double *out)
 {
-	if (!f)
-		return NULL;
-	for (size_t k = 0; k < f->nsamples; k++) {
-		size_t j = (*hint + k) % f->nsamples;
-		const char *v = sample_label(&f->samples[j], name);
-
-		if (v && strcmp(v, value) == 0) {
-			*hint = j + 1;
-			return &f->samples[j];
-		}
-	}
-	return NULL;
-}
-
-/* A counter's per-device matching state in the current and previous snapshot. */
-struct counter_ref {
-	const struct family *cur, *prev;
-	size_t cur_hint, prev_hint;
-};
-
-static void counter_ref_init(struct counter_ref *c, const struct snapshot *s,
-			     const struct snapshot *prev, const char *name)
-{
-	c->cur = find_family(s, name);
-	c->prev = find_family(prev, name);
-	c->cur_hint = c->prev_hint = 0;
-}
-
-/* Delta of the counter's series for `device` between prev and cur. A series
- * missing on either side, non-finite, or gone down (a counter reset: the
- * device was re-added or the counter wrapped) yields -1 so its value is
- * skipped instead of becoming a negative rate. */
-static int device_delta(struct counter_ref *c, const char *device, double *out)
-{
-	const struct sample *a = match_label(c->cur, "device", device, &c->cur_hint);
-	const struct sample *p = match_label(c->prev, "device", device, &c->prev_hint);
-
-	if (!a || !p || !isfinite(a->value) || !isfinite(p->value) || a->value < p->value)
+	if (!p || !isfinite(o->v[k]) || !isfinite(p->v[k]) || o->v[k] < p->v[k])
 		return -1;
-	*out = a->value - p->value;
+	*out = o->v[k] - p->v[k];
 	return 0;
 }
 
-static void put_rate(struct buf *b, const char *key, struct counter_ref *c, const char *device,
-		     double dt)
+static void put_rate(struct buf *b, const char *key, const struct summary_obj *o,
+		     const struct summary_obj *p, int k, double dt)
 {
 	double d;
 
 	put_key(b, key);
-	if (device_delta(c, device, &d))
+	if (obj_delta(o, p, k, &d))
 		buf_puts(b, "null");
 	else
 		buf_put_json_double(b, d / dt);
+}
+
+/* Whether an object of that name comes earlier in the list (JSON object keys
+ * must be unique; a damaged source could repeat a device). */
+static int obj_seen(const struct summary_list *l, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (strcmp(l->v[k].name, l->v[i].name) == 0)
+			return 1;
+	return 0;
 }
 
 /* 1 - (idle + iowait) / all, summed over every CPU whose counters all moved
@@ -319,56 +294,32 @@ static void put_rate(struct buf *b, const char *key, struct counter_ref *c, cons
  * ratio stays between 0 and 1. */
 static void put_cpu_busy(struct buf *b, const struct snapshot *s, const struct snapshot *prev)
 {
-	const struct family *cf = find_family(s, "node_cpu_seconds_total");
-	const struct family *pf = find_family(prev, "node_cpu_seconds_total");
-	struct cpu_acc {
-		const char *cpu;
-		double total, idle;
-		int bad;
-	} *acc = NULL;
-	size_t nacc = 0, last = 0, hint = 0;
+	const struct summary_list *cur = &s->summary.list[SUMMARY_CPUS];
+	const struct summary_list *old = &prev->summary.list[SUMMARY_CPUS];
 	double total = 0, idle = 0;
+	size_t hint = 0;
 
 	buf_puts(b, "\"cpu_busy_ratio\":");
-	if (!cf || !pf || !(acc = calloc(cf->nsamples, sizeof(*acc)))) {
-		buf_puts(b, "null");
-		return;
-	}
-	for (size_t i = 0; i < cf->nsamples; i++) {
-		const struct sample *cs = &cf->samples[i];
-		const struct sample *ps = match_sample(pf, cs, &hint);
-		const char *cpu = sample_label(cs, "cpu");
-		const char *mode = sample_label(cs, "mode");
-		struct cpu_acc *a = NULL;
+	for (size_t i = 0; i < cur->n; i++) {
+		const struct summary_obj *c = &cur->v[i];
+		const struct summary_obj *p = summary_find(old, c->name, &hint);
+		double t = 0, id = 0, d;
+		int m;
 
-		if (!cpu || !mode)
-			continue;
-		/* A CPU's modes are consecutive: try the last one first. */
-		if (nacc && strcmp(acc[last].cpu, cpu) == 0)
-			a = &acc[last];
-		for (size_t k = 0; !a && k < nacc; k++)
-			if (strcmp(acc[k].cpu, cpu) == 0)
-				a = &acc[last = k];
-		if (!a) {
-			last = nacc;
-			a = &acc[nacc++];
-			a->cpu = cpu;
+		for (m = 0; m < SUMMARY_CPU_NMODES; m++) {
+			if (isnan(c->v[m]))
+				continue;       /* a mode this source does not report */
+			if (obj_delta(c, p, m, &d))
+				break;
+			t += d;
+			if (m == SUMMARY_CPU_IDLE || m == SUMMARY_CPU_IOWAIT)
+				id += d;
 		}
-		if (!ps || !isfinite(cs->value) || !isfinite(ps->value) || cs->value < ps->value) {
-			a->bad = 1;
+		if (m < SUMMARY_CPU_NMODES)
 			continue;
-		}
-		a->total += cs->value - ps->value;
-		if (strcmp(mode, "idle") == 0 || strcmp(mode, "iowait") == 0)
-			a->idle += cs->value - ps->value;
+		total += t;
+		idle += id;
 	}
-	for (size_t k = 0; k < nacc; k++) {
-		if (acc[k].bad)
-			continue;
-		total += acc[k].total;
-		idle += acc[k].idle;
-	}
-	free(acc);
 	if (total > 0)
 		buf_put_json_double(b, 1.0 - idle / total);
 	else
@@ -377,71 +328,44 @@ static void put_cpu_busy(struct buf *b, const struct snapshot *s, const struct s
 
 static void put_memory_used(struct buf *b, const struct snapshot *s)
 {
-	const struct family *avail = find_family(s, "node_memory_MemAvailable_bytes");
-	const struct family *total = find_family(s, "node_memory_MemTotal_bytes");
+	double avail = s->summary.scalar[SUMMARY_MEM_AVAILABLE_BYTES];
+	double total = s->summary.scalar[SUMMARY_MEM_TOTAL_BYTES];
 
 	buf_puts(b, "\"memory_used_ratio\":");
-	if (avail && total && total->samples[0].value > 0 && isfinite(avail->samples[0].value) &&
-	    isfinite(total->samples[0].value))
-		buf_put_json_double(b, 1.0 - avail->samples[0].value / total->samples[0].value);
+	if (total > 0 && isfinite(avail) && isfinite(total))
+		buf_put_json_double(b, 1.0 - avail / total);
 	else
 		buf_puts(b, "null");
 }
 
-/* Whether device was already emitted from f's samples before index i (object
- * keys must be unique; a disk family has one series per device). */
-static int device_seen(const struct family *f, size_t i, const char *device)
-{
-	for (size_t k = 0; k < i; k++) {
-		const char *v = sample_label(&f->samples[k], "device");
-
-		if (v && strcmp(v, device) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-enum { DISK_RBYTES, DISK_WBYTES, DISK_RTIME, DISK_WTIME, DISK_READS, DISK_WRITES, DISK_NCTR };
-
 static void put_disks(struct buf *b, const struct snapshot *s, const struct snapshot *prev,
 		      double dt)
 {
-	static const char *const names[DISK_NCTR] = {
-		[DISK_RBYTES] = "node_disk_read_bytes_total",
-		[DISK_WBYTES] = "node_disk_written_bytes_total",
-		[DISK_RTIME] = "node_disk_read_time_seconds_total",
-		[DISK_WTIME] = "node_disk_write_time_seconds_total",
-		[DISK_READS] = "node_disk_reads_completed_total",
-		[DISK_WRITES] = "node_disk_writes_completed_total",
-	};
-	struct counter_ref c[DISK_NCTR];
-	const struct family *list;
+	const struct summary_list *cur = &s->summary.list[SUMMARY_DISKS];
+	const struct summary_list *old = &prev->summary.list[SUMMARY_DISKS];
+	size_t hint = 0;
 	int any = 0;
 
-	for (int i = 0; i < DISK_NCTR; i++)
-		counter_ref_init(&c[i], s, prev, names[i]);
-	/* Every diskstats device has completed-I/O counters; the byte
-	 * counters are the fallback should a collector leave those out. */
-	list = c[DISK_READS].cur ? c[DISK_READS].cur : c[DISK_RBYTES].cur;
 	buf_puts(b, "\"disks\":{");
-	for (size_t i = 0; list && i < list->nsamples; i++) {
-		const char *dev = sample_label(&list->samples[i], "device");
+	for (size_t i = 0; i < cur->n; i++) {
+		const struct summary_obj *o = &cur->v[i], *p;
 		double rt, wt, rd, wr;
 
-		if (!dev || device_seen(list, i, dev))
+		if (obj_seen(cur, i))
 			continue;
+		p = summary_find(old, o->name, &hint);
 		if (any++)
 			buf_putc(b, ',');
-		put_key(b, dev);
+		put_key(b, o->name);
 		buf_putc(b, '{');
-		put_rate(b, "read_bytes_per_second", &c[DISK_RBYTES], dev, dt);
+		put_rate(b, "read_bytes_per_second", o, p, SUMMARY_DISK_READ_BYTES, dt);
 		buf_putc(b, ',');
-		put_rate(b, "write_bytes_per_second", &c[DISK_WBYTES], dev, dt);
+		put_rate(b, "write_bytes_per_second", o, p, SUMMARY_DISK_WRITTEN_BYTES, dt);
 		buf_puts(b, ",\"io_latency_seconds\":");
-		if (!device_delta(&c[DISK_RTIME], dev, &rt) &&
-		    !device_delta(&c[DISK_WTIME], dev, &wt) &&
-		    !device_delta(&c[DISK_READS], dev, &rd) &&
-		    !device_delta(&c[DISK_WRITES], dev, &wr) && rd + wr > 0)
+		if (!obj_delta(o, p, SUMMARY_DISK_READ_SECONDS, &rt) &&
+		    !obj_delta(o, p, SUMMARY_DISK_WRITE_SECONDS, &wt) &&
+		    !obj_delta(o, p, SUMMARY_DISK_READS, &rd) &&
+		    !obj_delta(o, p, SUMMARY_DISK_WRITES, &wr) && rd + wr > 0)
 			buf_put_json_double(b, (rt + wt) / (rd + wr));
 		else
 			buf_puts(b, "null");    /* no I/O completed: latency undefined */
@@ -453,26 +377,25 @@ static void put_disks(struct buf *b, const struct snapshot *s, const struct snap
 static void put_network(struct buf *b, const struct snapshot *s, const struct snapshot *prev,
 			double dt)
 {
-	struct counter_ref rx, tx;
-	const struct family *list;
+	const struct summary_list *cur = &s->summary.list[SUMMARY_NETS];
+	const struct summary_list *old = &prev->summary.list[SUMMARY_NETS];
+	size_t hint = 0;
 	int any = 0;
 
-	counter_ref_init(&rx, s, prev, "node_network_receive_bytes_total");
-	counter_ref_init(&tx, s, prev, "node_network_transmit_bytes_total");
-	list = rx.cur ? rx.cur : tx.cur;
 	buf_puts(b, "\"network\":{");
-	for (size_t i = 0; list && i < list->nsamples; i++) {
-		const char *dev = sample_label(&list->samples[i], "device");
+	for (size_t i = 0; i < cur->n; i++) {
+		const struct summary_obj *o = &cur->v[i], *p;
 
-		if (!dev || device_seen(list, i, dev))
+		if (obj_seen(cur, i))
 			continue;
+		p = summary_find(old, o->name, &hint);
 		if (any++)
 			buf_putc(b, ',');
-		put_key(b, dev);
+		put_key(b, o->name);
 		buf_putc(b, '{');
-		put_rate(b, "receive_bytes_per_second", &rx, dev, dt);
+		put_rate(b, "receive_bytes_per_second", o, p, SUMMARY_NET_RECEIVE_BYTES, dt);
 		buf_putc(b, ',');
-		put_rate(b, "transmit_bytes_per_second", &tx, dev, dt);
+		put_rate(b, "transmit_bytes_per_second", o, p, SUMMARY_NET_TRANSMIT_BYTES, dt);
 		buf_putc(b, '}');
 	}
 	buf_putc(b, '}');

@@ -183,8 +183,9 @@ static void log_transition(struct slot *s, const struct collector_result *res)
 	s->last_err = res->err;
 }
 
+/* Puts a collector's set and summary part into the snapshot, or drops both. */
 static void publish(struct slot *s, struct snapshot *snap, struct collector_result *res,
-		    struct metric_set *ms)
+		    struct metric_set *ms, struct host_summary *part)
 {
 	if (res->status == COLLECTOR_OK) {
 		int err = snapshot_add_set(snap, ms);
@@ -192,10 +193,13 @@ static void publish(struct slot *s, struct snapshot *snap, struct collector_resu
 		if (err) {
 			res->status = COLLECTOR_FAILED;
 			res->err = err;
+		} else {
+			summary_take(&snap->summary, part);
 		}
 	} else {
 		ms_free(ms);
 	}
+	summary_free(part);
 	log_transition(s, res);
 	snapshot_add_result(snap, res);
 }
@@ -240,8 +244,10 @@ static void taken_free(struct taken *t)
 	free(t);
 }
 
-/* Runs one collector; *ms is its set when res->status is OK, else freed. */
-static struct metric_set *run_one(struct slot *s, struct collector_result *res)
+/* Runs one collector; returns its set when res->status is OK, else NULL.
+ * part (the caller's) receives its summary figures either way. */
+static struct metric_set *run_one(struct slot *s, struct collector_result *res,
+				  struct host_summary *part)
 {
 	struct metric_set *ms = ms_new();
 	double start;
@@ -249,10 +255,14 @@ static struct metric_set *run_one(struct slot *s, struct collector_result *res)
 
 	*res = (struct collector_result){ .name = s->c->name };
 	s->ctx.detail[0] = '\0';
+	s->ctx.summary = part;
 	start = now_monotonic();
 	err = ms ? s->c->collect(&s->ctx, ms) : -ENOMEM;
+	s->ctx.summary = NULL;
 	if (!err && ms_error(ms))
 		err = ms_error(ms);
+	if (!err && summary_error(part))
+		err = summary_error(part);
 	res->duration_seconds = now_monotonic() - start;
 	if (!err) {
 		res->status = COLLECTOR_OK;
@@ -288,6 +298,7 @@ static void *crew_main(void *p)
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		struct collector_result res;
+		struct host_summary part;
 		struct metric_set *ms;
 		struct taken *taken;
 		struct slot *s;
@@ -322,7 +333,8 @@ static void *crew_main(void *p)
 		s->ctx.taken_arg = taken;
 		pthread_mutex_unlock(&r->mu);
 
-		ms = run_one(s, &res);
+		summary_init(&part);
+		ms = run_one(s, &res, &part);
 
 		pthread_mutex_lock(&r->mu);
 		taken_free(taken);
@@ -331,10 +343,11 @@ static void *crew_main(void *p)
 		if (r->gen != arg.gen) {
 			/* Given up on while it ran: its outcome is already reported. */
 			ms_free(ms);
+			summary_free(&part);
 			break;
 		}
 		r->running = false;
-		publish(s, r->work, &res, ms);
+		publish(s, r->work, &res, ms, &part);
 	}
 	last = --r->refs == 0;
 	pthread_mutex_unlock(&r->mu);

@@ -29,6 +29,7 @@ struct snapshot *snapshot_new(void)
 	if (!s)
 		return NULL;
 	atomic_init(&s->refs, 1);
+	summary_init(&s->summary);
 	for (int f = 0; f < EXPO_FORMATS; f++) {
 		buf_init(&s->expo[f]);
 		gzjoin_part_init(&s->expo_z[f]);
@@ -42,6 +43,7 @@ static void snapshot_free(struct snapshot *s)
 	for (size_t i = 0; i < s->nsets; i++)
 		ms_free(s->sets[i]);
 	free(s->sets);
+	summary_free(&s->summary);
 	free(s->results);
 	for (int f = 0; f < EXPO_FORMATS; f++) {
 		buf_free(&s->expo[f]);

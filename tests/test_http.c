@@ -21,6 +21,7 @@
 #include "http.h"
 #include "render.h"
 #include "snapshot.h"
+#include "source.h"
 #include "util.h"
 
 #define PROM_CT "text/plain; version=0.0.4; charset=utf-8"
@@ -153,6 +154,8 @@ static struct snapshot *make_snapshot(double age, int failed)
 	f = ms_family(ms, "infra_monitor_test_latency_seconds", METRIC_HISTOGRAM, "Latency.");
 	ms_add_hist(ms, f, &h, &l, 1);
 	assert_int_equal(ms_error(ms), 0);
+	/* What the collectors would have put beside these families. */
+	assert_int_equal(jsonl_summary_rebuild(&s->summary, ms), 0);
 	assert_int_equal(snapshot_add_set(s, ms), 0);
 	assert_int_equal(snapshot_add_result(s, &ok), 0);
 	if (failed)

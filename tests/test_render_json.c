@@ -106,6 +106,8 @@ static struct snapshot *host_snapshot(double t, double k, uint64_t seq)
 	ms_set(ms, "node_big_counter_total", METRIC_COUNTER, "", 1.8446744073709552e19);
 	ms_family(ms, "node_empty_family", METRIC_GAUGE, "Never filled.");
 	assert_int_equal(ms_error(ms), 0);
+	/* What the collectors would have put beside these families. */
+	assert_int_equal(jsonl_summary_rebuild(&s->summary, ms), 0);
 	assert_int_equal(snapshot_add_set(s, ms), 0);
 
 	ms_add(meta,
@@ -312,12 +314,12 @@ static void test_derived_exact(void **state)
 static void test_cpu_reset_skips_that_cpu(void **state)
 {
 	struct snapshot *prev = host_snapshot(0, 0, 1), *cur = host_snapshot(10, 1, 2);
-	struct family *cpu = (struct family *)ms_find(cur->sets[0], "node_cpu_seconds_total");
+	struct summary_obj *cpu1 = &cur->summary.list[SUMMARY_CPUS].v[1];
 	struct buf a;
 	json_t *j;
 
 	buf_init(&a);
-	cpu->samples[5].value = 1; /* cpu1 user went down: cpu1 is left out */
+	cpu1->v[SUMMARY_CPU_USER] = 1; /* cpu1 user went down: cpu1 is left out */
 	render(cur, prev, &a);
 	j = load(&a);
 	assert_true(dnum(j, "cpu_busy_ratio", NULL, NULL) == 1.0 - 7.0 / 10.0);

@@ -78,6 +78,13 @@ static const char *const mode_names[NCOLS] = {
 	[COL_GUEST_NICE] = "nice",
 };
 
+/* The host summary takes the columns before the guest ones, in this order. */
+_Static_assert((int)COL_GUEST == (int)SUMMARY_CPU_NMODES &&
+		       (int)COL_IDLE == (int)SUMMARY_CPU_IDLE &&
+		       (int)COL_IOWAIT == (int)SUMMARY_CPU_IOWAIT &&
+		       (int)COL_STEAL == (int)SUMMARY_CPU_STEAL,
+	       "cpu columns and summary.h's modes differ");
+
 struct cpu_line {
 	uint32_t id;
 	uint64_t ticks[NCOLS];
@@ -635,7 +642,8 @@ static void cpu_fini(struct collect_ctx *ctx)
 	ctx->state = NULL;
 }
 
-static void emit(struct cpu_state *st, size_t nlines, struct metric_set *ms)
+static void emit(struct cpu_state *st, size_t nlines, struct metric_set *ms,
+		 struct host_summary *sum)
 {
 	struct family *fs = ms_family(ms, "node_cpu_seconds_total", METRIC_COUNTER,
 				      "Seconds the CPUs spent in each mode.");
@@ -648,12 +656,16 @@ static void emit(struct cpu_state *st, size_t nlines, struct metric_set *ms)
 
 	for (size_t i = 0; i < nlines; i++) {
 		const struct cpu_line *c = &st->lines[i];
+		double *modes;
 
 		pp_fmt_u64(id, c->id);
+		modes = summary_add(sum, SUMMARY_CPUS, id);
 		for (size_t m = 0; m < (fg ? NCOLS : COL_GUEST); m++) {
 			l[1].value = mode_names[m];
 			ms_add_labels(ms, m < COL_GUEST ? fs : fg, (double)c->ticks[m] / USER_HZ,
 				      l, 2);
+			if (modes && m < COL_GUEST)
+				modes[m] = (double)c->ticks[m] / USER_HZ;
 		}
 	}
 	if (st->nisolated) {
@@ -690,7 +702,7 @@ static int cpu_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	for (size_t i = 0; i < nlines; i++)
 		clamp(st, &st->lines[i]);
 	st->gen++;
-	emit(st, nlines, ms);
+	emit(st, nlines, ms, ctx->summary);
 	err = emit_throttles(ctx, st, ms);
 	if (!err && st->info)
 		err = emit_cpuinfo(ctx, st, ms);

@@ -37,6 +37,13 @@
 
 enum ds_scale { DS_RAW, DS_SECTORS, DS_MS };
 
+/* The counter columns the host summary (summary.h) takes, by its counter. */
+static const unsigned int ds_summary_cols[SUMMARY_DISK_NCOUNTERS] = {
+	[SUMMARY_DISK_READS] = 0,         [SUMMARY_DISK_READ_BYTES] = 2,
+	[SUMMARY_DISK_READ_SECONDS] = 3,  [SUMMARY_DISK_WRITES] = 4,
+	[SUMMARY_DISK_WRITTEN_BYTES] = 6, [SUMMARY_DISK_WRITE_SECONDS] = 7,
+};
+
 /* One family per counter column; col is the counter's index after the name. */
 static const struct ds_field {
 	const char *name;
@@ -246,6 +253,7 @@ static int diskstats_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		size_t n = split_fields(line, f, DS_MAX_COLS);
 		size_t ncounters;
 		uint64_t v[DS_FLUSH_COLS - DS_HEAD], dev_no;
+		double scaled[DS_FLUSH_COLS - DS_HEAD], *disk;
 
 		if (n == 0)
 			continue;
@@ -284,7 +292,12 @@ static int diskstats_collect(struct collect_ctx *ctx, struct metric_set *ms)
 			if (!fams[i])
 				fams[i] = ms_family(ms, d->name, d->type, d->help);
 			ms_add(ms, fams[i], x, "device", f[2], NULL);
+			scaled[d->col] = x;
 		}
+		/* Every line has the 11 counters of the oldest format (DS_MIN_COLS). */
+		disk = summary_add(ctx->summary, SUMMARY_DISKS, f[2]);
+		for (size_t k = 0; disk && k < SUMMARY_DISK_NCOUNTERS; k++)
+			disk[k] = scaled[ds_summary_cols[k]];
 		udev_read(ctx, f[0], f[1], &ub, props);
 		udev_emit(ms, f[2], f[0], f[1], props);
 	}

@@ -32,8 +32,10 @@ static int loadavg_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		if (err)
 			goto out;
 	}
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 3; i++) {
 		ms_set(ms, names[i], METRIC_GAUGE, helps[i], v[i]);
+		summary_set(ctx->summary, SUMMARY_LOAD1 + i, v[i]);
+	}
 out:
 	buf_free(&b);
 	return err;

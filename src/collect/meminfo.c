@@ -52,7 +52,8 @@ static size_t field_name(const char *key, size_t len, char *out)
 	return n;
 }
 
-static int parse_line(struct metric_set *ms, const char *line, bool *memtotal)
+static int parse_line(struct metric_set *ms, struct host_summary *sum, const char *line,
+		      bool *memtotal)
 {
 	char field[MAX_FIELD + sizeof("_bytes")];
 	const char *colon = strchr(line, ':');
@@ -80,8 +81,12 @@ static int parse_line(struct metric_set *ms, const char *line, bool *memtotal)
 	if (*p)
 		return -EINVAL;
 	field[n] = '\0';
-	if (!strcmp(field, "MemTotal_bytes"))
+	if (!strcmp(field, "MemTotal_bytes")) {
 		*memtotal = true;
+		summary_set(sum, SUMMARY_MEM_TOTAL_BYTES, value);
+	} else if (!strcmp(field, "MemAvailable_bytes")) {
+		summary_set(sum, SUMMARY_MEM_AVAILABLE_BYTES, value);
+	}
 	return pp_add_field(ms, PREFIX, HELP_PREFIX, field, n, METRIC_GAUGE, value);
 }
 
@@ -98,7 +103,7 @@ static int meminfo_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		goto out;
 	cursor = b.data;
 	while ((line = next_line(&cursor))) {
-		err = parse_line(ms, line, &memtotal);
+		err = parse_line(ms, ctx->summary, line, &memtotal);
 		if (err)
 			goto out;
 	}

@@ -35,10 +35,13 @@ struct netdev_col {
 	char name[96];
 	char help[128];
 	struct family *fam;
+	int summary;    /* the host summary's counter for this column, or -1 */
 };
 
-/* Column names of one direction of the header ("bytes    packets errs ..."). */
-static int netdev_header(char *part, const char *dir, struct netdev_col *cols, size_t *ncols)
+/* Column names of one direction of the header ("bytes    packets errs ...");
+ * bytes_counter is the summary counter its "bytes" column feeds. */
+static int netdev_header(char *part, const char *dir, int bytes_counter, struct netdev_col *cols,
+			 size_t *ncols)
 {
 	char *f[NETDEV_MAX_COLS + 1];
 	size_t n = split_fields(part, f, NETDEV_MAX_COLS + 1);
@@ -58,6 +61,7 @@ static int netdev_header(char *part, const char *dir, struct netdev_col *cols, s
 			if (!strcmp(cols[j].name, c->name))
 				return -EINVAL;
 		c->fam = NULL;
+		c->summary = strcmp(f[i], "bytes") == 0 ? bytes_counter : -1;
 	}
 	*ncols = n;
 	return 0;
@@ -115,9 +119,10 @@ static int netdev_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	if (!bar2)
 		goto out;
 	*bar2 = '\0';
-	err = netdev_header(bar1 + 1, "receive", cols, &nrx);
+	err = netdev_header(bar1 + 1, "receive", SUMMARY_NET_RECEIVE_BYTES, cols, &nrx);
 	if (!err)
-		err = netdev_header(bar2 + 1, "transmit", cols + nrx, &ntx);
+		err = netdev_header(bar2 + 1, "transmit", SUMMARY_NET_TRANSMIT_BYTES, cols + nrx,
+				    &ntx);
 	if (err)
 		goto out;
 	/* Should the file ever carry the column itself, it wins over sysfs. */
@@ -128,6 +133,7 @@ static int netdev_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	while ((line = next_line(&cur))) {
 		char *f[2 * NETDEV_MAX_COLS + 1];
 		uint64_t v[2 * NETDEV_MAX_COLS];
+		double *net = NULL;
 		char *colon = strchr(line, ':'), *dev;
 		size_t n;
 
@@ -163,6 +169,12 @@ static int netdev_collect(struct collect_ctx *ctx, struct metric_set *ms)
 				cols[i].fam =
 				    ms_family(ms, cols[i].name, METRIC_COUNTER, cols[i].help);
 			ms_add(ms, cols[i].fam, (double)v[i], "device", dev, NULL);
+			if (cols[i].summary < 0)
+				continue;
+			if (!net)
+				net = summary_add(ctx->summary, SUMMARY_NETS, dev);
+			if (net)
+				net[cols[i].summary] = (double)v[i];
 		}
 		if (want_nohandler)
 			netdev_nohandler(ctx, ms, &nohandler, dev, &sb);

@@ -28,17 +28,21 @@ struct stat_field {
 
 /* Emitted in this order. Every kernel since 2.6 writes all six lines, so a
  * missing one means a damaged file rather than an old kernel. */
+enum { STAT_INTR, STAT_CTXT, STAT_PROCESSES, STAT_BTIME, STAT_PROCS_RUNNING, STAT_PROCS_BLOCKED };
+
 static const struct stat_field fields[] = {
-	{ KEY("intr"), "node_intr_total", METRIC_COUNTER,
-	  "Total number of interrupts serviced." },
-	{ KEY("ctxt"), "node_context_switches_total", METRIC_COUNTER,
-	  "Total number of context switches." },
-	{ KEY("processes"), "node_forks_total", METRIC_COUNTER, "Total number of forks." },
-	{ KEY("btime"), "node_boot_time_seconds", METRIC_GAUGE, "Node boot time, in unixtime." },
-	{ KEY("procs_running"), "node_procs_running", METRIC_GAUGE,
-	  "Number of processes in runnable state." },
-	{ KEY("procs_blocked"), "node_procs_blocked", METRIC_GAUGE,
-	  "Number of processes blocked waiting for I/O to complete." },
+	[STAT_INTR] = { KEY("intr"), "node_intr_total", METRIC_COUNTER,
+			"Total number of interrupts serviced." },
+	[STAT_CTXT] = { KEY("ctxt"), "node_context_switches_total", METRIC_COUNTER,
+			"Total number of context switches." },
+	[STAT_PROCESSES] = { KEY("processes"), "node_forks_total", METRIC_COUNTER,
+			     "Total number of forks." },
+	[STAT_BTIME] = { KEY("btime"), "node_boot_time_seconds", METRIC_GAUGE,
+			 "Node boot time, in unixtime." },
+	[STAT_PROCS_RUNNING] = { KEY("procs_running"), "node_procs_running", METRIC_GAUGE,
+				 "Number of processes in runnable state." },
+	[STAT_PROCS_BLOCKED] = { KEY("procs_blocked"), "node_procs_blocked", METRIC_GAUGE,
+				 "Number of processes blocked waiting for I/O to complete." },
 };
 
 #define NFIELDS ARRAY_SIZE(fields)
@@ -121,6 +125,7 @@ static int stat_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		goto out;
 	for (size_t i = 0; i < NFIELDS; i++)
 		ms_set(ms, fields[i].name, fields[i].type, fields[i].help, (double)v[i]);
+	summary_set(ctx->summary, SUMMARY_BOOT_TIME_SECONDS, (double)v[STAT_BTIME]);
 	for (size_t i = 0; have_si && i < NVECTORS; i++)
 		ms_add(ms, ms_family(ms, "node_softirqs_total", METRIC_COUNTER,
 				     "Number of softirq calls."),

@@ -175,51 +175,22 @@ static json_t *json_time(double unix_seconds)
 	return json_string(ts);
 }
 
-/* The first sample of a family, searched in every set; NAN if absent. */
-static double snapshot_value(const struct snapshot *s, const char *name)
-{
-	for (size_t i = 0; i < s->nsets; i++) {
-		const struct family *f = ms_find(s->sets[i], name);
-
-		if (f && f->nsamples)
-			return f->samples[0].value;
-	}
-	return NAN;
-}
-
-/* node_cpu_seconds_total has one mode="idle" sample per CPU. */
-static double snapshot_cpus(const struct snapshot *s)
-{
-	for (size_t i = 0; i < s->nsets; i++) {
-		const struct family *f = ms_find(s->sets[i], "node_cpu_seconds_total");
-		size_t n = 0;
-
-		if (!f)
-			continue;
-		for (size_t j = 0; j < f->nsamples; j++) {
-			const char *mode = sample_label(&f->samples[j], "mode");
-
-			n += mode && strcmp(mode, "idle") == 0;
-		}
-		return n ? (double)n : NAN;
-	}
-	return NAN;
-}
-
 static json_t *health_system(const struct snapshot *s, double now)
 {
-	double boot = snapshot_value(s, "node_boot_time_seconds");
+	const struct host_summary *h = &s->summary;
+	const size_t ncpus = h->list[SUMMARY_CPUS].n;
 	json_t *o = json_object();
 
-	json_object_set_new(o, "load1", json_num(snapshot_value(s, "node_load1")));
-	json_object_set_new(o, "load5", json_num(snapshot_value(s, "node_load5")));
-	json_object_set_new(o, "load15", json_num(snapshot_value(s, "node_load15")));
-	json_object_set_new(o, "cpus", json_num(snapshot_cpus(s)));
+	json_object_set_new(o, "load1", json_num(h->scalar[SUMMARY_LOAD1]));
+	json_object_set_new(o, "load5", json_num(h->scalar[SUMMARY_LOAD5]));
+	json_object_set_new(o, "load15", json_num(h->scalar[SUMMARY_LOAD15]));
+	json_object_set_new(o, "cpus", json_num(ncpus ? (double)ncpus : NAN));
 	json_object_set_new(o, "memory_total_bytes",
-			    json_num(snapshot_value(s, "node_memory_MemTotal_bytes")));
+			    json_num(h->scalar[SUMMARY_MEM_TOTAL_BYTES]));
 	json_object_set_new(o, "memory_available_bytes",
-			    json_num(snapshot_value(s, "node_memory_MemAvailable_bytes")));
-	json_object_set_new(o, "uptime_seconds", json_num(now - boot));
+			    json_num(h->scalar[SUMMARY_MEM_AVAILABLE_BYTES]));
+	json_object_set_new(o, "uptime_seconds",
+			    json_num(now - h->scalar[SUMMARY_BOOT_TIME_SECONDS]));
 	return o;
 }
 

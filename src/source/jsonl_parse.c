@@ -409,7 +409,8 @@ struct snapshot *jsonl_parse(const char *line, size_t len, int *err, char *errbu
 		goto out;
 	}
 	c.ms = ms;
-	parse_top(&c, root, s);
+	if (!parse_top(&c, root, s) && jsonl_summary_rebuild(&s->summary, ms))
+		fail(&c, -ENOMEM, "line: out of memory");
 out:
 	json_decref(root);
 	if (c.err) {
