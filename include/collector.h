@@ -77,7 +77,6 @@ struct collector {
 extern const struct collector *const collectors[];
 
 const struct collector *collector_find(const char *name);
-size_t collector_count(void);
 
 /* The option's value: the flag or config key if given, else its default
  * (NULL when it has none). With ctx->cfg NULL (unit tests) the default. */

@@ -48,15 +48,4 @@ void log_write(enum log_level level, const char *component, int err, const char 
 #define log_warn_errno(comp, err, kv, ...)  log_write(LOG_WARN, comp, err, kv, __VA_ARGS__)
 #define log_error_errno(comp, err, kv, ...) log_write(LOG_ERROR, comp, err, kv, __VA_ARGS__)
 
-/* The older form, a constant message and NULL-terminated key/value varargs that
- * nothing type-checks. Only src/bpf/ and src/collect/bpf.c still use it; they move
- * to the forms above, and then it goes. */
-void log_emit(enum log_level level, const char *component, const char *msg, ...)
-	__attribute__((sentinel));
-
-#define log_debug(comp, msg, ...) log_emit(LOG_DEBUG, comp, msg, ##__VA_ARGS__, NULL)
-#define log_info(comp, msg, ...)  log_emit(LOG_INFO, comp, msg, ##__VA_ARGS__, NULL)
-#define log_warn(comp, msg, ...)  log_emit(LOG_WARN, comp, msg, ##__VA_ARGS__, NULL)
-#define log_error(comp, msg, ...) log_emit(LOG_ERROR, comp, msg, ##__VA_ARGS__, NULL)
-
 #endif

@@ -67,15 +67,6 @@ const struct collector *collector_find(const char *name)
 	return NULL;
 }
 
-size_t collector_count(void)
-{
-	size_t n = 0;
-
-	while (collectors[n])
-		n++;
-	return n;
-}
-
 const char *collector_opt(const struct collect_ctx *ctx, const struct collector_option *o)
 {
 	const char *v = ctx->cfg ? config_collector_opt(ctx->cfg, o) : NULL;

@@ -188,19 +188,3 @@ void log_write(enum log_level level, const char *component, int err, const char 
 	end_record(&b);
 	buf_free(&msg);
 }
-
-void log_emit(enum log_level level, const char *component, const char *msg, ...)
-{
-	struct buf b;
-	va_list ap;
-
-	if (level < min_level)
-		return;
-	buf_init(&b);
-	begin_record(&b, level, component, msg);
-	va_start(ap, msg);
-	for (const char *key; (key = va_arg(ap, const char *));)
-		put_field(&b, key, va_arg(ap, const char *));
-	va_end(ap);
-	end_record(&b);
-}

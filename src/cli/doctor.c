@@ -93,7 +93,7 @@ static int capture_print(enum libbpf_print_level level, const char *fmt, va_list
 		vsnprintf(line, sizeof(line), fmt, aq);
 		va_end(aq);
 		line[strcspn(line, "\n")] = '\0';
-		log_debug("libbpf", line);
+		log_debugf("libbpf", NULL, "%s", line);
 	}
 	if (!d || level != LIBBPF_WARN)
 		return 0;

@@ -301,8 +301,8 @@ static int netclass_init(struct collect_ctx *ctx)
 	s->ignore_invalid_speed =
 	    collector_opt_bool(ctx, &netclass_options[NC_OPT_INVALID_SPEED]);
 	if (collector_opt_bool(ctx, &netclass_options[NC_OPT_WITH_STATS]))
-		log_warn("collector", "flag has no effect here; the netdev collector exports "
-			 "device statistics", "flag", "--collector.netclass_rtnl.with-stats");
+		log_warnf("collector", LOG_KV("flag", "--collector.netclass_rtnl.with-stats"),
+			  "flag has no effect here; the netdev collector exports device statistics");
 	ctx->state = s;
 	return 0;
 }
