@@ -232,7 +232,8 @@ static struct taken *taken_new(struct snapshot *snap)
 		return NULL;
 	t->snap = snapshot_ref(snap);
 	t->n = snap->nsets;
-	memcpy(t->sets, snap->sets, snap->nsets * sizeof(t->sets[0]));
+	if (t->n) /* sets is NULL before the first: memcpy() must not see it */
+		memcpy(t->sets, snap->sets, t->n * sizeof(t->sets[0]));
 	return t;
 }
 

@@ -744,8 +744,10 @@ static void tf_dir(struct tf_run *r, const char *dir)
 		n++;
 	}
 	closedir(d);
-	/* os.ReadDir's order: files merge in name order. */
-	qsort(names, n, sizeof(*names), tf_cmp);
+	/* os.ReadDir's order: files merge in name order. An empty directory
+	 * leaves names NULL, which qsort() must not be given. */
+	if (n)
+		qsort(names, n, sizeof(*names), tf_cmp);
 	for (size_t i = 0; i < n; i++) {
 		tf_file(r, names[i]);
 		free(names[i]);
