@@ -59,18 +59,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_http() {   # url seconds
-	local i
-	for ((i = 0; i < $2 * 4; i++)); do
-		curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null && return 0
-		sleep 0.25
-	done
-	return 1
-}
+# shellcheck source=tests/e2e-lib.sh
+. tests/e2e-lib.sh
 
 prom_query() {   # base query -> first value or empty
 	curl -fsS --max-time 5 --data-urlencode "query=$2" "$1/api/v1/query" 2>/dev/null |
