@@ -33,9 +33,9 @@ enum {
 
 static const struct collector_option hwmon_options[] = {
 	[HW_OPT_CHIP_INCLUDE] = { "collector.hwmon.chip-include", COPT_REGEX, NULL,
-				  "Regexp of hwmon chip to include (mutually exclusive to device-exclude)." },
+				  "Regexp of hwmon chips to include (mutually exclusive to chip-exclude)" },
 	[HW_OPT_CHIP_EXCLUDE] = { "collector.hwmon.chip-exclude", COPT_REGEX, NULL,
-				  "Regexp of hwmon chip to exclude (mutually exclusive to device-include)." },
+				  "Regexp of hwmon chips to exclude (mutually exclusive to chip-include)" },
 	[HW_OPT_SENSOR_INCLUDE] = { "collector.hwmon.sensor-include", COPT_REGEX, NULL,
 				    "Regexp of hwmon sensor to include (mutually exclusive to sensor-exclude)." },
 	[HW_OPT_SENSOR_EXCLUDE] = { "collector.hwmon.sensor-exclude", COPT_REGEX, NULL,

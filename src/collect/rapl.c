@@ -22,7 +22,7 @@
 
 static const struct collector_option rapl_options[] = {
 	{ "collector.rapl.enable-zone-label", COPT_BOOL, "false",
-	  "Enables service unit metric unit_start_time_seconds" },
+	  "One node_rapl_joules_total with a rapl_zone label instead of a metric per zone" },
 	{ 0 },
 };
 
