@@ -159,8 +159,14 @@ void dev_filter_free(struct dev_filter *f)
 
 int dev_filter_state_init(struct collect_ctx *ctx, const struct collector_option *exclude)
 {
+	return dev_filter_pair_state_init(ctx, exclude, NULL);
+}
+
+int dev_filter_pair_state_init(struct collect_ctx *ctx, const struct collector_option *exclude,
+			       const struct collector_option *include)
+{
 	struct dev_filter *f = calloc(1, sizeof(*f));
-	int err = f ? dev_filter_init(f, ctx, exclude, NULL) : -ENOMEM;
+	int err = f ? dev_filter_init(f, ctx, exclude, include) : -ENOMEM;
 
 	if (err) {
 		free(f);

@@ -62,6 +62,11 @@ void dev_filter_free(struct dev_filter *f);
  * (--collector.powersupply.ignored-supplies, --collector.tapestats.ignored-devices):
  * ctx->state becomes the struct dev_filter. */
 int dev_filter_state_init(struct collect_ctx *ctx, const struct collector_option *exclude);
+/* The same with an include/exclude pair that may both be given (infiniband):
+ * unlike device_filter_new(), node_exporter does not refuse the two together
+ * for these collectors. */
+int dev_filter_pair_state_init(struct collect_ctx *ctx, const struct collector_option *exclude,
+			       const struct collector_option *include);
 void dev_filter_state_fini(struct collect_ctx *ctx);
 
 /* hwmon's cleanMetricName(): lower case, every byte outside [a-z0-9:_]

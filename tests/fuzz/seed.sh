@@ -95,6 +95,10 @@ seed nvme sys/class/nvme/nvme0/firmware_rev sys/class/nvme/nvme0/model sys/class
 	sys/class/nvme/nvme0/nvme0n1/size sys/class/nvme/nvme0/nvme0n1/queue/logical_block_size
 seed tapestats sys/class/scsi_tape/st0/stats/in_flight sys/class/scsi_tape/st0/stats/io_ns \
 	sys/class/scsi_tape/st0/stats/read_cnt
+ib=sys/class/infiniband/mlx4_0
+seed infiniband $ib/fw_ver $ib/ports/1/link_layer $ib/ports/1/state $ib/ports/1/phys_state \
+	$ib/ports/1/rate $ib/ports/1/counters/port_rcv_data $ib/ports/1/counters_ext/port_xmit_data_64 \
+	$ib/ports/1/hw_counters/lifespan
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
