@@ -24,9 +24,10 @@
 #endif
 
 /* A collect_ctx rooted in a fixture tree, e.g. fixture_ctx("default"):
- * procfs = tests/fixtures/default/proc, sysfs = .../sys, rootfs = .../root. */
+ * procfs = tests/fixtures/default/proc, sysfs = .../sys, rootfs = .../root,
+ * udev_data = .../root/run/udev/data (where --path.udev.data points in e2e.sh). */
 struct fixture_paths {
-	char procfs[512], sysfs[512], rootfs[512];
+	char procfs[512], sysfs[512], rootfs[512], udev_data[600];
 };
 
 static inline struct collect_ctx fixture_ctx(struct fixture_paths *p, const char *tree)
@@ -34,7 +35,9 @@ static inline struct collect_ctx fixture_ctx(struct fixture_paths *p, const char
 	snprintf(p->procfs, sizeof(p->procfs), "%s/%s/proc", FIXTURES, tree);
 	snprintf(p->sysfs, sizeof(p->sysfs), "%s/%s/sys", FIXTURES, tree);
 	snprintf(p->rootfs, sizeof(p->rootfs), "%s/%s/root", FIXTURES, tree);
-	return (struct collect_ctx){ .procfs = p->procfs, .sysfs = p->sysfs, .rootfs = p->rootfs };
+	snprintf(p->udev_data, sizeof(p->udev_data), "%s/%s/root/run/udev/data", FIXTURES, tree);
+	return (struct collect_ctx){ .procfs = p->procfs, .sysfs = p->sysfs, .rootfs = p->rootfs,
+				     .udev_data = p->udev_data };
 }
 
 /* The sample of family `name` whose labels are exactly the NULL-terminated

@@ -55,36 +55,72 @@ static void test_diskstats_exclude(void **state)
 	ms_free(ms);
 }
 
+/* node_exporter 1.12's labels: the serial falls back from SCSI_IDENT_SERIAL to
+ * ID_SERIAL_SHORT to ID_SERIAL; rotational is sysfs's flag, "0" when absent or
+ * unreadable. */
 static void test_diskstats_udev(void **state)
 {
 	struct metric_set *ms = ca_collect_tree(&collector_diskstats, "default", 0);
 
 	assert_sample(ms, 1, "node_disk_info", "device", "sda", "major", "8", "minor", "0", "model",
 		      "TOSHIBA_KSDB4U86", "path", "pci-0000:3b:00.0-sas-phy7-lun-0", "revision",
-		      "0102", "serial", "2160A0D5FVGG", "wwn", "0x7c72382b8de36a64");
+		      "0102", "rotational", "1", "serial", "2160A0D5FVGG-LBL", "wwn",
+		      "0x7c72382b8de36a64");
 	assert_sample(ms, 1, "node_disk_info", "device", "nvme0n1", "major", "259", "minor", "0",
 		      "model", "SAMSUNG EHFTF55LURSY-000Y9", "path", "pci-0000:02:00.0-nvme-1",
-		      "revision", "4NBTUY95", "serial", "S252B6CU1HG3M1", "wwn",
+		      "revision", "4NBTUY95", "rotational", "0", "serial", "S252B6CU1HG3M1", "wwn",
 		      "eui.p3vbbiejx5aae2r3");
-	/* No udev file: the info sample is still there, with empty labels. */
+	/* Virtio: only ID_SERIAL; a rotational file that is not a number reads as 0. */
+	assert_sample(ms, 1, "node_disk_info", "device", "vda", "major", "254", "minor", "0",
+		      "model", "", "path", "pci-0000:00:06.0", "revision", "", "rotational", "0",
+		      "serial", "virtio-BHYVE-7F2A", "wwn", "");
+	/* A udev file with an empty DM_NAME: no device mapper series, empty labels. */
 	assert_sample(ms, 1, "node_disk_info", "device", "sr0", "major", "11", "minor", "0",
-		      "model", "", "path", "", "revision", "", "serial", "", "wwn", "");
+		      "model", "", "path", "", "revision", "", "rotational", "0", "serial", "",
+		      "wwn", "");
+	/* No udev file at all: the info sample is still there. */
+	assert_sample(ms, 1, "node_disk_info", "device", "mmcblk0", "major", "179", "minor", "0",
+		      "model", "", "path", "", "revision", "", "rotational", "0", "serial", "",
+		      "wwn", "");
 	assert_sample(ms, 7200, "node_disk_ata_rotation_rate_rpm", "device", "sda");
 	assert_sample(ms, 1, "node_disk_ata_write_cache", "device", "sda");
 	assert_sample(ms, 0, "node_disk_ata_write_cache_enabled", "device", "sda");
-	assert_int_equal(ms_find(ms, "node_disk_ata_write_cache")->nsamples, 1);
+	/* vda carries an ATA rotation rate but udev did not say ID_ATA: no ATA series. */
+	assert_no_sample(ms, "node_disk_ata_rotation_rate_rpm", "device", "vda");
+	assert_int_equal(ca_nsamples(ms, "node_disk_ata_rotation_rate_rpm"), 1);
+	assert_int_equal(ca_nsamples(ms, "node_disk_ata_write_cache"), 1);
 	assert_sample(ms, 1, "node_disk_device_mapper_info", "device", "dm-0", "lv_layer", "",
 		      "lv_name", "root", "name", "system-root", "uuid",
 		      "LVM-NWEDo8q5ABDyJuC3F8veKNyWfYmeIBfFMS4MF3HakzUhkk7ekDm6fJTHkl2fYHe7",
 		      "vg_name", "system");
-	assert_int_equal(ms_find(ms, "node_disk_device_mapper_info")->nsamples, 1);
+	assert_int_equal(ca_nsamples(ms, "node_disk_device_mapper_info"), 1);
 	assert_sample(ms, 1, "node_disk_filesystem_info", "device", "sda", "type", "LVM2_member",
 		      "usage", "raid", "uuid", "cVVv6j-HSA2-IY33-1Jmj-dO2H-YL7w-b4Oxqw", "version",
 		      "LVM2 001");
 	assert_sample(ms, 1, "node_disk_filesystem_info", "device", "dm-0", "type", "ext4", "usage",
 		      "filesystem", "uuid", "3deafd0d-faff-4695-8d15-51061ae1f51b", "version",
 		      "1.0");
-	assert_int_equal(ms_find(ms, "node_disk_filesystem_info")->nsamples, 2);
+	assert_int_equal(ca_nsamples(ms, "node_disk_filesystem_info"), 2);
+	ms_free(ms);
+}
+
+/* --path.udev.data that is not a directory: lookups are off, as in 1.12, and
+ * every device still has its info sample with empty udev labels. */
+static void test_diskstats_no_udev_dir(void **state)
+{
+	struct fixture_paths p;
+	struct collect_ctx ctx = fixture_ctx(&p, "default");
+	struct metric_set *ms = ms_new();
+
+	assert_non_null(ms);
+	strcat(p.udev_data, "/b8:0"); /* a file, not a directory */
+	assert_int_equal(collector_diskstats.init(&ctx), 0);
+	assert_int_equal(collector_diskstats.collect(&ctx, ms), 0);
+	collector_diskstats.fini(&ctx);
+	assert_sample(ms, 1, "node_disk_info", "device", "sda", "major", "8", "minor", "0", "model",
+		      "", "path", "", "revision", "", "rotational", "1", "serial", "", "wwn", "");
+	assert_null(ms_find(ms, "node_disk_ata_write_cache"));
+	assert_null(ms_find(ms, "node_disk_filesystem_info"));
 	ms_free(ms);
 }
 
@@ -120,7 +156,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_diskstats_default), cmocka_unit_test(test_diskstats_exclude),
-	    cmocka_unit_test(test_diskstats_udev),    cmocka_unit_test(test_diskstats_old_kernels),
+	    cmocka_unit_test(test_diskstats_udev),    cmocka_unit_test(test_diskstats_no_udev_dir),
+	    cmocka_unit_test(test_diskstats_old_kernels),
 	    cmocka_unit_test(test_diskstats_errors),
 	};
 	return cmocka_run_group_tests_name("diskstats", tests, NULL, NULL);

@@ -6,17 +6,22 @@
  * discard and flush families appear only for lines long enough to carry them;
  * longer lines from future kernels are read as far as we understand them.
  * node_disk_info and the udev-derived families (ATA, device mapper, filesystem
- * signature) come from <rootfs>/run/udev/data/b<major>:<minor>, the file
- * node_exporter reads through --path.udev.data; a device without one still
- * gets node_disk_info with empty labels, as 1.5 does.
+ * signature) come from <--path.udev.data>/b<major>:<minor>, as in node_exporter
+ * 1.12; a device without that file still gets node_disk_info with empty
+ * labels, and a missing directory disables the lookups with a warning at
+ * start-up (node_exporter logs an error; a container without udev is ordinary).
+ * The rotational label is /sys/block/<dev>/queue/rotational, "0" when unreadable.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "collector.h"
+#include "log.h"
+#include "sysfs.h"
 #include "util.h"
 
 /* The kernel counts diskstats sectors in 512-byte units whatever the device's
@@ -26,7 +31,6 @@
  * gives the very doubles node_exporter prints (9653.880000000001), so the two
  * outputs diff clean. */
 #define DISK_SECONDS_PER_MS (1.0 / 1000.0)
-#define UDEV_DATA_DIR "run/udev/data"
 
 /* Columns before the counters: major, minor, name. */
 #define DS_HEAD 3
@@ -94,8 +98,11 @@ enum udev_prop {
 	U_MODEL,
 	U_PATH,
 	U_REVISION,
+	U_SCSI_SERIAL,
+	U_SERIAL_SHORT,
 	U_SERIAL,
 	U_WWN,
+	U_ATA,
 	U_ATA_ROT,
 	U_ATA_WC,
 	U_ATA_WCE,
@@ -115,8 +122,11 @@ static const char *const udev_keys[U_NPROPS] = {
     [U_MODEL] = "ID_MODEL",
     [U_PATH] = "ID_PATH",
     [U_REVISION] = "ID_REVISION",
-    [U_SERIAL] = "ID_SERIAL_SHORT",
+    [U_SCSI_SERIAL] = "SCSI_IDENT_SERIAL",
+    [U_SERIAL_SHORT] = "ID_SERIAL_SHORT",
+    [U_SERIAL] = "ID_SERIAL",
     [U_WWN] = "ID_WWN",
+    [U_ATA] = "ID_ATA",
     [U_ATA_ROT] = "ID_ATA_ROTATION_RATE_RPM",
     [U_ATA_WC] = "ID_ATA_WRITE_CACHE",
     [U_ATA_WCE] = "ID_ATA_WRITE_CACHE_ENABLED",
@@ -144,41 +154,22 @@ static const struct collector_option diskstats_options[] = {
 	{ 0 },
 };
 
-/* Go's strconv.ParseBool, which node_exporter applies to the ATA flags; anything
- * else leaves the family out for that device, as 1.5 does. */
-static int parse_go_bool(const char *s, double *out)
-{
-	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
-	static const char *const no[] = {"0", "f", "F", "false", "FALSE", "False"};
+struct ds_state {
+	struct device_filter *filter;
+	/* Whether --path.udev.data was a directory at start-up (node_exporter
+	 * checks once and never looks again). */
+	bool udev;
+};
 
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (!strcmp(s, yes[i])) {
-			*out = 1;
-			return 0;
-		}
-		if (!strcmp(s, no[i])) {
-			*out = 0;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-/* Fills props[] with pointers into b (borrowed; valid until b changes). A
- * missing or unreadable file leaves every property NULL. */
-static void udev_read(const struct collect_ctx *ctx, const char *major, const char *minor,
-		      struct buf *b, const char *props[U_NPROPS])
+/* Parses udev database text ("E:KEY=VALUE" lines; others are not properties)
+ * in place, pointing props[] into it; a key we do not export is skipped, a
+ * repeated one keeps its last value, as node_exporter's map does. */
+static void udev_parse(char *text, const char *props[U_NPROPS])
 {
-	char rel[128], *cur, *line;
+	char *line;
 
 	memset(props, 0, U_NPROPS * sizeof(*props));
-	if (snprintf(rel, sizeof(rel), "%s/b%s:%s", UDEV_DATA_DIR, major, minor) >=
-	    (int)sizeof(rel))
-		return;
-	if (read_file_at(ctx->rootfs ? ctx->rootfs : "/", rel, b))
-		return;
-	cur = b->data;
-	while ((line = next_line(&cur))) {
+	while ((line = next_line(&text))) {
 		char *eq;
 
 		if (strncmp(line, "E:", 2) != 0 || !(eq = strchr(line + 2, '=')))
@@ -193,32 +184,73 @@ static void udev_read(const struct collect_ctx *ctx, const char *major, const ch
 	}
 }
 
+/* Fills props[] from the device's udev file, pointers into b (valid until b
+ * changes); a missing or unreadable file leaves every property NULL. */
+static void udev_read(const struct collect_ctx *ctx, const struct ds_state *st, const char *major,
+		      const char *minor, struct buf *b, const char *props[U_NPROPS])
+{
+	char rel[128];
+
+	memset(props, 0, U_NPROPS * sizeof(*props));
+	if (!st->udev ||
+	    snprintf(rel, sizeof(rel), "b%s:%s", major, minor) >= (int)sizeof(rel) ||
+	    read_file_at(ctx->udev_data, rel, b))
+		return;
+	udev_parse(b->data, props);
+}
+
+/* "1" for a rotating disk, else "0", unreadable included (1.12's rotationalLabel). */
+static const char *ds_rotational(const struct collect_ctx *ctx, const char *dev, struct buf *b)
+{
+	char rel[160];
+	uint64_t v;
+
+	if (snprintf(rel, sizeof(rel), "block/%s/queue/rotational", dev) >= (int)sizeof(rel) ||
+	    sysfs_read_u64(ctx->sysfs, rel, b, &v))
+		return "0";
+	return v == 1 ? "1" : "0";
+}
+
+/* The first non-empty of the properties given, else "". */
+static const char *udev_first(const char *const p[U_NPROPS], const enum udev_prop *order, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[order[i]] && *p[order[i]])
+			return p[order[i]];
+	return "";
+}
+
 static void udev_emit(struct metric_set *ms, const char *dev, const char *major, const char *minor,
-		      const char *const p[U_NPROPS])
+		      const char *rotational, const char *const p[U_NPROPS])
 {
 #define P(i) (p[i] ? p[i] : "")
+	/* The serial printed on the label first, then the short and the long
+	 * (virtio) forms, in 1.12's order. */
+	static const enum udev_prop serials[] = { U_SCSI_SERIAL, U_SERIAL_SHORT, U_SERIAL };
+	static const struct {
+		enum udev_prop prop;
+		const char *name, *help;
+	} ata[] = {
+		{ U_ATA_ROT, "node_disk_ata_rotation_rate_rpm",
+		  "ATA disk rotation rate in RPMs (0 for SSDs)." },
+		{ U_ATA_WC, "node_disk_ata_write_cache", "ATA disk has a write cache." },
+		{ U_ATA_WCE, "node_disk_ata_write_cache_enabled",
+		  "ATA disk has its write cache enabled." },
+	};
 	double v;
 
 	ms_add(ms,
 	       ms_family(ms, "node_disk_info", METRIC_GAUGE, "Info of /sys/block/<block_device>."),
 	       1, "device", dev, "major", major, "minor", minor, "model", P(U_MODEL), "path",
-	       P(U_PATH), "revision", P(U_REVISION), "serial", P(U_SERIAL), "wwn", P(U_WWN), NULL);
-	if (p[U_ATA_ROT] && !parse_double(p[U_ATA_ROT], &v))
-		ms_add(ms,
-		       ms_family(ms, "node_disk_ata_rotation_rate_rpm", METRIC_GAUGE,
-				 "ATA disk rotation rate in RPMs (0 for SSDs)."),
-		       v, "device", dev, NULL);
-	if (p[U_ATA_WC] && !parse_go_bool(p[U_ATA_WC], &v))
-		ms_add(ms,
-		       ms_family(ms, "node_disk_ata_write_cache", METRIC_GAUGE,
-				 "ATA disk has a write cache."),
-		       v, "device", dev, NULL);
-	if (p[U_ATA_WCE] && !parse_go_bool(p[U_ATA_WCE], &v))
-		ms_add(ms,
-		       ms_family(ms, "node_disk_ata_write_cache_enabled", METRIC_GAUGE,
-				 "ATA disk has its write cache enabled."),
-		       v, "device", dev, NULL);
-	if (p[U_DM_NAME])
+	       P(U_PATH), "revision", P(U_REVISION), "rotational", rotational, "serial",
+	       udev_first(p, serials, ARRAY_SIZE(serials)), "wwn", P(U_WWN), NULL);
+	/* Only a disk udev identified as ATA has the ATA families; a value that
+	 * is not a number leaves that family out for the device. */
+	for (size_t i = 0; p[U_ATA] && *p[U_ATA] && i < ARRAY_SIZE(ata); i++)
+		if (p[ata[i].prop] && !parse_double(p[ata[i].prop], &v))
+			ms_add(ms, ms_family(ms, ata[i].name, METRIC_GAUGE, ata[i].help), v,
+			       "device", dev, NULL);
+	if (p[U_DM_NAME] && *p[U_DM_NAME])
 		ms_add(ms,
 		       ms_family(ms, "node_disk_device_mapper_info", METRIC_GAUGE,
 				 "Info about disk device mapper."),
@@ -237,7 +269,8 @@ static void udev_emit(struct metric_set *ms, const char *dev, const char *major,
 static int diskstats_collect(struct collect_ctx *ctx, struct metric_set *ms)
 {
 	struct family *fams[ARRAY_SIZE(ds_fields)] = {0};
-	const char *props[U_NPROPS];
+	const struct ds_state *st = ctx->state;
+	const char *props[U_NPROPS], *rot;
 	struct buf b, ub;
 	char *cur, *line;
 	int err;
@@ -276,7 +309,7 @@ static int diskstats_collect(struct collect_ctx *ctx, struct metric_set *ms)
 				goto out;
 			}
 		}
-		if (device_filter_ignored(ctx->state, f[2]))
+		if (device_filter_ignored(st->filter, f[2]))
 			continue;
 		for (size_t i = 0; i < ARRAY_SIZE(ds_fields); i++) {
 			const struct ds_field *d = &ds_fields[i];
@@ -298,8 +331,10 @@ static int diskstats_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		disk = summary_add(ctx->summary, SUMMARY_DISKS, f[2]);
 		for (size_t k = 0; disk && k < SUMMARY_DISK_NCOUNTERS; k++)
 			disk[k] = scaled[ds_summary_cols[k]];
-		udev_read(ctx, f[0], f[1], &ub, props);
-		udev_emit(ms, f[2], f[0], f[1], props);
+		/* ds_rotational() uses ub as scratch, so it goes before ub holds the udev file. */
+		rot = ds_rotational(ctx, f[2], &ub);
+		udev_read(ctx, st, f[0], f[1], &ub, props);
+		udev_emit(ms, f[2], f[0], f[1], rot, props);
 	}
 	err = ms_error(ms);
 out:
@@ -310,14 +345,36 @@ out:
 
 static int diskstats_init(struct collect_ctx *ctx)
 {
-	ctx->state = device_filter_new(ctx, &diskstats_options[DS_OPT_INCLUDE],
+	struct ds_state *st = calloc(1, sizeof(*st));
+	struct stat sb;
+
+	if (!st)
+		return -ENOMEM;
+	st->filter = device_filter_new(ctx, &diskstats_options[DS_OPT_INCLUDE],
 				       &diskstats_options[DS_OPT_EXCLUDE]);
-	return ctx->state ? 0 : -errno;
+	if (!st->filter) {
+		int err = -errno;
+
+		free(st);
+		return err;
+	}
+	st->udev = ctx->udev_data && !stat(ctx->udev_data, &sb) && S_ISDIR(sb.st_mode);
+	if (!st->udev)
+		log_warnf("diskstats", LOG_KV("path", ctx->udev_data ? ctx->udev_data : ""),
+			   "Failed to open directory, disabling udev device properties");
+	ctx->state = st;
+	return 0;
 }
 
 static void diskstats_fini(struct collect_ctx *ctx)
 {
-	device_filter_free(ctx->state);
+	struct ds_state *st = ctx->state;
+
+	if (!st)
+		return;
+	device_filter_free(st->filter);
+	free(st);
+	ctx->state = NULL;
 }
 
 const struct collector collector_diskstats = {

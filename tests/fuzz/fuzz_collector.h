@@ -31,7 +31,8 @@
 
 #define FUZZ_SPLIT "\n----8<----\n"
 
-static char fuzz_root[PATH_MAX], fuzz_proc[PATH_MAX], fuzz_sys[PATH_MAX], fuzz_rootfs[PATH_MAX];
+static char fuzz_root[PATH_MAX], fuzz_proc[PATH_MAX], fuzz_sys[PATH_MAX], fuzz_rootfs[PATH_MAX],
+    fuzz_udev[PATH_MAX];
 
 /* mkdir -p of path's parent directories. */
 static inline void fuzz_mkparents(char *path)
@@ -84,6 +85,7 @@ static inline void fuzz_setup_tree(void)
 	snprintf(fuzz_proc, sizeof(fuzz_proc), "%s/proc", fuzz_root);
 	snprintf(fuzz_sys, sizeof(fuzz_sys), "%s/sys", fuzz_root);
 	snprintf(fuzz_rootfs, sizeof(fuzz_rootfs), "%s/root", fuzz_root);
+	snprintf(fuzz_udev, sizeof(fuzz_udev), "%s/run/udev/data", fuzz_rootfs);
 	mkdir(fuzz_proc, 0755);
 	mkdir(fuzz_sys, 0755);
 	mkdir(fuzz_rootfs, 0755);
@@ -94,7 +96,8 @@ static inline void fuzz_setup_tree(void)
 static inline int fuzz_collect(const struct collector *c, const char *const *files,
 			       const uint8_t *data, size_t size)
 {
-	struct collect_ctx ctx = {.procfs = fuzz_proc, .sysfs = fuzz_sys, .rootfs = fuzz_rootfs};
+	struct collect_ctx ctx = {.procfs = fuzz_proc, .sysfs = fuzz_sys, .rootfs = fuzz_rootfs,
+				  .udev_data = fuzz_udev};
 	struct metric_set *ms;
 	const uint8_t *p = data, *end = data + size;
 	size_t seplen = strlen(FUZZ_SPLIT);
