@@ -24,6 +24,7 @@ enum bpf_hook_pref { BPF_HOOK_AUTO, BPF_HOOK_TP_BTF, BPF_HOOK_RAW_TP, BPF_HOOK_T
 enum bpf_stats_mode { BPF_STATS_OFF, BPF_STATS_SAMPLED, BPF_STATS_ON };
 enum command { CMD_DAEMON, CMD_ONCE, CMD_LATENCY, CMD_DOCTOR };
 enum once_format { ONCE_PROM, ONCE_JSON, FORMAT_TABLE };
+enum latency_by { LATENCY_BY_HOST, LATENCY_BY_CGROUP };
 
 struct config {
 	enum command command;
@@ -86,6 +87,8 @@ struct config {
 	char *latency_what;             /* disk|tcp|runq|drops or NULL for all */
 	uint64_t latency_interval_ms;
 	uint64_t latency_count;         /* 0: until interrupted */
+	enum latency_by latency_by;     /* --by */
+	char *latency_cgroup;           /* --cgroup: regex on the path, or NULL */
 };
 
 /* Fills defaults, reads the config file if one is named, applies flags.

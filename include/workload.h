@@ -121,5 +121,8 @@ void workload_ledger_drop(struct workload_ledger *l, uint64_t id);
 typedef void (*workload_emit_fn)(void *arg, uint64_t id, uint32_t key, const uint64_t *vals);
 void workload_ledger_export(struct workload_ledger *l, const struct workload_selector *s,
 			    workload_emit_fn emit, void *arg);
+/* Calls emit for every row with its cumulative values as last read, exported
+ * or not: the terminal view ranks every workload, not only those with series. */
+void workload_ledger_each(const struct workload_ledger *l, workload_emit_fn emit, void *arg);
 
 #endif

@@ -38,6 +38,7 @@ static const char *const mode_names[] = { "all", "collect", "export", NULL };
 static const char *const hook_names[] = { "auto", "tp_btf", "raw_tp", "tracepoint", NULL };
 static const char *const stats_names[] = { "off", "sampled", "on", NULL };
 static const char *const format_names[] = { "prom", "json", "table", NULL };
+static const char *const by_names[] = { "host", "cgroup", NULL };
 
 static const struct option_def options[] = {
 	{ "config.file", OPT_STRING, OFF(config_file), "YAML file with any of these options", NULL, ALL_CMDS },
@@ -80,6 +81,8 @@ static const struct option_def options[] = {
 	{ "format", OPT_ENUM, OFF(once_format), "Output format (once: prom|json; doctor: table|json)", format_names, 1u << CMD_ONCE | 1u << CMD_DOCTOR },
 	{ "interval", OPT_DURATION, OFF(latency_interval_ms), "latency: time between prints", NULL, 1u << CMD_LATENCY },
 	{ "count", OPT_U64, OFF(latency_count), "latency: stop after this many intervals (0: until interrupted)", NULL, 1u << CMD_LATENCY },
+	{ "by", OPT_ENUM, OFF(latency_by), "latency: host-wide histograms, or workloads (cgroups) ranked by p99 and by events", by_names, 1u << CMD_LATENCY },
+	{ "cgroup", OPT_STRING, OFF(latency_cgroup), "latency --by=cgroup: only workloads whose cgroup path matches this regex", NULL, 1u << CMD_LATENCY },
 };
 
 static void defaults(struct config *cfg)
@@ -744,6 +747,13 @@ static int validate(struct config *cfg)
 		return flag_error("--format=prom", "is for once; doctor prints table or json");
 	if (cfg->command == CMD_LATENCY && cfg->latency_interval_ms < 100)
 		return flag_error("--interval", "must be at least 100ms");
+	if (cfg->latency_cgroup && cfg->latency_by != LATENCY_BY_CGROUP)
+		return flag_error("--cgroup", "only with --by=cgroup");
+	if (!regex_valid(cfg->latency_cgroup))
+		return flag_error("--cgroup", "invalid regular expression");
+	if (cfg->latency_by == LATENCY_BY_CGROUP && cfg->latency_what &&
+	    !strcmp(cfg->latency_what, "drops"))
+		return flag_error("--by=cgroup", "ranks latencies: disk, tcp or runq (drops have none)");
 	if (cfg->telemetry_path[0] != '/' || !strcmp(cfg->telemetry_path, "/") ||
 	    !strcmp(cfg->telemetry_path, "/health"))
 		return flag_error("--web.telemetry-path", "must start with / and not be / or /health");
@@ -856,6 +866,10 @@ void config_usage(FILE *out)
 		"                                        collect once, print to stdout\n"
 		"       infra-monitor latency [disk|tcp|runq|drops] [--interval=1s] [--count=N]\n"
 		"                                        kernel latency histograms on the terminal\n"
+		"       infra-monitor latency [disk|tcp|runq] --by=cgroup [--cgroup=REGEX]\n"
+		"                                        a top of workloads: each interval, the\n"
+		"                                        cgroups ranked by p99 and by events, with\n"
+		"                                        their unit, container or pod names\n"
 		"       infra-monitor doctor [--format=table|json]\n"
 		"                                        can BPF run here? each check, each program\n"
 		"                                        on each rung, and what to change\n"

@@ -401,7 +401,39 @@ static void test_commands(void **state)
 	assert_string_equal(cfg.latency_what, "disk");
 	assert_int_equal(cfg.latency_count, 3);
 	assert_int_equal(cfg.latency_interval_ms, 500);
+	assert_int_equal(cfg.latency_by, LATENCY_BY_HOST);
 	config_free(&cfg);
+}
+
+/* latency --by=cgroup [--cgroup REGEX]: a bad regex, a regex without
+ * --by=cgroup and a ranking of drops (no latency) name their flag. */
+static void expect_flag_error(const char *const *args, const char *says)
+{
+	struct config cfg;
+
+	assert_int_equal(load(&cfg, args), -EINVAL);
+	if (!strstr(errtext, says))
+		fail_msg("'%s' does not say '%s'", errtext, says);
+	config_free(&cfg);
+}
+
+static void test_latency_by_cgroup(void **state)
+{
+	struct config cfg;
+	const char *ok[] = { "latency", "runq", "--by=cgroup", "--cgroup", "^/system\\.slice/", NULL };
+	const char *bad_re[] = { "latency", "--by=cgroup", "--cgroup=(", NULL };
+	const char *no_by[] = { "latency", "--cgroup=x", NULL };
+	const char *drops[] = { "latency", "drops", "--by=cgroup", NULL };
+	const char *bad_by[] = { "latency", "--by=pod", NULL };
+
+	assert_int_equal(load(&cfg, ok), 0);
+	assert_int_equal(cfg.latency_by, LATENCY_BY_CGROUP);
+	assert_string_equal(cfg.latency_cgroup, "^/system\\.slice/");
+	config_free(&cfg);
+	expect_flag_error(bad_re, "--cgroup");
+	expect_flag_error(no_by, "--cgroup");
+	expect_flag_error(drops, "--by=cgroup");
+	expect_flag_error(bad_by, "--by");
 }
 
 int main(void)
@@ -419,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_errors_name_file_line_key),
 		cmocka_unit_test(test_empty_yaml_is_fine),
 		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_latency_by_cgroup),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

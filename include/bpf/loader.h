@@ -146,6 +146,9 @@ void bpfl_set_print(struct bpfl_set *s, FILE *out);
 /* Copies the per-program state (stats under the sampler's lock) into
  * out[0..BPFL_MAX_PROGS-1]; returns how many programs the registry has. */
 size_t bpfl_set_progs(struct bpfl_set *s, struct bpfl_prog *out);
+/* The set's per-workload attribution, NULL with the reason in *why when
+ * there is none (--no-bpf.cgroup, no cgroup2 mount). */
+struct bpfl_wl *bpfl_set_wl(struct bpfl_set *s, const char **why);
 /* Program i's bounded maps, when its last read succeeded; returns how many. */
 size_t bpfl_set_maps(struct bpfl_set *s, size_t i, struct bpfl_map_fill *out);
 void bpfl_set_free(struct bpfl_set *s);

@@ -80,4 +80,14 @@ void bpfl_wl_free_families(struct bpfl_wl_family *f, size_t n);
 void bpfl_wl_decide(struct bpfl_wl *w);
 void bpfl_wl_fill(struct bpfl_wl *w, struct metric_set *ms);
 
+/* The terminal view (`latency --by=cgroup`) ranks every workload, exported
+ * or not: each row of each family as last read, cumulative since load (the
+ * id WL_OTHER holds overflow and filtered-out events). */
+typedef void (*bpfl_wl_row_fn)(void *arg, const struct bpfl_wl_family *f, uint64_t id,
+			       const uint64_t *vals);
+void bpfl_wl_each_row(const struct bpfl_wl *w, bpfl_wl_row_fn fn, void *arg);
+/* The path of a workload below the cgroup2 root and what it and the pod logs
+ * say it is; NULL when no walk has named the id. */
+const char *bpfl_wl_describe(struct bpfl_wl *w, uint64_t id, struct workload_identity *ident);
+
 #endif

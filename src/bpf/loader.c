@@ -70,6 +70,7 @@ _Static_assert(ARRAY_SIZE(prog_ops) <= BPFL_MAX_PROGS, "raise BPFL_MAX_PROGS");
 struct bpfl_set {
 	struct bpfl_prog progs[NPROGS];
 	struct bpfl_wl *wl;             /* NULL: host-wide only */
+	char wl_why[200];               /* why wl is NULL */
 	struct bpfl_opts opts;
 	/* --bpf.stats sampler */
 	pthread_t sampler;
@@ -514,16 +515,12 @@ int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o, char *why, s
 		pthread_condattr_destroy(&ca);
 	}
 	bpfl_setup_libbpf_log();
-	{
-		char wl_why[200] = "";
-
-		s->wl = bpfl_wl_new(&o->wl, wl_why, sizeof(wl_why));
-		if (!s->wl && o->wl.on)
-			log_warnf("bpf", LOG_KV("reason", wl_why),
-				  "per-workload attribution off: host-wide series only");
-		health_set("bpf/cgroup", s->wl ? HEALTH_OK : HEALTH_DISABLED,
-			   s->wl ? "per-workload attribution on" : wl_why);
-	}
+	s->wl = bpfl_wl_new(&o->wl, s->wl_why, sizeof(s->wl_why));
+	if (!s->wl && o->wl.on)
+		log_warnf("bpf", LOG_KV("reason", s->wl_why),
+			  "per-workload attribution off: host-wide series only");
+	health_set("bpf/cgroup", s->wl ? HEALTH_OK : HEALTH_DISABLED,
+		   s->wl ? "per-workload attribution on" : s->wl_why);
 	for (size_t i = 0; i < NPROGS; i++) {
 		struct bpfl_prog *p = &s->progs[i];
 
@@ -606,6 +603,12 @@ void bpfl_set_print(struct bpfl_set *s, FILE *out)
 	for (size_t i = 0; i < NPROGS; i++)
 		if (s->progs[i].read_ok)
 			s->progs[i].ops->print(&s->progs[i], out);
+}
+
+struct bpfl_wl *bpfl_set_wl(struct bpfl_set *s, const char **why)
+{
+	*why = s->wl_why;
+	return s->wl;
 }
 
 size_t bpfl_set_maps(struct bpfl_set *s, size_t i, struct bpfl_map_fill *out)

@@ -369,6 +369,9 @@ void bpfl_wl_decide(struct bpfl_wl *w)
 	}
 	w->nseen = kept;
 	workload_selector_decide(w->sel, w->now);
+	/* Pods come and go like cgroups: names as of this collection, for the
+	 * info series and the terminal alike. */
+	pod_names_load(w->pods, w->o.pod_logs);
 	/* New cgroups join the filter's set once a walk has seen them. */
 	if ((w->has_include || w->has_exclude) && cgroup_paths_walks(w->paths) != w->walks) {
 		w->walks = cgroup_paths_walks(w->paths);
@@ -435,7 +438,6 @@ void bpfl_wl_fill(struct bpfl_wl *w, struct metric_set *ms)
 		return;
 	info = ms_family(ms, "infra_monitor_cgroup_info", METRIC_GAUGE,
 			 "A workload with series of its own: what its cgroup path says it is.");
-	pod_names_load(w->pods, w->o.pod_logs);
 	for (size_t i = 0; i < w->nseen; i++) {
 		const char *path;
 		struct workload_identity id;
@@ -470,4 +472,38 @@ void bpfl_wl_fill(struct bpfl_wl *w, struct metric_set *ms)
 	ms_set(ms, "infra_monitor_cgroup_removed_total", METRIC_COUNTER,
 	       "Workloads whose cgroup went away and whose counts moved into other.",
 	       (double)w->dead);
+}
+
+struct row_arg {
+	const struct bpfl_wl_family *f;
+	bpfl_wl_row_fn fn;
+	void *arg;
+};
+
+static void row_one(void *arg, uint64_t id, uint32_t key, const uint64_t *vals)
+{
+	const struct row_arg *a = arg;
+
+	(void)key;
+	a->fn(a->arg, a->f, id, vals);
+}
+
+void bpfl_wl_each_row(const struct bpfl_wl *w, bpfl_wl_row_fn fn, void *arg)
+{
+	for (size_t i = 0; w && i < w->nfam; i++) {
+		struct row_arg a = { w->fam[i], fn, arg };
+
+		workload_ledger_each(w->fam[i]->ledger, row_one, &a);
+	}
+}
+
+const char *bpfl_wl_describe(struct bpfl_wl *w, uint64_t id, struct workload_identity *ident)
+{
+	const char *path = cgroup_paths_lookup(w->paths, id, w->now);
+
+	if (!path)
+		return NULL;
+	workload_parse_path(path, ident);
+	pod_names_apply(w->pods, ident);
+	return path;
 }

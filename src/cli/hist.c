@@ -128,6 +128,11 @@ int cli_hist_print(FILE *out, const char *title, const struct nhist *now,
 	return 1;
 }
 
+void cli_fmt_seconds(char *out, size_t outsz, double v)
+{
+	fmt_value(out, outsz, v, 0);
+}
+
 const char *cli_counter_delta(uint64_t now, uint64_t prev, char *buf, size_t bufsz)
 {
 	if (now < prev)

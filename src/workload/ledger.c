@@ -213,3 +213,9 @@ void workload_ledger_export(struct workload_ledger *l, const struct workload_sel
 			emit(arg, 0, t->key, l->scratch);
 	}
 }
+
+void workload_ledger_each(const struct workload_ledger *l, workload_emit_fn emit, void *arg)
+{
+	for (size_t i = 0; i < l->nrows; i++)
+		emit(arg, l->rows[i].id, l->rows[i].key, l->rows[i].prev);
+}

@@ -137,6 +137,33 @@ else
 		grep -q 'charged to the task' "$work/daemon.log"
 fi
 
+echo "== latency --by=cgroup: a top of workloads"
+# Three intervals while A writes: A ranks with its writes; the regex keeps
+# every other cgroup out.
+"$bin" latency disk --by=cgroup --cgroup="^/$tag/" --interval=1s --count=3 \
+	>"$work/top.txt" 2>"$work/top.err" &
+top=$!
+# After the baseline (taken right after "Tracing"), so the writes fall in an interval.
+for _ in $(seq 100); do grep -q '^Tracing' "$work/top.txt" && break; sleep 0.1; done
+run_in "$base/a" dd if=/dev/zero of="$loop" bs=4k count=256 oflag=direct status=none
+wait "$top"
+rc=$?
+check "top: exit 0 ($rc; $(head -c 300 "$work/top.err"))" [ "$rc" -eq 0 ]
+n=$(awk -v p="/$tag/a" '$1 != "by" && $NF == p { if ($3 > m) m = $3 } END { print m + 0 }' "$work/top.txt")
+check "top: A ranked with its writes in one interval ($n >= 256)" [ "$n" -ge 256 ]
+check "top: only cgroups matching --cgroup" \
+	bash -c "! grep -E '^    [0-9.]+[mu]?s ' '$work/top.txt' | grep -v ' /$tag/'"
+check "top: both rankings" grep -q 'by events:' "$work/top.txt"
+"$bin" latency runq --by=cgroup --bpf.hook=tracepoint --interval=500ms --count=1 >"$work/tp.txt" 2>&1
+check "top on the tracepoint rung: says why, shows host-wide" \
+	grep -q 'per-workload view unavailable on tracepoint: the sched_switch tracepoint gives only pids' "$work/tp.txt"
+check "top on the tracepoint rung: the host-wide histogram follows" grep -q 'run queue  count=' "$work/tp.txt"
+"$bin" latency runq --by=cgroup --cgroup='(' >/dev/null 2>"$work/re.txt"
+rc=$?
+check "top: a bad regex exits 2 ($rc) naming --cgroup" \
+	bash -c "[ $rc -eq 2 ] && grep -q -- '--cgroup: invalid regular expression' '$work/re.txt'"
+sed -n '1,40p' "$work/top.txt"
+
 echo "== a kubelet layout"
 uid=8b0a4cb4-4d4e-4b1a-9a63-0e1c5b1b7c1a
 cid=3f2a9c1b7e4d5a6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7
