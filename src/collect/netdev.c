@@ -6,20 +6,23 @@
  * which also carries rx_nohandler (4.6+); /proc/net/dev does not, so that one
  * counter comes from <sysfs>/class/net/<dev>/statistics/rx_nohandler when the
  * kernel has it. Device names reach the label raw: the renderer escapes them.
+ * --collector.netdev.address-info adds node_network_address_info (netaddr.c).
  */
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "collector.h"
+#include "netaddr.h"
 #include "util.h"
 
 /* More columns than any kernel prints per direction (8 today); the bound keeps
  * a hostile header from minting families without limit. */
 #define NETDEV_MAX_COLS 32
-enum { NETDEV_OPT_INCLUDE, NETDEV_OPT_EXCLUDE };
+enum { NETDEV_OPT_INCLUDE, NETDEV_OPT_EXCLUDE, NETDEV_OPT_ADDRESS_INFO };
 /* No default exclude: 1.12 exports lo (Debian's package patches in ^lo$). */
 static const struct collector_option netdev_options[] = {
 	[NETDEV_OPT_INCLUDE] = { "collector.netdev.device-include", COPT_REGEX, NULL,
@@ -28,7 +31,14 @@ static const struct collector_option netdev_options[] = {
 	[NETDEV_OPT_EXCLUDE] = { "collector.netdev.device-exclude", COPT_REGEX, NULL,
 				 "Regexp of net devices to exclude (mutually exclusive to "
 				 "device-include)" },
+	[NETDEV_OPT_ADDRESS_INFO] = { "collector.netdev.address-info", COPT_BOOL, "false",
+				      "Collect address-info for every device" },
 	{ 0 },
+};
+
+struct netdev_state {
+	struct device_filter *filter;
+	bool address_info;
 };
 
 struct netdev_col {
@@ -94,8 +104,26 @@ static void netdev_nohandler(const struct collect_ctx *ctx, struct metric_set *m
 	ms_add(ms, *fam, (double)v, "device", dev, NULL);
 }
 
+/* As node_exporter, a failure to list the addresses fails the collector. */
+static int netdev_address_info(struct collect_ctx *ctx, const struct netdev_state *st,
+			       struct metric_set *ms)
+{
+	struct ifaddrs *list;
+	int err;
+
+	if (getifaddrs(&list)) {
+		err = -errno;
+		snprintf(ctx->detail, sizeof(ctx->detail), "getifaddrs: %s", strerror(-err));
+		return err;
+	}
+	err = netaddr_emit(ms, st->filter, list);
+	freeifaddrs(list);
+	return err;
+}
+
 static int netdev_collect(struct collect_ctx *ctx, struct metric_set *ms)
 {
+	const struct netdev_state *st = ctx->state;
 	struct netdev_col cols[2 * NETDEV_MAX_COLS];
 	struct family *nohandler = NULL;
 	bool want_nohandler = true;
@@ -162,7 +190,7 @@ static int netdev_collect(struct collect_ctx *ctx, struct metric_set *ms)
 			if (err)
 				goto out;
 		}
-		if (device_filter_ignored(ctx->state, dev))
+		if (device_filter_ignored(st->filter, dev))
 			continue;
 		for (size_t i = 0; i < n; i++) {
 			if (!cols[i].fam)
@@ -179,7 +207,7 @@ static int netdev_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		if (want_nohandler)
 			netdev_nohandler(ctx, ms, &nohandler, dev, &sb);
 	}
-	err = ms_error(ms);
+	err = st->address_info ? netdev_address_info(ctx, st, ms) : ms_error(ms);
 out:
 	buf_free(&sb);
 	buf_free(&b);
@@ -188,14 +216,32 @@ out:
 
 static int netdev_init(struct collect_ctx *ctx)
 {
-	ctx->state = device_filter_new(ctx, &netdev_options[NETDEV_OPT_INCLUDE],
+	struct netdev_state *st = calloc(1, sizeof(*st));
+	int err;
+
+	if (!st)
+		return -ENOMEM;
+	st->filter = device_filter_new(ctx, &netdev_options[NETDEV_OPT_INCLUDE],
 				       &netdev_options[NETDEV_OPT_EXCLUDE]);
-	return ctx->state ? 0 : -errno;
+	if (!st->filter) {
+		err = -errno;
+		free(st);
+		return err;
+	}
+	st->address_info = collector_opt_bool(ctx, &netdev_options[NETDEV_OPT_ADDRESS_INFO]);
+	ctx->state = st;
+	return 0;
 }
 
 static void netdev_fini(struct collect_ctx *ctx)
 {
-	device_filter_free(ctx->state);
+	struct netdev_state *st = ctx->state;
+
+	if (!st)
+		return;
+	device_filter_free(st->filter);
+	free(st);
+	ctx->state = NULL;
 }
 
 const struct collector collector_netdev = {
