@@ -18,6 +18,16 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <linux/capability.h>
+
+/* Older UAPI headers (before 5.8) lack the split BPF capabilities. */
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+#define CAP_BIT(c) (1ULL << (c))
 
 struct config;
 
@@ -44,11 +54,12 @@ int privsep_enable_stats(void);
  * "privsep_helper". 0 or -errno: the caller must not go on. */
 int privsep_drop(const struct config *cfg);
 
-/* Exposed for tests and /health: the CapEff, CapPrm, CapBnd masks and
- * NoNewPrivs of /proc/<pid>/status (pid 0: this process). 0 or -errno. */
+/* Exposed for tests and /health: the CapEff, CapPrm, CapBnd masks,
+ * NoNewPrivs and the Seccomp mode of /proc/<pid>/status (pid 0: this
+ * process; -1 where the kernel does not report one). 0 or -errno. */
 struct privsep_caps {
 	unsigned long long eff, prm, bnd, amb;
-	int no_new_privs;
+	int no_new_privs, seccomp;
 };
 int privsep_read_caps(pid_t pid, struct privsep_caps *c);
 int privsep_parse_status(const char *text, struct privsep_caps *c);

@@ -35,7 +35,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/capability.h>
 #include <linux/securebits.h>
 
 #include <bpf/bpf.h>
@@ -49,10 +48,6 @@
 #define COMPONENT "privsep"
 #define OP_ENABLE_STATS 1u
 #define MAX_THREADS 1024
-#define CAP_BIT(c) (1ULL << (c))
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 struct privsep_req {
 	uint32_t op;
@@ -109,7 +104,7 @@ static int field_hex(const char *text, const char *key, unsigned long long *out)
 
 int privsep_parse_status(const char *text, struct privsep_caps *c)
 {
-	unsigned long long nnp = 0;
+	unsigned long long nnp = 0, seccomp = 0;
 	int err;
 
 	memset(c, 0, sizeof(*c));
@@ -120,6 +115,7 @@ int privsep_parse_status(const char *text, struct privsep_caps *c)
 	field_hex(text, "CapAmb", &c->amb);
 	/* Decimal, but a single digit reads the same in hex. */
 	c->no_new_privs = field_hex(text, "NoNewPrivs", &nnp) ? -1 : (int)nnp;
+	c->seccomp = field_hex(text, "Seccomp", &seccomp) ? -1 : (int)seccomp;
 	return 0;
 }
 

@@ -144,6 +144,44 @@ start_container() {   # port [profile service]
 	ctr=$name
 }
 
+# The compose service as shipped but with the runtime's default seccomp
+# profile instead of infra/seccomp/infra-monitor.json (the mistake of a user
+# who drops the security_opt line): podman's default refuses bpf() to a
+# process holding CAP_BPF.  The BPF collector must fail alone, naming
+# seccomp, every other collector must run, and doctor must exit 1 naming
+# seccomp with its remedy.
+seccomp_default_checks() {
+	local args=() a name=infra-monitor-e2e-seccomp-$$
+	while IFS= read -r a; do
+		[ "$a" = IMAGE ] && break
+		[[ $a == --security-opt=seccomp=* ]] && continue
+		[ "$a" = -- ] || args+=("$a")
+	done < <(compose_podman_args 0 single infra-monitor)
+	podman run --rm --name "$name" "${args[@]}" "$IMAGE" once --format=json \
+		--path.procfs=/host/proc --path.sysfs=/host/sys --path.rootfs=/host/root \
+		>"$tmp/seccomp-once.json" 2>"$tmp/seccomp-once.stderr" || true
+	local bpf others
+	bpf=$(jq -r '.collectors.bpf | "\(.status): \(.error // "")"' "$tmp/seccomp-once.json" 2>/dev/null)
+	others=$(jq -r '[.collectors | to_entries[] | select(.key != "bpf" and .value.status == "failed") | .key] | join(" ")' \
+		"$tmp/seccomp-once.json" 2>/dev/null || echo unparsed)
+	if [[ $bpf == failed:*seccomp* ]] && [ -z "$others" ]; then
+		echo "ok    default seccomp profile: bpf collector fails alone, naming seccomp  ->  ${bpf:0:160}"
+	else
+		echo "FAIL  default seccomp profile: bpf collector ${bpf:-missing}; other failed collectors: ${others:-none}"
+		tail -n 5 "$tmp/seccomp-once.stderr"
+	fi
+	local rc=0
+	podman run --rm --name "$name" "${args[@]}" "$IMAGE" doctor --format=json \
+		>"$tmp/seccomp-doctor.json" 2>/dev/null || rc=$?
+	local chk
+	chk=$(jq -r '.checks[] | select(.name == "seccomp") | "\(.status): \(.remedy // "")"' "$tmp/seccomp-doctor.json" 2>/dev/null)
+	if [ "$rc" -eq 1 ] && [[ $chk == fail:*seccomp* ]]; then
+		echo "ok    default seccomp profile: doctor exits 1  ->  seccomp ${chk:0:160}"
+	else
+		echo "FAIL  default seccomp profile: doctor exit $rc, seccomp check: ${chk:-missing}"
+	fi
+}
+
 # The compose "split" profile: the collector writes JSONL into the shared
 # volume, the exporter serves its newest line.  The exporter is what
 # Prometheus scrapes (and what $ctr names afterwards).
@@ -311,6 +349,7 @@ run_one() {   # target
 				rc=1
 			fi
 		fi
+		[ "$target" = container ] && seccomp_default_checks
 	} >"$out/report-$target.txt"
 	cat "$out/report-$target.txt"
 	! grep -q '^FAIL' "$out/report-$target.txt" || rc=1

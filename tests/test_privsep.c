@@ -26,6 +26,11 @@ static void test_parse_status(void **state)
 	assert_true(c.bnd == 0x1ffffffffffULL);
 	assert_true(c.amb == 0);
 	assert_int_equal(c.no_new_privs, 1);
+	assert_int_equal(c.seccomp, 0);
+	assert_int_equal(privsep_parse_status("CapEff:\t0\nCapPrm:\t0\nCapBnd:\t0\nSeccomp:\t2\n"
+					      "Seccomp_filters:\t1\n", &c), 0);
+	assert_int_equal(c.seccomp, 2);
+	assert_int_equal(c.no_new_privs, -1);
 	/* No capability lines: not a status file. */
 	assert_int_equal(privsep_parse_status("Name:\tx\n", &c), -ENOENT);
 	assert_int_equal(privsep_parse_status("CapEff:\tzz\nCapPrm:\t0\nCapBnd:\t0\n", &c),

@@ -181,8 +181,21 @@ static int probe_env(char *why, size_t whysz)
 	}
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "im_probe", 4, 4, 1, NULL);
 	if (fd < 0) {
-		snprintf(why, whysz, "bpf() refused (%s): run as root or grant CAP_BPF, "
-			 "CAP_PERFMON and CAP_SYS_RESOURCE", strerror(-fd));
+		struct privsep_caps caps;
+		const unsigned long long may_bpf = CAP_BIT(CAP_BPF) | CAP_BIT(CAP_SYS_ADMIN);
+
+		/* Container runtimes' default seccomp profiles refuse bpf() to a
+		 * process that holds CAP_BPF: asking for the capability again
+		 * would send the reader the wrong way. */
+		if (fd == -EPERM && privsep_read_caps(0, &caps) == 0 && (caps.eff & may_bpf) &&
+		    caps.seccomp > 0)
+			snprintf(why, whysz, "bpf() refused (%s) by a seccomp filter although "
+				 "CAP_BPF is held: run the container with a profile that allows "
+				 "bpf() and perf_event_open() (infra/seccomp/infra-monitor.json)",
+				 strerror(-fd));
+		else
+			snprintf(why, whysz, "bpf() refused (%s): run as root or grant CAP_BPF, "
+				 "CAP_PERFMON and CAP_SYS_RESOURCE", strerror(-fd));
 		return fd == -EPERM || fd == -EACCES ? -EPERM : fd;
 	}
 	close(fd);

@@ -30,6 +30,7 @@
 #include "bpf/loader.h"
 #include "cli.h"
 #include "log.h"
+#include "privsep.h"
 #include "util.h"
 
 #ifndef __clang__
@@ -37,9 +38,6 @@
 #endif
 
 #define KV(a, b) ((a) << 8 | (b))
-
-/* Capability numbers (linux/capability.h); CAP_PERFMON and CAP_BPF are 5.8's. */
-enum { CAP_SYS_ADMIN_ = 21, CAP_SYS_RESOURCE_ = 24, CAP_PERFMON_ = 38, CAP_BPF_ = 39 };
 
 enum dr_status { DR_OK, DR_INFO, DR_WARN, DR_FAIL };
 static const char *const status_names[] = { "ok", "info", "warn", "fail" };
@@ -273,8 +271,8 @@ static void check_mounts(struct doctor *d)
 static void caps_text(const struct doctor *d, char *out, size_t outsz)
 {
 	static const struct { int cap; const char *name; } names[] = {
-		{ CAP_BPF_, "CAP_BPF" }, { CAP_PERFMON_, "CAP_PERFMON" },
-		{ CAP_SYS_ADMIN_, "CAP_SYS_ADMIN" }, { CAP_SYS_RESOURCE_, "CAP_SYS_RESOURCE" },
+		{ CAP_BPF, "CAP_BPF" }, { CAP_PERFMON, "CAP_PERFMON" },
+		{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN" }, { CAP_SYS_RESOURCE, "CAP_SYS_RESOURCE" },
 	};
 	size_t n = 0;
 
@@ -295,11 +293,11 @@ static void check_caps(struct doctor *d)
 		d->capeff = strtoull(v, NULL, 16);
 	caps_text(d, held, sizeof(held));
 	if (d->kver >= KV(5, 8)) {
-		d->caps_ok = has_cap(d, CAP_SYS_ADMIN_) ||
-			     (has_cap(d, CAP_BPF_) && has_cap(d, CAP_PERFMON_));
+		d->caps_ok = has_cap(d, CAP_SYS_ADMIN) ||
+			     (has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON));
 		need = "CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)";
 	} else {
-		d->caps_ok = has_cap(d, CAP_SYS_ADMIN_);
+		d->caps_ok = has_cap(d, CAP_SYS_ADMIN);
 		need = "CAP_SYS_ADMIN (CAP_BPF and CAP_PERFMON exist from 5.8)";
 	}
 	set_check(d, CHK_CAPS, "capabilities", d->caps_ok ? DR_OK : DR_FAIL,
@@ -382,7 +380,7 @@ static void check_memlock(struct doctor *d)
 	if (d->kver >= KV(5, 11))
 		set_check(d, CHK_MEMLOCK, "memlock", DR_OK, NULL,
 			  "%s; unused: maps are charged to the memory cgroup since 5.11", cur);
-	else if (has_cap(d, CAP_SYS_RESOURCE_) || rl.rlim_cur == RLIM_INFINITY)
+	else if (has_cap(d, CAP_SYS_RESOURCE) || rl.rlim_cur == RLIM_INFINITY)
 		set_check(d, CHK_MEMLOCK, "memlock", DR_OK, NULL, "%s%s", cur,
 			  rl.rlim_cur == RLIM_INFINITY ? "" : ", raised by libbpf (CAP_SYS_RESOURCE held)");
 	else
