@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "collect_assert.h"
@@ -24,9 +25,13 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 static int setup(void **state)
 {
 	(void)state;
-	/* tmpfs when there is one: the 64 MiB files need not touch a disk. */
-	snprintf(dir, sizeof(dir), "%s/im-textfile-XXXXXX",
-		 access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm");
+	struct statvfs shm;
+	/* tmpfs when there is one with room for the 64 MiB files (a container's
+	 * /dev/shm is 64 MiB by default), so they need not touch a disk. */
+	bool use_shm = access("/dev/shm", W_OK) == 0 && statvfs("/dev/shm", &shm) == 0 &&
+		       (unsigned long long)shm.f_bavail * shm.f_frsize >= 256ULL << 20;
+
+	snprintf(dir, sizeof(dir), "%s/im-textfile-XXXXXX", use_shm ? "/dev/shm" : "/tmp");
 	return mkdtemp(dir) ? 0 : -1;
 }
 
