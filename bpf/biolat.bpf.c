@@ -49,6 +49,8 @@ const volatile __u32 targ_rq_arg = 0;
  * or issued it when no insert was seen: writeback then counts for the
  * flusher. */
 const volatile __u32 targ_bio_cgroup = 0;
+/* log2 of the slots of the (device, op) tables, as the loader sized them. */
+const volatile __u32 key_bits = BIOLAT_KEY_BITS;
 WL_HIST_MAP(cgroup_disk_io_latency_seconds);
 WL_COUNT_MAP(cgroup_disk_io_bytes_total);
 
@@ -94,10 +96,10 @@ struct {
  * NULL when the probe finds no room (counted by the caller). */
 static __always_inline struct biolat_lat *key_slot(__u32 dev, __u32 op, __u32 *slot)
 {
-	__u32 h = ((((__u64)dev << 8) | op) * 0x9E3779B97F4A7C15ULL) >> (64 - BIOLAT_KEY_BITS);
+	__u32 h = ((((__u64)dev << 8) | op) * 0x9E3779B97F4A7C15ULL) >> (64 - key_bits);
 
 	for (__u32 i = 0; i < BIOLAT_KEY_PROBES; i++) {
-		__u32 idx = (h + i) & (BIOLAT_MAX_KEYS - 1);
+		__u32 idx = (h + i) & ((1u << key_bits) - 1);
 		struct biolat_slot *s = bpf_map_lookup_elem(&disk_io_latency_seconds, &idx);
 		__u32 *used;
 

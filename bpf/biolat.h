@@ -20,6 +20,10 @@
  * histograms sit at the same index of their own array. */
 #define BIOLAT_KEY_BITS 9
 #define BIOLAT_MAX_KEYS (1u << BIOLAT_KEY_BITS)        /* devices x ops */
+/* Every slot costs 3 latency and 1 size histograms on every CPU (6.6 KiB):
+ * 3.4 MiB per CPU at BIOLAT_MAX_KEYS. The loader sizes the tables to the
+ * block devices present, from 2^BIOLAT_MIN_KEY_BITS slots up. */
+#define BIOLAT_MIN_KEY_BITS 6
 #define BIOLAT_KEY_PROBES 4
 
 enum biolat_op {

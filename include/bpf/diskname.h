@@ -10,6 +10,8 @@
 struct disk_names;
 struct disk_names *disk_names_new(const char *procfs);
 const char *disk_names_get(struct disk_names *d, uint32_t dev, char *buf, size_t bufsz);
+/* Block devices (partitions included) the table holds. */
+size_t disk_names_count(const struct disk_names *d);
 void disk_names_free(struct disk_names *d);
 
 #endif

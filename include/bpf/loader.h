@@ -49,6 +49,7 @@ struct bpfl_prog {
 	struct bpf_object *obj;         /* borrowed from skel */
 	struct bpf_object_skeleton *sk; /* borrowed from skel: load, attach, destroy */
 	void *state;                    /* the program's own (ops->init/free) */
+	const char *procfs;             /* the set's --path.procfs; NULL: /proc */
 	struct bpfl_wl *wl;             /* the set's, NULL without attribution */
 	int wl_on;                      /* this program attributes (prepare decided) */
 	char wl_why[120];               /* why it does not */

@@ -84,9 +84,28 @@ out:
 	return n;
 }
 
+/* log2 of the (device, op) table's slots: the smallest power of two with
+ * room for four ops on every block device present now (partitions count
+ * too, which leaves room for hot-plug), within the program's bounds. A
+ * device added past that is counted in bpf_map_full_misses_total. */
+static unsigned int key_bits_for(const char *procfs)
+{
+	struct disk_names *d = disk_names_new(procfs);
+	size_t want = 4 * disk_names_count(d);
+	unsigned int bits = BIOLAT_MIN_KEY_BITS;
+
+	disk_names_free(d);
+	while (bits < BIOLAT_KEY_BITS && (1u << bits) < want)
+		bits++;
+	return bits;
+}
+
 static int biolat_prepare(struct bpfl_prog *p, int hook)
 {
 	struct biolat_bpf *skel = p->skel;
+	unsigned int bits = key_bits_for(p->procfs);
+	struct bpf_map *keyed[] = { skel->maps.disk_io_latency_seconds, skel->maps.disk_io_size_bytes,
+				    skel->maps.disk_io_slots_used };
 	struct bpf_map *wl_maps[] = { skel->maps.cgroup_disk_io_latency_seconds,
 				      skel->maps.cgroup_disk_io_bytes_total };
 	int n = bpfl_wl_prepare(p, true, NULL, &skel->rodata->wl_on, &skel->rodata->wl_filter,
@@ -94,6 +113,12 @@ static int biolat_prepare(struct bpfl_prog *p, int hook)
 
 	if (n)
 		return n;
+	skel->rodata->key_bits = bits;
+	for (size_t i = 0; i < ARRAY_SIZE(keyed); i++) {
+		n = bpf_map__set_max_entries(keyed[i], 1u << bits);
+		if (n)
+			return n;
+	}
 	/* The classic tracepoints carry no request: the inserting task there. */
 	skel->rodata->targ_bio_cgroup = hook != BPFL_TRACEPOINT && bpfl_wl_io_controller(p->wl);
 	if (hook == BPFL_TRACEPOINT)
@@ -310,8 +335,10 @@ static size_t biolat_maps(const struct bpfl_prog *p, struct bpfl_map_fill *out)
 
 	out[0] = (struct bpfl_map_fill){ "disk_io_start", (double)r->inflight, BIOLAT_MAX_STARTS,
 					 r->misses[BIOLAT_START_MISSES] };
-	out[1] = (struct bpfl_map_fill){ "disk_io_latency_seconds", (double)r->n,
-					 BIOLAT_MAX_KEYS, r->misses[BIOLAT_KEY_MISSES] };
+	out[1] = (struct bpfl_map_fill){
+		"disk_io_latency_seconds", (double)r->n,
+		bpf_map__max_entries(((struct biolat_bpf *)p->skel)->maps.disk_io_latency_seconds),
+		r->misses[BIOLAT_KEY_MISSES] };
 	return 2;
 }
 

@@ -86,6 +86,11 @@ struct disk_names *disk_names_new(const char *procfs)
 	return d;
 }
 
+size_t disk_names_count(const struct disk_names *d)
+{
+	return d ? d->n : 0;
+}
+
 static const char *find(const struct disk_names *d, uint32_t dev)
 {
 	for (size_t i = 0; i < d->n; i++)
