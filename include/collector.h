@@ -157,6 +157,7 @@ extern const struct collector collector_fibrechannel;
 extern const struct collector collector_nvme;
 extern const struct collector collector_tapestats;
 extern const struct collector collector_infiniband;
+extern const struct collector collector_zfs;
 extern const struct collector collector_bpf;
 extern const struct collector collector_textfile;
 

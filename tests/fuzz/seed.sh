@@ -99,6 +99,8 @@ ib=sys/class/infiniband/mlx4_0
 seed infiniband $ib/fw_ver $ib/ports/1/link_layer $ib/ports/1/state $ib/ports/1/phys_state \
 	$ib/ports/1/rate $ib/ports/1/counters/port_rcv_data $ib/ports/1/counters_ext/port_xmit_data_64 \
 	$ib/ports/1/hw_counters/lifespan
+zfs=proc/spl/kstat/zfs
+seed zfs $zfs/arcstats $zfs/fm $zfs/tank/io $zfs/tank/objset-0x36 $zfs/tank/state
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
