@@ -80,6 +80,7 @@ struct config {
 	uint64_t bpf_cgroup_hold_ms, bpf_cgroup_grace_ms;
 	char *bpf_cgroup_include, *bpf_cgroup_exclude;  /* regex on the path */
 	char *pod_logs;                         /* --path.pod-logs */
+	char *cgroup_root;                      /* --path.cgroup, NULL: from mountinfo */
 
 	/* `once` */
 	enum once_format once_format;

@@ -71,6 +71,10 @@ void cgroup_paths_free(struct cgroup_paths *c);
 const char *cgroup_paths_lookup(struct cgroup_paths *c, uint64_t id, double now);
 /* Walks the tree now. 0 or -errno (the mount vanished or became unreadable). */
 int cgroup_paths_rescan(struct cgroup_paths *c, double now);
+/* Whether the root is still a readable cgroup2 filesystem, without a walk:
+ * 0, -errno when it cannot be opened, -ENOTDIR when what is there now is not
+ * a cgroup2 mount (it was unmounted, leaving the directory under it). */
+int cgroup_paths_check(const struct cgroup_paths *c);
 size_t cgroup_paths_count(const struct cgroup_paths *c);
 /* Every known cgroup, in id order. */
 void cgroup_paths_each(const struct cgroup_paths *c,

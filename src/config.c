@@ -77,6 +77,7 @@ static const struct option_def options[] = {
 	{ "bpf.cgroup.grace", OPT_DURATION, OFF(bpf_cgroup_grace_ms), "A removed cgroup keeps its name and series this long", NULL, ALL_CMDS },
 	{ "bpf.cgroup.include", OPT_STRING, OFF(bpf_cgroup_include), "Regex on the cgroup path: only these are attributed (in the kernel)", NULL, ALL_CMDS },
 	{ "bpf.cgroup.exclude", OPT_STRING, OFF(bpf_cgroup_exclude), "Regex on the cgroup path: these count under other (in the kernel)", NULL, ALL_CMDS },
+	{ "path.cgroup", OPT_STRING, OFF(cgroup_root), "The cgroup2 mount to name workloads from (default: the one in --path.procfs's 1/mountinfo, under --path.rootfs)", NULL, ALL_CMDS },
 	{ "path.pod-logs", OPT_STRING, OFF(pod_logs), "Directory holding the kubelet's pods/ and containers/ logs (pod and container names)", NULL, ALL_CMDS },
 	{ "format", OPT_ENUM, OFF(once_format), "Output format (once: prom|json; doctor: table|json)", format_names, 1u << CMD_ONCE | 1u << CMD_DOCTOR },
 	{ "interval", OPT_DURATION, OFF(latency_interval_ms), "latency: time between prints", NULL, 1u << CMD_LATENCY },

@@ -163,10 +163,14 @@ static void test_cgroup_paths(void **state)
 	assert_int_equal(cgroup_paths_rescan(c, 107.0), 0);
 	assert_null(cgroup_paths_lookup(c, b, 107.0));
 
+	/* A plain directory is not a cgroup2 mount (as one left by umount). */
+	assert_int_equal(cgroup_paths_check(c), -ENOTDIR);
+
 	/* The tree vanishes: an error, not a crash; what was known stays. */
 	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
 	assert_int_equal(system(p), 0);
 	assert_int_equal(cgroup_paths_rescan(c, 120.0), -ENOENT);
+	assert_int_equal(cgroup_paths_check(c), -ENOENT);
 	cgroup_paths_free(c);
 }
 

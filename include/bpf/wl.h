@@ -24,6 +24,7 @@ struct bpfl_wl_opts {
 	double hold_s, grace_s;
 	const char *include, *exclude;  /* regex on the path, or NULL */
 	const char *procfs, *rootfs, *pod_logs;
+	const char *cgroup_root;        /* the cgroup2 mount; NULL: from mountinfo */
 };
 
 /* Fills o from the configuration (defaults when cfg is NULL). */
@@ -76,7 +77,10 @@ void bpfl_wl_free_families(struct bpfl_wl_family *f, size_t n);
 
 /* The set, once per collection: after every program's read, decide who is
  * exported and settle dead cgroups (their kernel entries are deleted); after
- * the fills, the info series and the attribution's own counters. */
+ * the fills, the info series and the attribution's own counters. A cgroup2
+ * tree that vanished, became unreadable or was unmounted turns the
+ * per-workload families off (host-wide only, a log line, bpf/cgroup in
+ * /health) until it is back. */
 void bpfl_wl_decide(struct bpfl_wl *w);
 void bpfl_wl_fill(struct bpfl_wl *w, struct metric_set *ms);
 

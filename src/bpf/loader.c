@@ -532,8 +532,8 @@ int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o, char *why, s
 	if (!s->wl && o->wl.on)
 		log_warnf("bpf", LOG_KV("reason", s->wl_why),
 			  "per-workload attribution off: host-wide series only");
-	health_set("bpf/cgroup", s->wl ? HEALTH_OK : HEALTH_DISABLED,
-		   s->wl ? "per-workload attribution on" : s->wl_why);
+	if (!s->wl) /* else bpfl_wl_new() said how its cgroup2 tree is */
+		health_set("bpf/cgroup", HEALTH_DISABLED, s->wl_why);
 	for (size_t i = 0; i < NPROGS; i++) {
 		struct bpfl_prog *p = &s->progs[i];
 

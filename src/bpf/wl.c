@@ -24,6 +24,7 @@
 #include "bpf/loader.h"
 #include "bpf/wl.h"
 #include "config.h"
+#include "health.h"
 #include "log.h"
 #include "util.h"
 
@@ -78,6 +79,7 @@ void bpfl_wl_opts_from(struct bpfl_wl_opts *o, const struct config *cfg, const c
 	o->include = cfg->bpf_cgroup_include;
 	o->exclude = cfg->bpf_cgroup_exclude;
 	o->pod_logs = cfg->pod_logs;
+	o->cgroup_root = cfg->cgroup_root;
 }
 
 struct filter_arg {
@@ -97,6 +99,43 @@ static void filter_one(uint64_t id, const char *path, void *arg)
 		bpf_map_update_elem(a->fd, &id, &one, BPF_ANY);
 }
 
+/* Follows the cgroup2 tree each collection: a walk only happens on a miss,
+ * so a tree that vanished, became unreadable or was unmounted under us is
+ * found by a cheap check of its root instead. While it is gone the
+ * per-workload families are off (their ledgers go on counting, so the
+ * series continue where they were when it is back); the host-wide families
+ * never depend on it. Logged and set in /health once per change. */
+static void tree_set(struct bpfl_wl *w, int err)
+{
+	char detail[PATH_MAX + 128];
+
+	if (!err == w->tree_ok)
+		return;
+	w->tree_ok = !err;
+	if (err) {
+		snprintf(detail, sizeof(detail), "cgroup2 tree %s: %s: per-workload series off, "
+			 "host-wide only", w->root,
+			 err == -ENOTDIR ? "not a cgroup2 mount (unmounted?)" : strerror(-err));
+		log_warn_errno("bpf", err, LOG_KV("path", w->root),
+			       "cgroup2 tree gone or unreadable: per-workload series off, "
+			       "host-wide only");
+		health_set("bpf/cgroup", HEALTH_DEGRADED, detail);
+	} else {
+		log_infof("bpf", LOG_KV("path", w->root),
+			  "cgroup2 tree readable again: per-workload series back");
+		health_set("bpf/cgroup", HEALTH_OK, "per-workload attribution on");
+	}
+}
+
+static void tree_state(struct bpfl_wl *w)
+{
+	int err = cgroup_paths_check(w->paths);
+
+	if (!err && !w->tree_ok)
+		err = cgroup_paths_rescan(w->paths, w->now);
+	tree_set(w, err);
+}
+
 struct bpfl_wl *bpfl_wl_new(const struct bpfl_wl_opts *o, char *why, size_t whysz)
 {
 	const struct workload_policy pol = { .max_series = o->max_series, .window_s = WL_WINDOW_S,
@@ -109,13 +148,14 @@ struct bpfl_wl *bpfl_wl_new(const struct bpfl_wl_opts *o, char *why, size_t whys
 		snprintf(why, whysz, "off (--no-bpf.cgroup)");
 		return NULL;
 	}
-	err = cgroup2_mount(o->procfs, mnt, sizeof(mnt));
+	err = o->cgroup_root ? 0 : cgroup2_mount(o->procfs, mnt, sizeof(mnt));
 	if (err) {
 		snprintf(why, whysz, "no cgroup2 mount in %s/1/mountinfo: host-wide only", o->procfs);
 		return NULL;
 	}
 	w = calloc(1, sizeof(*w));
-	if (!w || path_join(w->root, sizeof(w->root), o->rootfs, mnt)) {
+	if (!w || (o->cgroup_root ? snprintf(w->root, sizeof(w->root), "%s", o->cgroup_root) < 0
+				  : path_join(w->root, sizeof(w->root), o->rootfs, mnt))) {
 		free(w);
 		snprintf(why, whysz, "out of memory");
 		return NULL;
@@ -132,11 +172,10 @@ struct bpfl_wl *bpfl_wl_new(const struct bpfl_wl_opts *o, char *why, size_t whys
 		return NULL;
 	}
 	w->now = now_monotonic();
-	err = cgroup_paths_rescan(w->paths, w->now);
-	w->tree_ok = !err;
-	if (err)
-		log_warn_errno("bpf", err, LOG_KV("path", w->root),
-			       "cannot walk the cgroup2 tree: per-workload series stay under other");
+	health_set("bpf/cgroup", HEALTH_OK, "per-workload attribution on");
+	w->tree_ok = true;
+	err = cgroup_paths_check(w->paths);
+	tree_set(w, err ? err : cgroup_paths_rescan(w->paths, w->now));
 	pod_names_load(w->pods, o->pod_logs);
 	return w;
 }
@@ -360,14 +399,17 @@ void bpfl_wl_decide(struct bpfl_wl *w)
 	if (!w)
 		return;
 	w->now = now_monotonic();
-	for (size_t i = 0; i < w->nseen; i++) {
+	tree_state(w);
+	/* Without the tree every id would look dead: keep them for its return. */
+	for (size_t i = 0; w->tree_ok && i < w->nseen; i++) {
 		if (dead(w, &w->seen[i])) {
 			settle(w, w->seen[i].id);
 			continue;
 		}
 		w->seen[kept++] = w->seen[i];
 	}
-	w->nseen = kept;
+	if (w->tree_ok)
+		w->nseen = kept;
 	workload_selector_decide(w->sel, w->now);
 	/* Pods come and go like cgroups: names as of this collection, for the
 	 * info series and the terminal alike. */
@@ -421,7 +463,7 @@ void bpfl_wl_fill_families(struct bpfl_prog *p, const struct bpfl_wl_family *f, 
 	for (size_t i = 0; i < n; i++) {
 		struct fill_arg a = { .w = p->wl, .f = &f[i], .ms = ms };
 
-		if (!f[i].ledger)
+		if (!f[i].ledger || !p->wl->tree_ok)
 			continue;
 		a.fam = ms_family(ms, f[i].name,
 				  f[i].value == BPFL_WL_HIST ? METRIC_HISTOGRAM : METRIC_COUNTER,
@@ -434,7 +476,7 @@ void bpfl_wl_fill(struct bpfl_wl *w, struct metric_set *ms)
 {
 	struct family *info, *f;
 
-	if (!w)
+	if (!w || !w->tree_ok)
 		return;
 	info = ms_family(ms, "infra_monitor_cgroup_info", METRIC_GAUGE,
 			 "A workload with series of its own: what its cgroup path says it is.");

@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "buf.h"
 #include "util.h"
@@ -228,6 +231,21 @@ int cgroup_paths_rescan(struct cgroup_paths *c, double now)
 	}
 	c->n = kept;
 	return 0;
+}
+
+int cgroup_paths_check(const struct cgroup_paths *c)
+{
+	struct statfs sf;
+	int fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstatfs(fd, &sf))
+		err = -errno;
+	else if (sf.f_type != CGROUP2_SUPER_MAGIC)
+		err = -ENOTDIR;
+	close(fd);
+	return err;
 }
 
 const char *cgroup_paths_lookup(struct cgroup_paths *c, uint64_t id, double now)

@@ -36,6 +36,7 @@ finish() {
 		rmdir "$d" 2>/dev/null
 	done
 	[ -n "$loop" ] && losetup -d "$loop"
+	mountpoint -q "$work/cg" && umount "$work/cg"
 	rm -rf "$work"
 }
 trap finish EXIT
@@ -185,6 +186,66 @@ rmdir "$root/$sysd" "$root/$tag.slice/kubepods-burstable.slice/kubepods-burstabl
 	"$root/$tag.slice/kubepods-burstable.slice" "$root/$tag.slice"
 kill -TERM "$daemon"
 wait "$daemon"
+
+echo "== the cgroup2 tree goes away: host-wide only, nothing else stops"
+# --path.cgroup on a bind mount of the real tree: unmounted (the directory
+# stays, no longer cgroup2), mounted again, then removed altogether.
+mkdir "$work/cg"
+mount --bind "$root" "$work/cg"
+port=$(free_port)
+start_bg "$work/tree.log" "$bin" --web.listen-address="127.0.0.1:$port" \
+	--output.dir="$work/out3" --collect.interval=1s --path.cgroup="$work/cg"
+daemon=$last_pid
+check "HTTP up" wait_url "http://127.0.0.1:$port/health" 20
+sleep 2
+# health_of COMPONENT: its state and detail in /health, one line
+health_of() {
+	curl -fsS "http://127.0.0.1:$port/health" |
+		python3 -c 'import json, sys; c = json.load(sys.stdin)["components"].get(sys.argv[1], {}); print(c.get("state"), c.get("detail"))' "$1"
+}
+# wait_health COMPONENT REGEX: up to 5 s for its state and detail to match
+wait_health() {
+	for _ in $(seq 10); do health_of "$1" | grep -Eq "$2" && return 0; sleep 0.5; done
+	health_of "$1"
+	return 1
+}
+families() { curl -fsS "http://127.0.0.1:$port/metrics" >"$work/t.txt"; }
+families
+check "tree on: bpf/cgroup ok" wait_health bpf/cgroup '^ok '
+check "tree on: per-workload run queue exported" grep -q '^infra_monitor_cgroup_runqueue_latency_seconds_count{' "$work/t.txt"
+for step in unmount mount remove; do
+	case $step in
+	unmount) umount "$work/cg" ;;
+	mount) mount --bind "$root" "$work/cg" ;;
+	remove) umount "$work/cg" && rmdir "$work/cg" ;;
+	esac
+	if [ "$step" = mount ]; then
+		check "$step: bpf/cgroup ok again" wait_health bpf/cgroup '^ok '
+		sleep 1.5
+		families
+		check "$step: per-workload series back" grep -q '^infra_monitor_cgroup_runqueue_latency_seconds_count{' "$work/t.txt"
+		continue
+	fi
+	check "$step: bpf/cgroup degraded with the reason" \
+		wait_health bpf/cgroup "^degraded cgroup2 tree $work/cg: $([ $step = unmount ] && echo 'not a cgroup2 mount' || echo 'No such file').*host-wide only"
+	echo "       /health bpf/cgroup: $(health_of bpf/cgroup)"
+	rq0=$(metric "$work/t.txt" 'infra_monitor_runqueue_latency_seconds_count')
+	sleep 1.5
+	families
+	check "$step: no per-workload family left" bash -c "! grep -q '^infra_monitor_cgroup_' '$work/t.txt'"
+	rq1=$(metric "$work/t.txt" 'infra_monitor_runqueue_latency_seconds_count')
+	check "$step: host-wide run queue goes on ($rq0 -> $rq1)" [ "$rq1" -gt "$rq0" ]
+	check "$step: the BPF programs stay attached" wait_health bpf/runqlat '^ok '
+	check "$step: the other collectors go on" \
+		grep -q '^infra_monitor_collector_success{collector="diskstats"} 1' "$work/t.txt"
+done
+check "one log line per change (2 off, 1 back)" \
+	[ "$(grep -c 'cgroup2 tree gone or unreadable' "$work/tree.log")" -eq 2 -a \
+	  "$(grep -c 'cgroup2 tree readable again' "$work/tree.log")" -eq 1 ]
+kill -TERM "$daemon"
+wait "$daemon"
+rc=$?
+check "the daemon exits cleanly after all that ($rc)" [ "$rc" -eq 0 ]
 
 echo "== 300 short-lived cgroups, a cap of 5"
 port=$(free_port)
