@@ -83,6 +83,9 @@ check "infra-monitor up" wait_url "http://127.0.0.1:$p_im/metrics" 10
 curl -fsS "http://127.0.0.1:$p_im/metrics" >"$work/im.prom"
 curl -sS --no-progress-meter -Z --retry 50 --retry-connrefused --retry-delay 0 --retry-max-time 20 "${urls[@]}" ||
 	bad "a node_exporter did not answer (curl: $?)"
+# Scraped again after them: a device or mount that came or went in between
+# (a container's veth) is then in one of the two, as it was for node_exporter.
+curl -fsS "http://127.0.0.1:$p_im/metrics" >>"$work/im.prom"
 
 # Shapes, per collector counts, and what is missing, in one pass.
 perl -e '
