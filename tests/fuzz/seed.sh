@@ -101,6 +101,9 @@ seed infiniband $ib/fw_ver $ib/ports/1/link_layer $ib/ports/1/state $ib/ports/1/
 	$ib/ports/1/hw_counters/lifespan
 zfs=proc/spl/kstat/zfs
 seed zfs $zfs/arcstats $zfs/fm $zfs/tank/io $zfs/tank/objset-0x36 $zfs/tank/state
+dm=sys/block/dm-1
+seed dmmultipath $dm/dm/uuid $dm/dm/name $dm/dm/suspended $dm/size $dm/slaves/sdb \
+	sys/block/sdb/device/state
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
