@@ -1,7 +1,8 @@
 /* Unit tests of the BPF histogram path that need no kernel: the kernel's
  * slot rule (bpf/hist.bpf.h compiled here as plain C), export to Prometheus
  * buckets, per-CPU summing, interval deltas, drop-reason names from a BTF
- * built in memory, and device names from a diskstats file. */
+ * built in memory, device names from a diskstats file, and the verifier's
+ * last word in a libbpf load log. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -387,6 +388,27 @@ static void test_views(void **state)
 	assert_string_equal(buf, "disk, tcp, drops, runq");
 }
 
+/* The verifier's refusal, not its statistics, out of libbpf's whole load log;
+ * nothing from a message without one. */
+static void test_verifier_line(void **state)
+{
+	char out[80];
+
+	(void)state;
+	bpfl_verifier_line("libbpf: prog 'tcp_probe_raw': -- BEGIN PROG LOAD LOG --\n"
+			   "0: R1=ctx() R10=fp0\n"
+			   "; sk = (void *)ctx[0];\n"
+			   "3: (85) call bpf_probe_read_kernel#113\n"
+			   "unknown func bpf_probe_read_kernel#113\n"
+			   "processed 4 insns (limit 1000000) max_states_per_insn 0\n"
+			   "-- END PROG LOAD LOG --\n", out, sizeof(out));
+	assert_string_equal(out, "unknown func bpf_probe_read_kernel#113");
+	bpfl_verifier_line("libbpf: prog 'x': BPF program load failed: Invalid argument", out, sizeof(out));
+	assert_string_equal(out, "");
+	bpfl_verifier_line("libbpf: -- BEGIN PROG LOAD LOG --\nno end", out, sizeof(out));
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_disk_names),
 		cmocka_unit_test(test_hook_names),
 		cmocka_unit_test(test_views),
+		cmocka_unit_test(test_verifier_line),
 	};
 	return cmocka_run_group_tests_name("bpf_hist", tests, NULL, NULL);
 }

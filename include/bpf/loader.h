@@ -126,6 +126,10 @@ void bpfl_views(char *buf, size_t bufsz);
 /* 0 when o->view names a program's view (or is NULL), else -ENOENT. */
 int bpfl_view_check(const struct bpfl_opts *o);
 void bpfl_setup_libbpf_log(void);
+/* The verifier's last word in libbpf's output: the last line of its load log
+ * ("-- BEGIN PROG LOAD LOG --" ... "-- END ...") that is not its statistics;
+ * "" when log has none. */
+void bpfl_verifier_line(const char *log, char *out, size_t outsz);
 /* The registry, for `infra-monitor doctor`: how many programs, program i's
  * label, and program i opened, loaded and attached on one rung exactly as
  * the loader does, then destroyed again: 0, or -errno with the step and the

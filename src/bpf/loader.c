@@ -129,9 +129,32 @@ int bpfl_view_check(const struct bpfl_opts *o)
 /* ------------------------------------------------------------------------ */
 
 /* While a rung that may still fall back is being tried, libbpf's warnings are
- * expected and logged at debug; the first one is kept for the error text. */
+ * expected and logged at debug; the first one is kept for the error text, and
+ * the verifier's last word, which names what it refused (a helper that
+ * lockdown=confidentiality withholds, a missing kfunc), in its place. */
 static int libbpf_quiet;
 static char libbpf_first_warn[160];
+static char libbpf_verifier[160];
+
+void bpfl_verifier_line(const char *log, char *out, size_t outsz)
+{
+	const char *b = strstr(log, "-- BEGIN PROG LOAD LOG --"), *e, *line;
+
+	out[0] = '\0';
+	if (!b || !(e = strstr(b, "-- END PROG LOAD LOG --")))
+		return;
+	b = strchr(b, '\n');
+	for (line = b ? b + 1 : e; line && line < e;) {
+		const char *nl = memchr(line, '\n', (size_t)(e - line));
+		size_t n = nl ? (size_t)(nl - line) : (size_t)(e - line);
+
+		if (n && strncmp(line, "processed ", 10) != 0 &&
+		    strncmp(line, "verification time", 17) != 0 &&
+		    strncmp(line, "stack depth", 11) != 0)
+			snprintf(out, outsz, "%.*s", (int)n, line);
+		line = nl ? nl + 1 : NULL;
+	}
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -156,6 +179,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		snprintf(libbpf_first_warn, sizeof(libbpf_first_warn), "%s", msg);
 		libbpf_first_warn[strcspn(libbpf_first_warn, "\n")] = '\0';
 	}
+	if (n && level == LIBBPF_WARN && !libbpf_verifier[0])
+		bpfl_verifier_line(line, libbpf_verifier, sizeof(libbpf_verifier));
 	if (n && log_enabled(lvl))
 		log_write(lvl, "libbpf", 0, NULL, "%s", line);
 	free(line);
@@ -236,6 +261,7 @@ static int try_hook(const struct bpfl_prog_ops *ops, struct bpfl_prog *p, int ho
 
 	p->error[0] = '\0';
 	libbpf_first_warn[0] = '\0';
+	libbpf_verifier[0] = '\0';
 	err = ops->open(p);
 	if (err)
 		goto out;
@@ -256,6 +282,9 @@ static int try_hook(const struct bpfl_prog_ops *ops, struct bpfl_prog *p, int ho
 out:
 	if (p->error[0])
 		;       /* the program's own, more precise text */
+	else if (libbpf_verifier[0])
+		snprintf(p->error, sizeof(p->error), "%s %s %s: %s (verifier: %s)", step, p->name,
+			 hook_names[hook], strerror(-err), libbpf_verifier);
 	else if (libbpf_first_warn[0])
 		snprintf(p->error, sizeof(p->error), "%s %s %s: %s (%s)", step, p->name,
 			 hook_names[hook], strerror(-err), libbpf_first_warn);

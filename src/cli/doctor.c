@@ -439,28 +439,6 @@ static void check_bpf(struct doctor *d)
 
 /* ---- the proof --------------------------------------------------------- */
 
-/* The verifier's last word: the last line of libbpf's load log that is not
- * its statistics. */
-static void verifier_line(const char *log, char *out, size_t outsz)
-{
-	const char *b = strstr(log, "-- BEGIN PROG LOAD LOG --"), *e, *line;
-
-	out[0] = '\0';
-	if (!b || !(e = strstr(b, "-- END PROG LOAD LOG --")))
-		return;
-	b = strchr(b, '\n');
-	for (line = b ? b + 1 : e; line && line < e;) {
-		const char *nl = memchr(line, '\n', (size_t)(e - line));
-		size_t n = nl ? (size_t)(nl - line) : (size_t)(e - line);
-
-		if (n && strncmp(line, "processed ", 10) != 0 &&
-		    strncmp(line, "verification time", 17) != 0 &&
-		    strncmp(line, "stack depth", 11) != 0)
-			snprintf(out, outsz, "%.*s", (int)n, line);
-		line = nl ? nl + 1 : NULL;
-	}
-}
-
 static void first_warning(const char *log, char *out, size_t outsz)
 {
 	const char *l = log;
@@ -556,7 +534,7 @@ static void prove(struct doctor *d)
 				continue;
 			first_warning(d->cap, r->libbpf, sizeof(r->libbpf));
 			if (d->cap)
-				verifier_line(d->cap, r->verifier, sizeof(r->verifier));
+				bpfl_verifier_line(d->cap, r->verifier, sizeof(r->verifier));
 			rung_remedy(d, h, r);
 		}
 	}
