@@ -159,6 +159,7 @@ extern const struct collector collector_tapestats;
 extern const struct collector collector_infiniband;
 extern const struct collector collector_zfs;
 extern const struct collector collector_dmmultipath;
+extern const struct collector collector_mdadm;
 extern const struct collector collector_bpf;
 extern const struct collector collector_textfile;
 

@@ -56,6 +56,7 @@ const struct collector *const collectors[] = {
 	&collector_infiniband,
 	&collector_zfs,
 	&collector_dmmultipath,
+	&collector_mdadm,
 	&collector_bpf,
 	/* Last: it refuses families the others exported (collect_ctx). */
 	&collector_textfile,

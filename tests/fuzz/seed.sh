@@ -104,6 +104,7 @@ seed zfs $zfs/arcstats $zfs/fm $zfs/tank/io $zfs/tank/objset-0x36 $zfs/tank/stat
 dm=sys/block/dm-1
 seed dmmultipath $dm/dm/uuid $dm/dm/name $dm/dm/suspended $dm/size $dm/slaves/sdb \
 	sys/block/sdb/device/state
+seed mdadm proc/mdstat sys/block/md3/md/level sys/block/md3/md/raid_disks sys/block/md3/md/degraded
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
