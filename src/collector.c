@@ -57,6 +57,7 @@ const struct collector *const collectors[] = {
 	&collector_zfs,
 	&collector_dmmultipath,
 	&collector_mdadm,
+	&collector_xfs,
 	&collector_bpf,
 	/* Last: it refuses families the others exported (collect_ctx). */
 	&collector_textfile,

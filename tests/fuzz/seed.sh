@@ -105,6 +105,7 @@ dm=sys/block/dm-1
 seed dmmultipath $dm/dm/uuid $dm/dm/name $dm/dm/suspended $dm/size $dm/slaves/sdb \
 	sys/block/sdb/device/state
 seed mdadm proc/mdstat sys/block/md3/md/level sys/block/md3/md/raid_disks sys/block/md3/md/degraded
+seed xfs sys/fs/xfs/sdb1/stats/stats
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
