@@ -58,6 +58,7 @@ const struct collector *const collectors[] = {
 	&collector_dmmultipath,
 	&collector_mdadm,
 	&collector_xfs,
+	&collector_btrfs,
 	&collector_bpf,
 	/* Last: it refuses families the others exported (collect_ctx). */
 	&collector_textfile,

@@ -106,6 +106,9 @@ seed dmmultipath $dm/dm/uuid $dm/dm/name $dm/dm/suspended $dm/size $dm/slaves/sd
 	sys/block/sdb/device/state
 seed mdadm proc/mdstat sys/block/md3/md/level sys/block/md3/md/raid_disks sys/block/md3/md/degraded
 seed xfs sys/fs/xfs/sdb1/stats/stats
+bt=sys/fs/btrfs/5c8e1f0a-3b7d-4e92-a6c1-7d2f90b3e845
+seed btrfs $bt/commit_stats $bt/label $bt/metadata_uuid $bt/allocation/global_rsv_size \
+	$bt/allocation/data/raid1/total_bytes $bt/allocation/system/raid1/used_bytes $bt/devices/sdc/size
 
 mkdir -p "$c/procself"
 for f in tests/fixtures/procself/*; do [ -f "$f" ] && cp "$f" "$c/procself/"; done
