@@ -7,7 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "collect_assert.h"
+#include "render.h"
+#include "snapshot.h"
 #include "util.h"
 #include "workload.h"
 
@@ -174,6 +178,168 @@ static void test_cgroup_paths(void **state)
 	cgroup_paths_free(c);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Hostile cgroup names, from the tree to every rendering                   */
+
+/* The text formats' label value escaping, written out independently of
+ * render_prom.c: backslash, double quote and newline, nothing else. */
+static void escape_ref(const char *v, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	for (; *v && n + 3 < outsz; v++) {
+		if (*v == '\\' || *v == '"' || *v == '\n')
+			out[n++] = '\\';
+		out[n++] = *v == '\n' ? 'n' : *v;
+	}
+	out[n] = '\0';
+}
+
+/* Whether any string in j (object values and keys, array items) equals s. */
+static bool json_has_string(json_t *j, const char *s)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	if (json_is_string(j))
+		return !strcmp(json_string_value(j), s);
+	if (json_is_array(j))
+		json_array_foreach(j, i, v)
+			if (json_has_string(v, s))
+				return true;
+	if (json_is_object(j))
+		json_object_foreach(j, key, v)
+			if (!strcmp(key, s) || json_has_string(v, s))
+				return true;
+	return false;
+}
+
+/* Every line of a text exposition is a comment or a sample: a raw newline
+ * from a label value would start a line with anything else. */
+static void assert_text_lines(const struct buf *b)
+{
+	for (size_t at = 0; at < b->len;) {
+		const char *line = b->data + at, *nl = memchr(line, '\n', b->len - at);
+		char c = line[0];
+
+		if (!(c == '#' || c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+			fail_msg("torn line at %zu: %.60s", at, line);
+		at = nl ? (size_t)(nl - b->data) + 1 : b->len;
+	}
+}
+
+/* Cgroup names may hold any byte but '/' and NUL. Made as real directories,
+ * named by the resolver's walk (ids are inode numbers, as on a cgroup2
+ * mount), exported as the cgroup label of a snapshot and rendered: each
+ * text format escapes them so they read back whole, JSON decodes to the
+ * same bytes. The last is a 4 KiB path of 16 levels. */
+static void test_hostile_names_rendered(void **state)
+{
+	static const char *const names[] = { "q\"uote\"", "back\\slash\\", "new\nline\n",
+					     "caf\xc3\xa9-\xe2\x9c\x93-\xf0\x9f\x90\xb3",
+					     "docker-\"};\\n.scope" };
+	enum { NNAMES = sizeof(names) / sizeof(names[0]), LEVELS = 16, LEVEL_LEN = 250 };
+	char dir[] = "/tmp/im-hostile-XXXXXX", p[8500], want[4200], esc[8400];
+	uint64_t ids[NNAMES + 1];
+	struct cgroup_paths *c;
+	struct metric_set *ms = ms_new();
+	struct snapshot *snap = snapshot_new();
+	struct family *info, *rq;
+	json_error_t jerr;
+	json_t *j;
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(ms);
+	assert_non_null(snap);
+	for (size_t i = 0; i < NNAMES; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		assert_int_equal(mkdir(p, 0755), 0);
+		ids[i] = ino(p);
+	}
+	/* Level by level with mkdirat(): no single syscall sees the whole path. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	for (int l = 0; l < LEVELS; l++) {
+		/* Whole characters only: an invalid UTF-8 name is another case. */
+		static const char *const units[] = { "a", "\"", "\\", "\xc3\xa9", "b" };
+		char level[LEVEL_LEN + 1];
+		size_t len = 0;
+		int sub;
+
+		while (len < LEVEL_LEN - 1) {
+			const char *u = units[(len + (size_t)l) % 5];
+
+			memcpy(level + len, u, strlen(u));
+			len += strlen(u);
+		}
+		level[len] = '\0';
+		assert_int_equal(mkdirat(fd, level, 0755), 0);
+		sub = openat(fd, level, O_RDONLY | O_DIRECTORY);
+		assert_true(sub >= 0);
+		close(fd);
+		fd = sub;
+	}
+	{
+		struct stat st;
+
+		assert_int_equal(fstat(fd, &st), 0);
+		ids[NNAMES] = st.st_ino;
+		close(fd);
+	}
+
+	c = cgroup_paths_new(dir, 1.0, 5.0);
+	assert_non_null(c);
+	assert_int_equal(cgroup_paths_rescan(c, 10.0), 0);
+	info = ms_family(ms, "infra_monitor_cgroup_info", METRIC_GAUGE, "Names.");
+	rq = ms_family(ms, "infra_monitor_cgroup_runqueue_latency_seconds_count", METRIC_COUNTER, "");
+	for (size_t i = 0; i <= NNAMES; i++) {
+		const char *path = cgroup_paths_lookup(c, ids[i], 10.0);
+		struct workload_identity id;
+
+		assert_non_null(path);
+		if (i < NNAMES) {
+			snprintf(want, sizeof(want), "/%s", names[i]);
+			assert_string_equal(path, want);
+		} else {
+			assert_in_range(strlen(path), 4000, 4095);
+		}
+		workload_parse_path(path, &id);
+		ms_add(ms, info, 1, "cgroup", path, "kind", workload_kind_name(id.kind), "unit",
+		       id.unit, "container_id", id.container_id, NULL);
+		ms_add(ms, rq, (double)(i + 1), "cgroup", path, NULL);
+	}
+	assert_int_equal(ms_error(ms), 0);
+	assert_int_equal(snapshot_add_set(snap, ms), 0);
+	assert_int_equal(snapshot_render(snap, NULL), 0);
+
+	for (int f = EXPO_TEXT; f <= EXPO_OPENMETRICS; f++) {
+		const struct buf *b = &snap->expo[f];
+
+		assert_text_lines(b);
+		for (size_t i = 0; i <= NNAMES; i++) {
+			const char *path = cgroup_paths_lookup(c, ids[i], 10.0);
+
+			escape_ref(path, esc, sizeof(esc));
+			snprintf(p, sizeof(p), "cgroup=\"%s\"", esc);
+			if (!memmem(b->data, b->len, p, strlen(p)))
+				fail_msg("format %d: no %.80s", f, p);
+		}
+	}
+	j = json_loadb(snap->jsonl.data, snap->jsonl.len, 0, &jerr);
+	if (!j)
+		fail_msg("JSONL line: %s at %d", jerr.text, jerr.position);
+	for (size_t i = 0; i <= NNAMES; i++)
+		if (!json_has_string(j, cgroup_paths_lookup(c, ids[i], 10.0)))
+			fail_msg("JSONL: cgroup %zu not decoded whole", i);
+	json_decref(j);
+
+	snapshot_put(snap);
+	cgroup_paths_free(c);
+	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
+	assert_int_equal(system(p), 0);
+}
+
 static void test_cgroup2_mount(void **state)
 {
 	struct fixture_paths fp;
@@ -337,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_pod_names),
 		cmocka_unit_test(test_cgroup_paths),
 		cmocka_unit_test(test_cgroup2_mount),
+		cmocka_unit_test(test_hostile_names_rendered),
 		cmocka_unit_test(test_cap_is_exact),
 		cmocka_unit_test(test_cap_promotion),
 	};
