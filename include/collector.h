@@ -162,6 +162,7 @@ extern const struct collector collector_dmmultipath;
 extern const struct collector collector_mdadm;
 extern const struct collector collector_xfs;
 extern const struct collector collector_btrfs;
+extern const struct collector collector_bcache;
 extern const struct collector collector_bpf;
 extern const struct collector collector_textfile;
 

@@ -59,6 +59,7 @@ const struct collector *const collectors[] = {
 	&collector_mdadm,
 	&collector_xfs,
 	&collector_btrfs,
+	&collector_bcache,
 	&collector_bpf,
 	/* Last: it refuses families the others exported (collect_ctx). */
 	&collector_textfile,

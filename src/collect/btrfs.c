@@ -211,31 +211,28 @@ static int btrfs_one(struct metric_set *ms, const char *dir, const char *name, s
 	return err;
 }
 
+/* The per-set state sysfs_each_set() passes through. */
+struct btrfs_walk {
+	struct metric_set *ms;
+	struct buf b;
+};
+
+static int btrfs_set(const char *dir, const char *name, void *arg)
+{
+	struct btrfs_walk *w = arg;
+
+	return btrfs_one(w->ms, dir, name, &w->b);
+}
+
 static int btrfs_collect(struct collect_ctx *ctx, struct metric_set *ms)
 {
-	struct sysfs_dir d;
-	struct buf b;
-	size_t found = 0;
-	int err = sysfs_dir_read(&d, ctx->sysfs, "fs/btrfs");
+	struct btrfs_walk w = { .ms = ms };
+	int err;
 
-	buf_init(&b);
-	if (err == -ENOENT)
-		err = 0;
-	for (size_t i = 0; !err && i < d.n; i++) {
-		const char *name = sysfs_dir_name(&d, i);
-		char dir[4096];
-
-		/* procfs globs names with a dash: the filesystems, not "features". */
-		if (!strchr(name, '-'))
-			continue;
-		err = sysfs_path(dir, sizeof(dir), ctx->sysfs, "fs/btrfs", name);
-		if (!err)
-			err = btrfs_one(ms, dir, name, &b);
-		found++;
-	}
-	sysfs_dir_free(&d);
-	buf_free(&b);
-	return err ? err : found ? 0 : -ENODATA;
+	buf_init(&w.b);
+	err = sysfs_each_set(ctx->sysfs, "fs/btrfs", btrfs_set, &w);
+	buf_free(&w.b);
+	return err;
 }
 
 const struct collector collector_btrfs = {

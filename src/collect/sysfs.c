@@ -68,6 +68,30 @@ void sysfs_dir_free(struct sysfs_dir *d)
 	d->n = 0;
 }
 
+int sysfs_each_set(const char *root, const char *rel,
+		   int (*fn)(const char *dir, const char *name, void *arg), void *arg)
+{
+	struct sysfs_dir d;
+	char dir[4096];
+	size_t found = 0;
+	int err = sysfs_dir_read(&d, root, rel);
+
+	if (err == -ENOENT)
+		return -ENODATA;
+	for (size_t i = 0; !err && i < d.n; i++) {
+		const char *name = sysfs_dir_name(&d, i);
+
+		if (!strchr(name, '-'))
+			continue;
+		found++;
+		err = sysfs_path(dir, sizeof(dir), root, rel, name);
+		if (!err)
+			err = fn(dir, name, arg);
+	}
+	sysfs_dir_free(&d);
+	return err ? err : found ? 0 : -ENODATA;
+}
+
 int sysfs_read_str(const char *root, const char *rel, struct buf *b)
 {
 	int err = read_file_at(root, rel, b);

@@ -34,6 +34,13 @@ static inline const char *sysfs_dir_name(const struct sysfs_dir *d, size_t i)
 	return d->names.data + d->off[i];
 }
 
+/* Calls fn(dir, name, arg) for each entry root/rel/<name> whose name holds
+ * a dash: the uuid-named sets /sys/fs/btrfs and /sys/fs/bcache keep beside
+ * their control files ("features", "register"). Stops at fn's first error;
+ * -ENODATA when there is no such set, or no root/rel at all. */
+int sysfs_each_set(const char *root, const char *rel,
+		   int (*fn)(const char *dir, const char *name, void *arg), void *arg);
+
 /* root/rel as one line of text with surrounding white space removed, in b.
  * 0, the read's -errno, or -EINVAL for a NUL or a second line. */
 int sysfs_read_str(const char *root, const char *rel, struct buf *b);
