@@ -139,10 +139,13 @@ kill "${running[fast]}"
 
 # The raw floor: the same files, read without parsing.
 cc -O2 -o "$work/rawread" bench/rawread.c
-strace -f -e trace=openat,statfs -o "$work/strace" "$bin" once --no-collector.bpf >/dev/null 2>&1
-mapfile -t files < <(grep -v ENOENT "$work/strace" |
-	grep -oE '(openat\(AT_FDCWD, "/(proc|sys|run)[^"]*"|statfs\("[^"]+")' |
-	sed -E -e 's/^openat\(AT_FDCWD, "(.*)"$/\1/' -e 's/^statfs\("(.*)"$/statfs:\1/' | sort -u)
+# -y names each descriptor, so opens relative to a directory (sysfs walks) count too.
+strace -f -y -e trace=openat,statfs -o "$work/strace" "$bin" once --no-collector.bpf >/dev/null 2>&1
+mapfile -t files < <(grep -v ENOENT "$work/strace" | perl -ne '
+	if (/openat\(AT_FDCWD(?:<[^>]*>)?, "(\/[^"]+)"/) { print "$1\n" }
+	elsif (/openat\(\d+<([^>]+)>, "([^"\/][^"]*)"/) { print "$1/$2\n" }
+	elsif (/statfs\("([^"]+)"/) { print "statfs:$1\n" }' |
+	grep -E '^(statfs:|/(proc|sys|run)/)' | sort -u)
 raw_us=$("$work/rawread" 2000 "${files[@]}")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
