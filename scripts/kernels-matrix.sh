@@ -178,10 +178,19 @@ for k in "${kernels[@]}"; do
 		truncate -s 64M "$img"
 		loop=$(losetup -f --show --direct-io=on "$img") || die "losetup failed"
 		say "host $(uname -r): natively, disk $loop"
+		# The hostile settings run the daemon and the tools as nobody: a clone under a
+		# home directory (0700) is out of its reach, so they run from a copy in a
+		# directory anyone may enter.
+		stage=$(mktemp -d /tmp/kmatrix-host.XXXXXX)
+		chmod 755 "$stage"
+		cp -r "$tools/$(uname -m)" "$stage/tools"
+		[ -z "$bin" ] || install -m 755 "$bin" "$stage/infra-monitor"
+		chmod -R a+rX "$stage"
 		# A port of our own: the host is shared, 9947 may be taken.
-		PORT=$((20000 + $$ % 20000)) sh tests/kernels/check.sh "$out/r" "$loop" "$(cd "$tools/$(uname -m)" && pwd)" "${bin:+$(realpath "$bin")}" \
+		PORT=$((20000 + $$ % 20000)) sh tests/kernels/check.sh "$out/r" "$loop" "$stage/tools" "${bin:+$stage/infra-monitor}" \
 			>"$out/console.log" 2>&1
 		hrc=$?
+		rm -rf "$stage"
 		cat "$out/r/env" "$out/r/selfcheck.txt" "$out/r/probes.txt" "$out"/r/*.meta 2>/dev/null |
 			sed 's/^/kmatrix: /' >>"$out/console.log"
 		echo "KMATRIX-END rc=$hrc kernel=$(uname -r)" >>"$out/console.log"

@@ -391,15 +391,20 @@ def untested_section(kernels, w, failures):
                 k["name"], rung, want_rt, got_rt, k_rt, ud_cell, sched,
                 "–" if qsum is None else "%.2f" % (qsum * 1000)))
             where = "%s/%s" % (k["name"], rung)
+            # The kernel's SNMP counters are per network namespace, the programs see every
+            # namespace: a guest runs nothing else, but on the host (shared, maybe itself a
+            # container) other namespaces' retransmits and drops count too, so only the lower
+            # bound holds there.
+            top_rt, top_ud = (float("inf"),) * 2 if k["name"] == "host" else (k_rt, k_ud)
             if want_rt <= 0:
                 failures.append("%s: the retransmit workload caused none (%s)" % (where, rt or "did not run"))
-            elif st.get("tcplat") == "attached" and not want_rt <= got_rt <= k_rt:
+            elif st.get("tcplat") == "attached" and not want_rt <= got_rt <= top_rt:
                 failures.append("%s: tcplat counted %d retransmits: the workload's sockets %d, the "
                                 "kernel's RetransSegs %d" % (where, got_rt, want_rt, k_rt))
             if want_ud <= 0:
                 failures.append("%s: the UDP drop workload caused none (%s)" % (where, ud or "did not run"))
             elif v >= UDP_RCVBUFF_SINCE and st.get("skbdrop") == "attached" and \
-                    not want_ud <= got_ud <= k_ud:
+                    not want_ud <= got_ud <= top_ud:
                 failures.append("%s: skbdrop counted %d SOCKET_RCVBUFF drops: the socket %d, the "
                                 "kernel's RcvbufErrors %d" % (where, got_ud, want_ud, k_ud))
             if sched == "mq-deadline" and st.get("biolat") == "attached" and (qsum is None or qsum <= 0):
