@@ -190,7 +190,7 @@ static int xfs_values(const char *p, const struct xfs_group *g, uint64_t *v)
 static int xfs_parse(struct metric_set *ms, char *text, const char *dev)
 {
 	static const struct xfs_group gc_xpc = { "gc xpc", 1, 1, true, NULL, 0 };
-	uint64_t v[ARRAY_SIZE(xfs_groups)][XFS_MAX_EXPORTED];
+	uint64_t v[ARRAY_SIZE(xfs_groups)][XFS_MAX_EXPORTED] = { { 0 } };
 	bool seen[ARRAY_SIZE(xfs_groups)] = { false };
 	struct label l = { "device", dev };
 
