@@ -120,22 +120,8 @@ static void test_bad_flags_name_themselves(void **state)
 	}
 }
 
-/* Issue 11 §1 completions of collectors we have, being added beside this
- * test (helper ne11b): reported, not failed, until they land. */
-static bool in_progress(const char *flag)
-{
-	static const char *const pending[] = { "collector.cpu.", "collector.stat.softirq",
-					       "collector.powersupply." };
-
-	for (size_t i = 0; i < sizeof(pending) / sizeof(pending[0]); i++)
-		if (!strncmp(flag, pending[i], strlen(pending[i])))
-			return true;
-	return false;
-}
-
 /* Every flag node_exporter 1.12 accepts (kingpin flags of node_exporter.go,
- * collector/ and exporter-toolkit) loads here. Those of collectors this
- * tree does not have yet are reported and left out until it does. */
+ * collector/ and exporter-toolkit) loads here. */
 static void test_node_exporter_flags_accepted(void **state)
 {
 	static const char *const flags[] = {
@@ -194,33 +180,15 @@ static void test_node_exporter_flags_accepted(void **state)
 		"--collector.wifi.fixtures=x", "--no-collector.systemd", "--no-collector.bcachefs",
 		"--no-collector.ntp",
 	};
-	size_t skipped = 0;
-
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		const char *args[] = { flags[i], NULL };
 		struct config cfg;
 		int rc = load(&cfg, args);
 
 		config_free(&cfg);
-		if (rc == 0)
-			continue;
-		/* A collector of issue 11 that has not landed in this tree yet. */
-		char coll[64];
-		const char *flag = flags[i] + (strncmp(flags[i], "--no-", 5) ? 2 : 5);
-		const char *name = flag + strlen("collector."), *dot = strchr(name, '.');
-
-		if (!strncmp(flag, "collector.", 10) && dot &&
-		    snprintf(coll, sizeof(coll), "%.*s", (int)(dot - name), name) > 0 &&
-		    (!collector_find(coll) || in_progress(flag)) && strstr(errtext, "unknown flag")) {
-			printf("node_exporter flag %s: collector %s not in this tree yet\n",
-			       flags[i], coll);
-			skipped++;
-			continue;
-		}
-		fail_msg("%s: %d: %s", flags[i], rc, errtext);
+		if (rc != 0)
+			fail_msg("%s: %d: %s", flags[i], rc, errtext);
 	}
-	printf("%zu node_exporter flags, %zu waiting for their collector\n",
-	       sizeof(flags) / sizeof(flags[0]), skipped);
 }
 
 static void test_node_exporter_compat_forms(void **state)
