@@ -20,6 +20,8 @@
 #   KERNELS_OFFLINE  1: use the cached kernels, do not ask apt
 #   KERNELS_RESULTS  results directory (default build/kernels/results; emptied first)
 #   RUNGS            hook rungs to force, in the guest and on the host (default: auto tp_btf raw_tp tracepoint)
+#   KERNELS_LOCKDOWN the guest kernels among those run that boot twice more, with lockdown=integrity
+#                    and lockdown=confidentiality, as KERNEL-lockdown-MODE (default: 6.1; empty: none)
 # Exit status: 0 when the self-check passed everywhere and, with a daemon, every program attached and
 # counted on every kernel and rung; 1 otherwise; 2 when the harness itself could not run.
 set -uo pipefail
@@ -36,6 +38,14 @@ if [ "${1:-}" = --vmlinux ]; then
 fi
 kernels=("$@")
 [ "${#kernels[@]}" -gt 0 ] || kernels=(5.10 6.1 6.12 arm64-6.1 host)
+# Lockdown (issue 12) on one kernel is enough: the LSM is the same code on all of them.
+if [ $vmlinux_only = 0 ]; then
+	for k in ${KERNELS_LOCKDOWN-6.1}; do
+		for x in "${kernels[@]}"; do
+			[ "$x" = "$k" ] && kernels+=("$k-lockdown-integrity" "$k-lockdown-confidentiality") && break
+		done
+	done
+fi
 accel=${KERNELS_ACCEL:-tcg}
 tmo=${KERNELS_TIMEOUT:-240}
 bin=${KERNELS_BIN-auto}
@@ -74,7 +84,7 @@ done
 
 # 1. Kernels.
 vms=()
-for k in "${kernels[@]}"; do [ "$k" = host ] || vms+=("$k"); done
+for k in "${kernels[@]}"; do [ "$k" = host ] || [ "$k" != "${k%-lockdown-*}" ] || vms+=("$k"); done
 if [ "${#vms[@]}" -gt 0 ]; then
 	scripts/kernels-fetch.sh "${vms[@]}" || die "fetching kernels failed"
 fi
@@ -197,7 +207,11 @@ for k in "${kernels[@]}"; do
 		losetup -d "$loop"
 		rm -f "$img"
 	else
-		rel=$(cat "$top/$k.release")
+		# KERNEL-lockdown-MODE: that kernel booted with lockdown=MODE; the hostile settings and
+		# the accuracy checks stay with its plain boot.
+		lockdown=''
+		[ "$k" != "${k%-lockdown-*}" ] && lockdown=${k##*-lockdown-}
+		rel=$(cat "$top/${k%-lockdown-*}.release")
 		kdir=$top/$rel
 		arch=$(guest_arch "$k")
 		kbin=$bin
@@ -213,7 +227,9 @@ for k in "${kernels[@]}"; do
 		# check.sh's knobs travel on the kernel command line; RUNGS with commas for spaces.
 		knobs="kmatrix.RUNGS=$(echo $RUNGS | tr ' ' ,)"
 		[ $vmlinux_only = 1 ] && knobs="$knobs kmatrix.BTF_ONLY=1"
-		for v in READY_S KWORK_DISK_IOS KWORK_TCP KWORK_RST KWORK_CPU_MS KWORK_RETRANS KWORK_UDPDROP; do
+		[ -n "$lockdown" ] && knobs="$knobs lockdown=$lockdown kmatrix.HOSTILE=0 kmatrix.ACCURACY=0"
+		for v in READY_S KWORK_DISK_IOS KWORK_TCP KWORK_RST KWORK_CPU_MS KWORK_RETRANS KWORK_UDPDROP \
+			KWORK_BUFFERED_KB KWORK_NULLB_IOS KWORK_NETEM_TCP; do
 			[ -n "${!v:-}" ] && knobs="$knobs kmatrix.$v=${!v}"
 		done
 		# Emulating arm64 on x86 is several times slower than an x86 guest: the verifier

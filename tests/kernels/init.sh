@@ -23,9 +23,15 @@ ulimit -l unlimited
 export KMATRIX_GUEST=1
 echo "KMATRIX-BEGIN $(uname -r)"
 
-while read -r mod; do
-	[ -n "$mod" ] && insmod "/lib/modules/$mod" || echo "kmatrix: insmod $mod failed"
+# shellcheck disable=SC2086 # $args: the module's parameters, one word each
+while read -r mod args; do
+	[ -n "$mod" ] && insmod "/lib/modules/$mod" $args || echo "kmatrix: insmod $mod failed"
 done </modules.order
+# After the modules: configfs (null_blk's devices) comes with null_blk. cgroup2 alone, as on a
+# host without v1 hierarchies, so that check.sh can enable the io and memory controllers on it.
+mount -t configfs configfs /sys/kernel/config 2>/dev/null
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 ip link set lo up
 # Run-time statistics on for the whole guest: bpftool then shows each program's run count.
 echo 1 >/proc/sys/kernel/bpf_stats_enabled

@@ -13,8 +13,10 @@
 # by following its ELF NEEDED entries (ldd cannot run a foreign binary).
 #
 # Contents: static busybox, /init (init.sh), /check.sh, /tools, the
-# virtio modules in load order (decompressed: busybox insmod takes plain .ko), the kernel config
-# under /boot (libbpf reads it for CONFIG_ externs), and the daemon when given.
+# virtio modules in load order (decompressed: busybox insmod takes plain .ko), null_blk and
+# sch_netem for the accuracy checks (known delays), iproute2's tc for netem (busybox's tc cannot
+# add it), the kernel config under /boot (libbpf reads it for CONFIG_ externs), and the daemon
+# when given.
 set -Eeuo pipefail
 trap 'echo "mkinitramfs: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 KDIR=$1 TOOLS=$2 OUT=$3 BIN=${4:-}
@@ -77,6 +79,8 @@ copy_foreign() {
 }
 if [ -n "$BIN" ] && [ "$arch" = "$(uname -m)" ]; then
 	copy_dyn "$BIN" infra-monitor
+	mkdir -p "$stage/usr/sbin"
+	copy_dyn "$(command -v tc)" usr/sbin/tc
 elif [ -n "$BIN" ]; then
 	copy_foreign "$BIN" infra-monitor
 fi
@@ -86,9 +90,11 @@ if [ -d "$stage/lib64" ] || [ -e "$stage/lib/x86_64-linux-gnu/libc.so.6" ]; then
 	[ -e "$stage/lib64/ld-linux-x86-64.so.2" ] || cp -L /lib64/ld-linux-x86-64.so.2 "$stage/lib64/"
 fi
 
-# Virtio modules the kernel does not have built in, in dependency order.
+# Virtio modules the kernel does not have built in, then null_blk (no device at load: check.sh
+# makes them through configfs, each with its own delay) and sch_netem, in dependency order.
+# A line of modules.order is the file then its parameters.
 : >"$stage/modules.order"
-for m in virtio_pci virtio_blk; do
+for m in virtio_pci virtio_blk null_blk sch_netem; do
 	modprobe -d "$root" -S "$rel" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" {print $2}'
 done | awk '!seen[$0]++' | while read -r ko; do
 	name=$(basename "$ko")
@@ -99,7 +105,10 @@ done | awk '!seen[$0]++' | while read -r ko; do
 	*.zst) zstd -qdc "$ko" >"$stage/lib/modules/$name" ;;
 	*) cp "$ko" "$stage/lib/modules/$name" ;;
 	esac
-	echo "$name" >>"$stage/modules.order"
+	case "$name" in
+	null_blk.ko) echo "$name nr_devices=0" ;;
+	*) echo "$name" ;;
+	esac >>"$stage/modules.order"
 done
 
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) >"$OUT.tmp"

@@ -10,7 +10,8 @@ import os
 import re
 import sys
 
-KERNEL_ORDER = ["5.10", "6.1", "6.12", "arm64-6.1", "host"]
+KERNEL_ORDER = ["5.10", "6.1", "6.1-lockdown-integrity", "6.1-lockdown-confidentiality", "6.12",
+                "arm64-6.1", "host"]
 RUNG_ORDER = ["auto", "tp_btf", "raw_tp", "tracepoint"]
 
 # Which exported series count the events of a program, by words in the program's label. The first
@@ -41,6 +42,33 @@ MISSING_FEATURES = [
      "task storage for tracing programs", (5, 13)),
     ("tcplat", ("tp_btf", "raw_tp", "tracepoint"), ("bpf_rdonly_cast",), "the bpf_rdonly_cast kfunc", (6, 2)),
 ]
+# Under lockdown=confidentiality the kernel refuses what reads its memory: the helper
+# bpf_probe_read_kernel (the verifier's "unknown func"; libbpf, finding it refused, falls back to
+# bpf_probe_read, refused as well) and tracefs (not mountable: no tracepoint ids, check.sh records
+# tracefs=no). A program, rung or probe may fail there only so, said in its error.
+LOCKDOWN_HELPER = "unknown func bpf_probe_read"
+LOCKDOWN_TRACEFS = ("tracepoint", "No such file or directory")
+# The cgroups check.sh runs the workload in, and what each does.
+CG_DISK, CG_TCP, CG_CPU = "/kmatrix-A", "/kmatrix-B", "/kmatrix-C"
+# Per-workload families and the host-wide family each must add up to (name, host-wide name, the
+# host-wide labels to select).
+CG_SUMS = [
+    ("disk I/Os", "infra_monitor_cgroup_disk_io_latency_seconds_count",
+     "infra_monitor_disk_io_latency_seconds_count", {"phase": "total"}),
+    ("connects", "infra_monitor_cgroup_tcp_connect_latency_seconds_count",
+     "infra_monitor_tcp_connect_latency_seconds_count", {}),
+    ("run-queue", "infra_monitor_cgroup_runqueue_latency_seconds_count",
+     "infra_monitor_runqueue_latency_seconds_count", {}),
+]
+# Programs whose per-workload series the classic tracepoint rung cannot give (docs/workloads.md).
+CG_ABSENT_ON_TRACEPOINT = ("tcplat", "runqlat", "skbdrop")
+# Accuracy (issue 13): the most a corrected quantile may be off its known value. Enforced where
+# the emulated guest can show it: the 2 ms p50 (and srtt p50). Under TCG an hrtimer completion
+# lands 40-80 us late, more than the 0 ns device's own cost, and a starved vCPU puts
+# millisecond outliers into p99: the 250 us quantiles and the p99s are shown, not enforced.
+ACCURACY_TOLERANCE = 0.10
+ACCURACY_ENFORCED = {("2ms", "p50")}
+NETEM_RTT_S = 0.020
 # Drop reasons in skb:kfree_skb (c504e5c2f964, v5.17); SOCKET_RCVBUFF for UDP since v5.19.
 DROP_REASONS_SINCE = (5, 17)
 UDP_RCVBUFF_SINCE = (5, 19)
@@ -59,6 +87,20 @@ def missing_feature(prog, rung, err, release):
         if p == prog and rung in rungs and kver(release) < since and any(w in err for w in words):
             return "%s (Linux %d.%d+)" % (feature, since[0], since[1])
     return None
+
+
+def lockdown_of(k):
+    return k["env"].get("lockdown", "none")
+
+
+def lockdown_refused(k, err):
+    """True when k runs under lockdown=confidentiality and err is one of its refusals."""
+    return lockdown_of(k) == "confidentiality" and lockdown_said(err, k["env"].get("tracefs") == "no")
+
+
+def lockdown_said(err, tracefs_gone):
+    err = err or ""
+    return LOCKDOWN_HELPER in err or (tracefs_gone and all(w in err for w in LOCKDOWN_TRACEFS))
 
 
 def read(path, default=""):
@@ -233,13 +275,23 @@ def load_kernel(resdir, name):
         progs = daemon_progs(read(os.path.join(r, rung + ".progs.json")), mt.get("pid"))
         info = [(lab.get("program", "?"), lab.get("hook", "?"), lab.get("status", "?"))
                 for n, lab, v in samples if n == "infra_monitor_bpf_program_info" and v == 1]
+        wl = {lab.get("program"): lab.get("workloads", "?")
+              for n, lab, v in samples if n == "infra_monitor_bpf_program_info" and v == 1}
         log = read(os.path.join(r, rung + ".log"))
-        k["rungs"][rung] = {"meta": mt, "samples": samples, "progs": progs, "info": info,
+        k["rungs"][rung] = {"meta": mt, "samples": samples, "progs": progs, "info": info, "wl": wl,
                             "kwork": {m.group(1): kv(m.group(2)) for m in re.finditer(
                                 r"^kwork (\w+) (.*)$", read(os.path.join(r, rung + ".workload")), re.M)},
                             "load": load_times(log), "errors": load_errors(log),
                             "log": log,
                             "workload": read(os.path.join(r, rung + ".workload"))}
+    k["accuracy"] = {"meta": kv(read(os.path.join(r, "accuracy.meta")).strip()),
+                     "nullb": [kv(line) for line in read(os.path.join(r, "accuracy.env")).splitlines()],
+                     "workload": read(os.path.join(r, "accuracy.workload")),
+                     "line": None}
+    try:
+        k["accuracy"]["line"] = json.loads(read(os.path.join(r, "accuracy.jsonl")) or "null")
+    except ValueError:
+        pass
     k["doctor"] = {}
     for s in DOCTOR_SETTINGS:
         rc = read(os.path.join(r, "doctor-%s.rc" % s[0])).strip()
@@ -320,6 +372,9 @@ def doctor_section(kernels, w, failures):
                 continue
             if not proc_ok:
                 failures.append("%s: once: a /proc collector failed: %s" % (where, procs))
+            if name == "normal" and lockdown_of(k) == "confidentiality":
+                doctor_lockdown(where, doc, d["rc"], k["env"].get("tracefs") == "no", failures)
+                continue
             if cause is None or (applies is not None and not applies(v)):
                 if d["rc"] != 0:
                     failures.append("%s: doctor exit %d, want 0 (%s)" % (where, d["rc"], causes))
@@ -336,6 +391,298 @@ def doctor_section(kernels, w, failures):
             elif procs.get("bpf") == 1 and not down <= set(named):
                 failures.append("%s: once: %s failed in doctor, not in the daemon's log"
                                 % (where, ", ".join(sorted(down - set(named)))))
+
+
+def doctor_lockdown(where, doc, rc, tracefs_gone, failures):
+    """Doctor under lockdown=confidentiality: the lockdown check warns with its remedy, and a
+    program that attaches on no rung was refused on each by lockdown, by name."""
+    ld = next((c for c in doc.get("checks", []) if c.get("name") == "lockdown"), {})
+    if ld.get("status") not in ("warn", "fail") or "confidentiality" not in ld.get("detail", "") \
+            or not ld.get("remedy"):
+        failures.append("%s: doctor does not name lockdown=confidentiality with a remedy (%s)" % (where, ld))
+    down = [p for p in doc.get("programs", []) if p.get("auto") is None]
+    if rc != (1 if down else 0):
+        failures.append("%s: doctor exit %d with %d program(s) attaching nowhere" % (where, rc, len(down)))
+    for p in down:
+        for r in p.get("rungs", []):
+            said = " ".join(str(r.get(x, "")) for x in ("error", "libbpf", "verifier"))
+            if r.get("status") == "failed" and not (lockdown_said(said, tracefs_gone)
+                                                    and "lockdown" in r.get("remedy", "") + ld.get("remedy", "")):
+                failures.append("%s: doctor: %s on %s failed for another reason: %s" % (
+                    where, p.get("name"), r.get("rung"), said.strip()))
+
+
+def cg_sum(samples, name, cgroup=None, **want):
+    return _sum(samples, name, **dict(want, **({"cgroup": cgroup} if cgroup else {})))
+
+
+def workloads_section(kernels, w, failures):
+    w("")
+    w("## Per-workload counting (cgroup v2)")
+    w("")
+    w("The workload of each rung runs in three cgroups made below the cgroup2 root (in the guests "
+      "cgroup2 is mounted alone, with the `io` and `memory` controllers on for them; the host keeps "
+      "its hybrid mount): **A** `kmatrix-A` makes the O_DIRECT I/O, then %s of buffered writes to the "
+      "scratch disk that a `sync` from outside A writes back; **B** `kmatrix-B` the loopback TCP "
+      "connections and resets; **C** `kmatrix-C` the CPU hogs. From the scrape after the workload: "
+      "*A disk*: A's I/Os (`infra_monitor_cgroup_disk_io_latency_seconds_count`) / the direct I/Os kwork "
+      "issued (all of them with the bio's blkcg; at least 98 %% with the task at insert, which loses "
+      "a request inserted again from a kworker); *A write bytes*: A's `infra_monitor_cgroup_disk_io_bytes_total{op=\"write\"}` / direct "
+      "+ buffered bytes written from A: with the bio's blkcg (the `io` controller on v2) the "
+      "buffered ones must be A's, charged through the page's owner whoever writes it back; with the "
+      "task at insert (the classic tracepoint rung; hosts without `io` on v2) they must not be "
+      "(documented fallback: writeback counts for the flusher); *B, C disk*: their writes / reads "
+      "(0 in the guests, whose files are in RAM; on the host reads are shown, not judged, see "
+      "docs/workloads.md); *B connects*: B's connect latencies / kwork's connections; *A, C "
+      "connects*: 0; *C run-queue*: C's run-queue latencies; *sums*: each family's per-workload "
+      "series (`/`, `other` included) against its host-wide family: disk and connects exact in the "
+      "guests, the run queue (thousands of events a second) within 1 %%, on the host (shared, never "
+      "quiet: other I/O completes between the two map reads) within 5 %%. On "
+      "`tracepoint` the records lack the pointers: tcplat, runqlat and skbdrop must show "
+      "`workloads=\"absent\"` and no per-workload series." % "1 MiB")
+    w("")
+    w("| kernel | rung | disk charged by | A disk | A write bytes | B, C disk (writes / reads) | B connects | A, C connects | C run-queue | sums (workloads / host-wide) |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for k in kernels:
+        guest = k["name"] != "host"
+        for rung in RUNG_ORDER:
+            rr = k["rungs"].get(rung)
+            if not rr:
+                continue
+            where = "%s/%s" % (k["name"], rung)
+            if k["env"].get("cgroup2", "none") == "none":
+                w("| %s | %s | no cgroup2 mount | – | – | – | – | – | – | – |" % (k["name"], rung))
+                failures.append("%s: no cgroup2 mount: per-workload counting not shown" % where)
+                continue
+            sm = rr["samples"]
+            st = {p: status for p, hook, status in rr["info"]}
+            wl = rr["wl"]
+            cells = []
+            # Which programs must attribute here: attached ones, except the documented absences.
+            for prog in sorted(st):
+                if st[prog] != "attached":
+                    continue
+                want = "absent" if rung == "tracepoint" and prog in CG_ABSENT_ON_TRACEPOINT else "attributed"
+                if wl.get(prog) != want:
+                    failures.append("%s: %s workloads=%s, want %s" % (where, prog, wl.get(prog), want))
+            def attr(prog):
+                return st.get(prog) == "attached" and wl.get(prog) == "attributed"
+            blkcg = "the bio's blkcg" in rr["log"]
+            disk = rr["kwork"].get("disk", {})
+            buf = rr["kwork"].get("buffered", {})
+            tcpw = rr["kwork"].get("tcp", {})
+            direct_ios = int(disk.get("ios", "0"))
+            direct_wbytes = direct_ios // 2 * 4096
+            buf_bytes = int(buf.get("bytes", "0"))
+            lat = "infra_monitor_cgroup_disk_io_latency_seconds_count"
+            byt = "infra_monitor_cgroup_disk_io_bytes_total"
+            conn = "infra_monitor_cgroup_tcp_connect_latency_seconds_count"
+            runq = "infra_monitor_cgroup_runqueue_latency_seconds_count"
+            a_ios = cg_sum(sm, lat, CG_DISK)
+            a_wb = cg_sum(sm, byt, CG_DISK, op="write")
+            bc = [(cg_sum(sm, lat, g, op="write"), cg_sum(sm, lat, g, op="read")) for g in (CG_TCP, CG_CPU)]
+            b_conn = cg_sum(sm, conn, CG_TCP)
+            ac_conn = [cg_sum(sm, conn, g) for g in (CG_DISK, CG_CPU)]
+            c_runq = cg_sum(sm, runq, CG_CPU)
+            if attr("biolat"):
+                if not disk or not buf:
+                    failures.append("%s: the disk workload did not run in A (%s, %s)" % (where, disk, buf))
+                # The task at insert is a proxy: a request the driver requeues is inserted again
+                # from a kworker and charged there (seen on the busy host: 127 of 128).
+                if a_ios < (direct_ios if blkcg else direct_ios * 0.98):
+                    failures.append("%s: A's disk I/Os %d < the %d it issued" % (where, a_ios, direct_ios))
+                if blkcg and a_wb < direct_wbytes + buf_bytes:
+                    failures.append("%s: A's write bytes %d < %d direct + %d buffered: writeback not "
+                                    "charged to A's blkcg" % (where, a_wb, direct_wbytes, buf_bytes))
+                if not blkcg and a_wb >= direct_wbytes + buf_bytes:
+                    failures.append("%s: A's write bytes %d include the buffered %d, but the task at "
+                                    "insert was to be charged" % (where, a_wb, buf_bytes))
+                for g, (wr, rd) in zip((CG_TCP, CG_CPU), bc):
+                    if wr or (guest and rd):
+                        failures.append("%s: %s made no disk I/O but shows %d writes, %d reads" % (where, g, wr, rd))
+            if attr("tcplat"):
+                if b_conn < int(tcpw.get("connections", "1")):
+                    failures.append("%s: B's connects %d < the %s it made" % (where, b_conn, tcpw.get("connections")))
+                if any(ac_conn):
+                    failures.append("%s: A or C show connects %s" % (where, ac_conn))
+            if attr("runqlat") and c_runq <= 0:
+                failures.append("%s: C's run-queue latencies counted nothing" % where)
+            for prog, fam in (("tcplat", conn), ("runqlat", runq), ("skbdrop", "infra_monitor_cgroup_skb_drops_total")):
+                if wl.get(prog) == "absent" and any(n == fam for n, lab, v in sm):
+                    failures.append("%s: %s is absent per workload yet %s has series" % (where, prog, fam))
+            for label, fam, host, sel in CG_SUMS:
+                prog = {"disk I/Os": "biolat", "connects": "tcplat", "run-queue": "runqlat"}[label]
+                if not attr(prog):
+                    cells.append("%s –" % label)
+                    continue
+                a, b = cg_sum(sm, fam), _sum(sm, host, **sel)
+                cells.append("%s %d / %d" % (label, a, b))
+                exact = guest and label != "run-queue"
+                if (a != b) if exact else abs(a - b) > (0.01 if guest else 0.05) * max(a, b):
+                    failures.append("%s: %s per workload %d, host-wide %d" % (where, label, a, b))
+            w("| %s | %s | %s | %d / %d | %d / %d + %d | B %d / %d, C %d / %d | %d / %s | %d, %d | %d | %s |" % (
+                k["name"], rung, "bio's blkcg" if blkcg else "task at insert", a_ios, direct_ios,
+                a_wb, direct_wbytes, buf_bytes, bc[0][0], bc[0][1], bc[1][0], bc[1][1], b_conn,
+                tcpw.get("connections", "?"), ac_conn[0], ac_conn[1], c_runq, "; ".join(cells)))
+
+
+def quantile(hist, q):
+    """histogram_quantile() over native buckets (list of JSONL histogram samples, merged): linear
+    inside the bucket holding the rank; None when empty."""
+    count = sum(h["count"] for h in hist)
+    if not count:
+        return None
+    schema = hist[0]["schema"]
+    zero = sum(h.get("zero_count", 0) for h in hist)
+    buckets = {}
+    for h in hist:
+        for i, c in h.get("buckets", {}).items():
+            buckets[int(i)] = buckets.get(int(i), 0) + c
+    rank = q * count
+    lo_first = 2 ** ((hist[0]["first"] - 1) / 2 ** schema)
+    if rank <= zero:
+        return lo_first * rank / zero
+    seen = zero
+    top = 0.0
+    for i in sorted(buckets):
+        lo, hi = 2 ** ((i - 1) / 2 ** schema), 2 ** (i / 2 ** schema)
+        top = hi
+        if seen + buckets[i] >= rank:
+            return lo + (hi - lo) * (rank - seen) / buckets[i]
+        seen += buckets[i]
+    return top      # above the top bucket: its bound, as the docs say
+
+
+def accuracy_section(kernels, w, failures):
+    rows = [k for k in kernels if k["accuracy"]["meta"]]
+    if not rows:
+        return
+    w("")
+    w("## Accuracy against known delays")
+    w("")
+    w("One daemon (auto rung) per guest, on top of the rungs above: 100 O_DIRECT 4 KiB writes and 100 "
+      "reads on each of three `null_blk` devices made through configfs with `irqmode=2` (an hrtimer "
+      "completes each request) and `completion_nsec` 0, 250000 and 2000000, no I/O scheduler; then "
+      "20 loopback TCP connections with `tc qdisc add dev lo root netem delay 10ms` (every packet "
+      "10 ms, 20 ms a round trip; on before the daemon starts, so all its TCP has it). Quantiles are "
+      "computed here from the **native-histogram buckets** of the daemon's last JSONL line (schema 3, "
+      "cumulative since start; linear inside a bucket, as `histogram_quantile()`): disk from "
+      "`infra_monitor_disk_io_latency_seconds{phase=\"service\"}` of that device, reads and writes "
+      "together, srtt from `infra_monitor_tcp_srtt_seconds`. *corrected*: the quantile less the same "
+      "quantile of the 0 ns device (what an empty request costs in that guest, measured the same "
+      "way); it must be within %d %% of the delay for the 2 ms p50, and srtt p50 within %d %% of 20 ms as "
+      "measured. The 250 us quantiles and the p99s are shown, **not enforced**: under TCG an hrtimer "
+      "completion lands 40-80 us late (more than the 0 ns device's own cost), and a vCPU the host "
+      "starves puts millisecond outliers into p99 (2 of 200 samples are p99). Issue 13 asks all of "
+      "them within 10 %%: that needs a guest with real timers (KVM), which this machine does not boot." % (
+          ACCURACY_TOLERANCE * 100, ACCURACY_TOLERANCE * 100))
+    w("")
+    w("| kernel | what | known | I/Os or samples | p50 | p99 | p50 corrected | p99 corrected | verdict |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+
+    def ms(v):
+        return "–" if v is None else "%.3f ms" % (v * 1000)
+
+    for k in rows:
+        acc = k["accuracy"]
+        if acc["meta"].get("accuracy") != "ran":
+            reason = unq(acc["meta"].get("reason", '"?"'))
+            w("| %s | – | – | – | – | – | – | – | not run: %s |" % (k["name"], reason))
+            # The x86 guests have the modules and tc: only the arm64 guest (no tc) may lack it.
+            if not k["name"].startswith("arm64") and k["name"] != "host":
+                failures.append("%s: accuracy checks did not run: %s" % (k["name"], reason))
+            continue
+        line = acc["line"] or {}
+        fams = line.get("metrics", {})
+        lat = fams.get("infra_monitor_disk_io_latency_seconds", {}).get("samples", [])
+        by = {}
+        for nb in acc["nullb"]:
+            dev = nb.get("device")
+            hist = [h for h in lat if h["labels"].get("device") == dev and h["labels"].get("phase") == "service"]
+            by[nb.get("name")] = (int(nb.get("completion_nsec", "0")), dev, hist)
+        empty = by.get("empty")
+        e50 = quantile(empty[2], 0.5) if empty else None
+        e99 = quantile(empty[2], 0.99) if empty else None
+        for name in ("empty", "250us", "2ms"):
+            if name not in by:
+                failures.append("%s: accuracy: no null_blk device %s" % (k["name"], name))
+                continue
+            ns, dev, hist = by[name]
+            n = sum(h["count"] for h in hist)
+            p50, p99 = quantile(hist, 0.5), quantile(hist, 0.99)
+            verdict = "baseline"
+            c50 = c99 = None
+            if name != "empty":
+                if None in (p50, p99, e50, e99):
+                    verdict = "**no samples**"
+                    failures.append("%s: accuracy: %s (%s) has no service latencies" % (k["name"], name, dev))
+                else:
+                    c50, c99 = p50 - e50, p99 - e99
+                    want = ns / 1e9
+                    bad = [q for q, v in (("p50", c50), ("p99", c99))
+                           if abs(v - want) > ACCURACY_TOLERANCE * want]
+                    verdict = "within %d %%" % (ACCURACY_TOLERANCE * 100) if not bad else \
+                        "**%s off by more than %d %%**" % (" and ".join(bad), ACCURACY_TOLERANCE * 100)
+                    if bad and not any((name, q) in ACCURACY_ENFORCED for q in bad):
+                        verdict += " (not enforced under TCG)"
+                    for q, v in (("p50", c50), ("p99", c99)):
+                        if q in bad and (name, q) in ACCURACY_ENFORCED:
+                            failures.append("%s: accuracy: %s %s %s corrected %.3f ms, want %.3f ms ± %d %%" % (
+                                k["name"], name, dev, q, v * 1000, want * 1000, ACCURACY_TOLERANCE * 100))
+            w("| %s | disk %s (`%s`) | %s | %d | %s | %s | %s | %s | %s |" % (
+                k["name"], name, dev, ms(ns / 1e9), n, ms(p50), ms(p99), ms(c50), ms(c99), verdict))
+        srtt = fams.get("infra_monitor_tcp_srtt_seconds", {}).get("samples", [])
+        n = sum(h["count"] for h in srtt)
+        p50, p99 = quantile(srtt, 0.5), quantile(srtt, 0.99)
+        ok = p50 is not None and abs(p50 - NETEM_RTT_S) <= ACCURACY_TOLERANCE * NETEM_RTT_S
+        w("| %s | TCP srtt, netem 10 ms each way on lo | %s | %d | %s | %s | – | – | %s |" % (
+            k["name"], ms(NETEM_RTT_S), n, ms(p50), ms(p99),
+            "p50 within %d %%" % (ACCURACY_TOLERANCE * 100) if ok else "**p50 off**"))
+        if not ok:
+            failures.append("%s: accuracy: srtt p50 %s, want 20 ms ± %d %%" % (
+                k["name"], ms(p50), ACCURACY_TOLERANCE * 100))
+
+
+def lockdown_section(kernels, w, failures):
+    rows = [k for k in kernels if "-lockdown-" in k["name"]]
+    if not rows:
+        return
+    w("")
+    w("## Lockdown")
+    w("")
+    w("The 6.1 guest booted twice more, with `lockdown=integrity` and `lockdown=confidentiality` (Debian's "
+      "kernels have the lockdown LSM; the guest reads `/sys/kernel/security/lockdown` to show it is "
+      "honoured), same checks without the hostile settings and the accuracy runs. Integrity must change "
+      "nothing. Confidentiality refuses `bpf_probe_read_kernel` (libbpf then falls back to "
+      "`bpf_probe_read`, refused too) and tracefs, which then does not mount (the classic "
+      "tracepoints need its ids): what uses them must fail naming it, the rest must attach and count, the /proc "
+      "collectors must all run, and `infra-monitor doctor` must name lockdown with its remedy. One "
+      "kernel is enough: the LSM is the same code on all of them.")
+    w("")
+    w("| kernel | lockdown | attached (program/rung) | refused by lockdown (program/rung: error) | doctor |")
+    w("| --- | --- | --- | --- | --- |")
+    for k in rows:
+        ok, refused = [], []
+        for rung in RUNG_ORDER:
+            rr = k["rungs"].get(rung)
+            if not rr:
+                continue
+            up = {prog for prog, hook, status in rr["info"] if status == "attached"}
+            ok += ["%s/%s" % (prog, rung) for prog in sorted(up)]
+            # Failed programs: from the log, also when none attached (no program info then).
+            refused += ["%s/%s: %s" % (prog, rung, err) for prog, err in sorted(rr["errors"].items())
+                        if prog not in up]
+        d = k["doctor"].get("normal") or {}
+        ld = next((c for c in (d.get("doc") or {}).get("checks", []) if c.get("name") == "lockdown"), {})
+        w("| %s | %s | %s | %s | exit %s; lockdown: %s %s |" % (
+            k["name"], lockdown_of(k), " ".join(ok) or "–",
+            "; ".join(refused).replace("|", "\\|") or "–", d.get("rc", "?"), ld.get("status", "?"),
+            ld.get("detail", "")))
+        if not ok:
+            failures.append("%s: nothing attached under lockdown=%s" % (k["name"], lockdown_of(k)))
+        if lockdown_of(k) == "confidentiality" and not refused:
+            failures.append("%s: lockdown=confidentiality refused nothing: the rungs reading kernel "
+                            "memory were expected to fail" % k["name"])
 
 
 def untested_section(kernels, w, failures):
@@ -436,7 +783,8 @@ def main():
       "QEMU (TCG: `-accel tcg,thread=multi -cpu max -smp 2 -m 1024`; arm64 on the `virt` board, running "
       "the daemon cross-built with `make ARCH=aarch64`) from a busybox initramfs with a virtio scratch "
       "disk under mq-deadline; the host kernel runs the same checks natively on a loop device. Workload "
-      "per rung: 64 O_DIRECT 4 KiB writes (fsync every 8) and 64 reads on the scratch disk, 100 loopback "
+      "per rung, in three cgroups (below): 64 O_DIRECT 4 KiB writes (fsync every 8) and 64 reads on the "
+      "scratch disk, then 1 MiB of buffered writes and a `sync`, 100 loopback "
       "TCP connections with 4 KiB each way (40 on arm64, whose emulation is several times slower), 20 "
       "connects to a closed port and 20 connections aborted with SO_LINGER 0, 400 ms of 2×CPU busy "
       "processes, then the paths below that nothing else reaches.")
@@ -451,6 +799,12 @@ def main():
     for k in kernels:
         where = "native" if k["name"] == "host" else "QEMU/TCG guest" + (
             " (aarch64, virt board)" if k["name"].startswith("arm64") else "")
+        booted = k["name"].split("-lockdown-")[1] if "-lockdown-" in k["name"] else None
+        if booted:
+            where += ", `lockdown=%s` (the guest reads %s)" % (booted, lockdown_of(k))
+            if k["marker"] and lockdown_of(k) != booted:
+                failures.append("%s: booted with lockdown=%s, /sys/kernel/security/lockdown says %s"
+                                % (k["name"], booted, lockdown_of(k)))
         marker = "rc=%s" % k["marker"][0] if k["marker"] else "**missing**"
         w("| %s | %s | %s | %s | %s (%s) | %s | %s |" % (
             k["name"], k["release"], where, k["env"].get("btf", "?"), k["env"].get("disk", "?"),
@@ -481,6 +835,8 @@ def main():
             w("| %s | %s | %s | %d | %.1f | %s |" % (k["name"], s.get("rung"), st + (" (%s)" % err if err else ""),
                                                   ev, int(s.get("load_us", "0")) / 1000.0,
                                                   s.get("verified_insns", "?")))
+            if st != "attached" and lockdown_refused(k, err):
+                continue        # refused by name under lockdown=confidentiality
             if st != "attached" or ev <= 0:
                 failures.append("%s: self-check %s %s, %d events %s" % (k["name"], s.get("rung"), st, ev, err))
 
@@ -507,6 +863,8 @@ def main():
                 continue
             ev = int(p.get("events", "0"))
             cells.append(str(ev) if p.get("status") == "attached" else "failed: " + unq(p.get("err", '""')))
+            if p.get("status") != "attached" and lockdown_refused(k, "tracepoint " + unq(p.get("err", '""'))):
+                continue
             if p.get("status") != "attached":
                 failures.append("%s: probe %s failed to attach: %s" % (k["name"], tp, unq(p.get("err", '""'))))
             elif tp in REQUIRED_PROBES and ev <= 0:
@@ -549,8 +907,17 @@ def main():
                     failures.append("%s/%s: daemon never showed infra_monitor_bpf_program_info (alive=%s)"
                                     % (k["name"], rung, mt.get("alive")))
                 if not rr["info"]:
+                    # The bpf collector failed: every program failed to load, each logged.
+                    errs = rr["errors"]
+                    if errs and all(lockdown_refused(k, e) for e in errs.values()):
+                        for prog in sorted(errs):
+                            w("| %s | %s | %s | – | refused (lockdown) | – | – | – | – | %.1f | %s |" % (
+                                k["name"], rung, prog, ready_s,
+                                ("lockdown=confidentiality: %s" % errs[prog]).replace("|", "\\|")))
+                        continue
                     w("| %s | %s | – | – | **no program info** | – | – | – | – | %.1f | see %s.log |" % (
                         k["name"], rung, ready_s, rung))
+                    failures.append("%s/%s: no BPF program info: %s" % (k["name"], rung, errs or "see the log"))
                     continue
                 for prog, hook, status in sorted(rr["info"]):
                     ev, detail = program_events(prog, rr["samples"], k["env"].get("disk"))
@@ -561,9 +928,13 @@ def main():
                     lt = rr["load"].get(prog)
                     err = rr["errors"].get(prog, "")
                     missing = missing_feature(prog, rung, err, k["release"]) if status != "attached" else None
+                    refused = status != "attached" and not missing and lockdown_refused(k, err)
                     if missing:
                         status = "unsupported"
                         detail = ("this kernel lacks %s: %s" % (missing, err)).replace("|", "\\|")
+                    elif refused:
+                        status = "refused (lockdown)"
+                        detail = ("lockdown=confidentiality: %s" % err).replace("|", "\\|")
                     elif status != "attached":
                         detail = (err or "see %s.log" % rung).replace("|", "\\|")
                     w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f | %s |" % (
@@ -571,7 +942,7 @@ def main():
                         "–" if runs is None or k["name"] == "host" else runs,
                         "–" if insns is None else insns, "–" if lt is None else "%.0f" % (lt * 1000),
                         ready_s, detail))
-                    if missing:
+                    if missing or refused:
                         continue        # named; auto (never excused) must attach elsewhere
                     if status != "attached":
                         failures.append("%s/%s: %s %s: %s" % (k["name"], rung, prog, status, err or "?"))
@@ -598,6 +969,9 @@ def main():
 
     if daemon_ran:
         untested_section(kernels, w, failures)
+        workloads_section(kernels, w, failures)
+        accuracy_section(kernels, w, failures)
+        lockdown_section(kernels, w, failures)
         doctor_section(kernels, w, failures)
 
     w("")
