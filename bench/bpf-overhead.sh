@@ -42,7 +42,8 @@ for t in bpftool bpftrace perf python3 losetup; do
 done
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs none /sys/kernel/tracing 2>/dev/null
 
-make --no-print-directory "$out/bpf/bench_empty.skel.h" >/dev/null || exit 1
+# The Makefile's rules name build/... relative to the tree.
+make --no-print-directory "$(realpath --relative-to=. "$out")/bpf/bench_empty.skel.h" >/dev/null || exit 1
 cc -O2 -I"$out" bench/bpf-empty.c -lbpf -lelf -lz -o "$work/bpf-empty" || exit 1
 # A written (not sparse) image, so every read goes the same way.
 dd if=/dev/zero of="$work/disk.img" bs=1M count=160 status=none
