@@ -67,6 +67,16 @@ deb $mirror bookworm main
 deb $mirror bookworm-updates main
 deb ${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security} bookworm-security main
 SOURCES
+# A network that intercepts TLS (this build host's egress proxy does) has its
+# CA installed on every machine by whoever runs that network: the fresh root
+# gets the CAs added locally here, in the system store (apt, git, curl) and
+# for npm, which trusts only its own bundle unless told (lint's npm ci).
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+	mkdir -p "$work/rootfs/usr/local/share/ca-certificates"
+	cp /usr/local/share/ca-certificates/*.crt "$work/rootfs/usr/local/share/ca-certificates/"
+	echo 'cafile=/etc/ssl/certs/ca-certificates.crt' >"$work/rootfs/etc/npmrc"
+	log "this host's local CAs go into the fresh root: $(cd /usr/local/share/ca-certificates && echo *.crt)"
+fi
 # What the container clones: the committed HEAD only, as branch main.
 git init -q --bare "$work/repo.git"
 git push -q "$work/repo.git" HEAD:refs/heads/main
@@ -79,6 +89,7 @@ set -u
 out=/fresh/out
 say() { printf 'test-fresh[inside]: %s\n' "$*"; }
 say "soft open files $(ulimit -Sn), hard $(ulimit -Hn); make: $(command -v make || echo absent)"
+[ -d /usr/local/share/ca-certificates ] && update-ca-certificates >/dev/null
 git clone -q /fresh/repo.git /root/infra-monitor || { say "FAIL: git clone"; exit 1; }
 cd /root/infra-monitor || exit 1
 t0=$SECONDS
