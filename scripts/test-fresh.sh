@@ -74,7 +74,9 @@ SOURCES
 if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
 	mkdir -p "$work/rootfs/usr/local/share/ca-certificates"
 	cp /usr/local/share/ca-certificates/*.crt "$work/rootfs/usr/local/share/ca-certificates/"
-	echo 'cafile=/etc/ssl/certs/ca-certificates.crt' >"$work/rootfs/etc/npmrc"
+	# Debian's npm reads /usr/etc/npmrc as its global config (npm config get globalconfig).
+	mkdir -p "$work/rootfs/usr/etc"
+	echo 'cafile=/etc/ssl/certs/ca-certificates.crt' >"$work/rootfs/usr/etc/npmrc"
 	log "this host's local CAs go into the fresh root: $(cd /usr/local/share/ca-certificates && echo *.crt)"
 fi
 # What the container clones: the committed HEAD only, as branch main.
