@@ -74,9 +74,12 @@ SOURCES
 if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
 	mkdir -p "$work/rootfs/usr/local/share/ca-certificates"
 	cp /usr/local/share/ca-certificates/*.crt "$work/rootfs/usr/local/share/ca-certificates/"
-	# Debian's npm reads /usr/etc/npmrc as its global config (npm config get globalconfig).
+	# The global config is /etc/npmrc for Debian's npm, /usr/etc/npmrc for one
+	# bundled with Node.js (npm config get globalconfig).
 	mkdir -p "$work/rootfs/usr/etc"
-	echo 'cafile=/etc/ssl/certs/ca-certificates.crt' >"$work/rootfs/usr/etc/npmrc"
+	for rc in etc/npmrc usr/etc/npmrc; do
+		echo 'cafile=/etc/ssl/certs/ca-certificates.crt' >"$work/rootfs/$rc"
+	done
 	log "this host's local CAs go into the fresh root: $(cd /usr/local/share/ca-certificates && echo *.crt)"
 fi
 # What the container clones: the committed HEAD only, as branch main.
