@@ -56,6 +56,7 @@ struct bpfl_wl {
 	} progs[WL_MAX_PROGS];
 	size_t nprogs;
 	size_t walks;           /* cgroup_paths walks seen, to refresh the filter */
+	double include_walk;    /* monotonic: the last walk for the include filter */
 	struct wl_seen *seen;   /* ids with events, sorted */
 	size_t nseen, seen_cap;
 	double now;
@@ -414,6 +415,13 @@ void bpfl_wl_decide(struct bpfl_wl *w)
 	/* Pods come and go like cgroups: names as of this collection, for the
 	 * info series and the terminal alike. */
 	pod_names_load(w->pods, w->o.pod_logs);
+	/* Under an include filter a new cgroup's events count as other until
+	 * it is in the set, so no lookup ever misses on it and no miss walks
+	 * the tree: walk on a timer instead. */
+	if (w->has_include && w->tree_ok && w->now - w->include_walk >= WL_RESCAN_S) {
+		w->include_walk = w->now;
+		tree_set(w, cgroup_paths_rescan(w->paths, w->now));
+	}
 	/* New cgroups join the filter's set once a walk has seen them. */
 	if ((w->has_include || w->has_exclude) && cgroup_paths_walks(w->paths) != w->walks) {
 		w->walks = cgroup_paths_walks(w->paths);

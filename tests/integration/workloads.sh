@@ -231,6 +231,33 @@ podman_container() {
 	check "its disk writes: $n >= 256" [ "$n" -ge 256 ]
 }
 
+# --bpf.cgroup.include: a cgroup made after the daemon started, matching the
+# filter, gets its own series (under include no lookup misses on it, so only
+# the timed walk can add it to the kernel's set); one not matching stays in
+# other.
+include_filter() {
+	echo "== --bpf.cgroup.include picks up a cgroup made later"
+	port=$(free_port)
+	start_bg "$work/include.log" "$bin" --web.listen-address="127.0.0.1:$port" \
+		--output.dir="$work/out-include" --collect.interval=1s --bpf.cgroup.include="^/$tag/inc"
+	local d=$last_pid n
+	check "HTTP up" wait_url "http://127.0.0.1:$port/health" 20
+	sleep 2
+	mkdir -p "$base/inc-late" "$base/out-late"
+	# A walk (at most 5 s apart under include) and one collection to fill the set.
+	sleep 7
+	run_in "$base/inc-late" dd if=/dev/zero of="$loop" bs=4k count=64 oflag=direct status=none
+	run_in "$base/out-late" dd if=/dev/zero of="$loop" bs=4k count=64 oflag=direct status=none
+	sleep 3
+	curl -fsS "http://127.0.0.1:$port/metrics" >"$work/inc.txt"
+	n=$(metric "$work/inc.txt" "infra_monitor_cgroup_disk_io_latency_seconds_count{cgroup=\"/$tag/inc-late\",op=\"write\"}")
+	check "matching cgroup made later: its own writes $n >= 64" [ "$n" -ge 64 ]
+	check "cgroup not matching: no series of its own" \
+		bash -c "! grep -q 'cgroup=\"/$tag/out-late\"' '$work/inc.txt'"
+	kill -TERM "$d"
+	wait "$d"
+}
+
 # The tree vanishing, unmounted, back: host-wide only meanwhile.
 tree_gone() {
 	echo "== the cgroup2 tree goes away: host-wide only, nothing else stops"
@@ -343,6 +370,7 @@ if [ -n "${WORKLOADS_SCALE:-}" ]; then
 	churn "$WORKLOADS_SCALE"
 else
 	attribution
+	include_filter
 	tree_gone
 	churn 300
 fi
