@@ -240,7 +240,7 @@ self_tests=(
 	"manpage|lint_manpage|tests/lint/infra-monitor.8|not defined"
 	"doc-names|lint_doc_names|tests/lint/doc-names.md|infra_monitor_disk_latency_seconds is not a family"
 	"doc-paths|lint_doc_paths|tests/lint/doc-paths.md|docs/troubleshooting.md does not exist"
-	"commands|lint_commands|tests/lint/commands.sh|gdb comes from package gdb, which no group"
+	"commands|lint_commands|tests/lint/commands.sh|yamllint comes from package yamllint, which no group"
 )
 
 want() {   # is check $1 selected on the command line?
