@@ -58,6 +58,10 @@ struct bpfl_prog {
 	uint64_t run_time_ns, run_cnt;
 	double event_cost_ns;           /* last window's mean; NAN before one */
 	uint32_t windows;               /* windows completed */
+	/* Events the kernel did not run the program for because another BPF
+	 * program was running on that CPU (an interrupt landing in it), since
+	 * load; 0 before 5.12, which does not count them. */
+	uint64_t recursion_misses;
 };
 
 struct bpfl_opts {

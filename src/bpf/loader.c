@@ -354,12 +354,17 @@ int bpfl_try_rung(size_t i, int hook, char *err, size_t errsz)
 /* Run-time statistics                                                      */
 /* ------------------------------------------------------------------------ */
 
-/* Sums run_time_ns and run_cnt over a program's loaded handlers. */
-static void prog_stats(const struct bpfl_prog *p, uint64_t *time_ns, uint64_t *cnt)
+/* Sums run_time_ns, run_cnt and recursion_misses over a program's loaded
+ * handlers; misses may be NULL. */
+static void prog_stats(const struct bpfl_prog *p, uint64_t *time_ns, uint64_t *cnt,
+		       uint64_t *misses)
 {
 	struct bpf_program *prog;
+	uint64_t unused;
 
-	*time_ns = *cnt = 0;
+	if (!misses)
+		misses = &unused;
+	*time_ns = *cnt = *misses = 0;
 	if (p->status != BPFL_ATTACHED)
 		return;
 	bpf_object__for_each_program(prog, p->obj) {
@@ -374,6 +379,7 @@ static void prog_stats(const struct bpfl_prog *p, uint64_t *time_ns, uint64_t *c
 			continue;
 		*time_ns += info.run_time_ns;
 		*cnt += info.run_cnt;
+		*misses += info.recursion_misses;
 	}
 }
 
@@ -420,7 +426,7 @@ static void *sampler_main(void *arg)
 			warned = 1;
 		}
 		for (size_t i = 0; fd >= 0 && i < NPROGS; i++)
-			prog_stats(&s->progs[i], &t0[i], &c0[i]);
+			prog_stats(&s->progs[i], &t0[i], &c0[i], NULL);
 		pthread_mutex_lock(&s->lock);
 		if (fd >= 0) {
 			int stop = wait_ms(s, s->opts.stats_window_ms);
@@ -429,7 +435,7 @@ static void *sampler_main(void *arg)
 			for (size_t i = 0; i < NPROGS; i++) {
 				struct bpfl_prog *p = &s->progs[i];
 
-				prog_stats(p, &t1, &c1);
+				prog_stats(p, &t1, &c1, NULL);
 				pthread_mutex_lock(&s->lock);
 				if (p->status == BPFL_ATTACHED && c1 >= c0[i] && t1 >= t0[i]) {
 					p->run_time_ns += t1 - t0[i];
@@ -470,7 +476,7 @@ static int stats_start(struct bpfl_set *s)
 			return 0;
 		}
 		for (size_t i = 0; i < NPROGS; i++)
-			prog_stats(&s->progs[i], &s->on_base_time[i], &s->on_base_cnt[i]);
+			prog_stats(&s->progs[i], &s->on_base_time[i], &s->on_base_cnt[i], NULL);
 		return 0;
 	}
 	if (!s->opts.stats_window_ms)
@@ -488,18 +494,20 @@ static int stats_start(struct bpfl_set *s)
 
 size_t bpfl_set_progs(struct bpfl_set *s, struct bpfl_prog *out)
 {
+	int always_on = s->opts.stats == BPF_STATS_ON && s->stats_fd >= 0;
+
 	pthread_mutex_lock(&s->lock);
 	memcpy(out, s->progs, sizeof(s->progs));
 	pthread_mutex_unlock(&s->lock);
-	if (s->opts.stats != BPF_STATS_ON || s->stats_fd < 0)
-		return NPROGS;
-	/* Always on: totals since we switched them on; cost since the last call. */
 	for (size_t i = 0; i < NPROGS; i++) {
-		uint64_t t, c;
+		uint64_t t, c, misses;
 
-		prog_stats(&out[i], &t, &c);
-		if (t < s->on_base_time[i] || c < s->on_base_cnt[i])
+		/* The kernel counts recursion misses whether statistics are on or not. */
+		prog_stats(&out[i], &t, &c, &misses);
+		out[i].recursion_misses = misses;
+		if (!always_on || t < s->on_base_time[i] || c < s->on_base_cnt[i])
 			continue;
+		/* Always on: totals since we switched them on; cost since the last call. */
 		pthread_mutex_lock(&s->lock);
 		struct bpfl_prog *p = &s->progs[i];
 
@@ -510,6 +518,7 @@ size_t bpfl_set_progs(struct bpfl_set *s, struct bpfl_prog *out)
 		p->run_cnt = c - s->on_base_cnt[i];
 		p->windows = 1;
 		out[i] = *p;
+		out[i].recursion_misses = misses;
 		pthread_mutex_unlock(&s->lock);
 	}
 	return NPROGS;

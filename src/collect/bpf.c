@@ -55,7 +55,7 @@ static int bpf_init(struct collect_ctx *ctx)
 static void fill_self(struct bpfl_set *set, struct metric_set *ms)
 {
 	struct bpfl_prog p[BPFL_MAX_PROGS];
-	struct family *info, *rt, *rc, *cost, *ent, *max, *miss;
+	struct family *info, *rt, *rc, *cost, *rec, *ent, *max, *miss;
 	size_t n = bpfl_set_progs(set, p);
 
 	info = ms_family(ms, "infra_monitor_bpf_program_info", METRIC_GAUGE,
@@ -66,11 +66,17 @@ static void fill_self(struct bpfl_set *set, struct metric_set *ms)
 		       "Program runs over the sampled statistics windows.");
 	cost = ms_family(ms, "infra_monitor_bpf_event_cost_seconds", METRIC_GAUGE,
 			 "Mean run time per event in the last statistics window.");
+	rec = ms_family(ms, "infra_monitor_bpf_recursion_misses_total", METRIC_COUNTER,
+			"Events the kernel skipped for a program because another BPF program was "
+			"running on the same CPU (counted since 5.12).");
 	for (size_t i = 0; i < n; i++) {
 		ms_add(ms, info, 1, "program", p[i].name, "workloads",
 		       p[i].wl_on ? "attributed" : "absent", "hook", bpfl_hook_name(p[i].hook),
 		       "status", bpfl_status_name(p[i].status), NULL);
-		if (p[i].status != BPFL_ATTACHED || !p[i].windows)
+		if (p[i].status != BPFL_ATTACHED)
+			continue;
+		ms_add(ms, rec, (double)p[i].recursion_misses, "program", p[i].name, NULL);
+		if (!p[i].windows)
 			continue;
 		ms_add(ms, rt, (double)p[i].run_time_ns * NSEC, "program", p[i].name, NULL);
 		ms_add(ms, rc, (double)p[i].run_cnt, "program", p[i].name, NULL);

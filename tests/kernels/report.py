@@ -152,6 +152,10 @@ def _sum(samples, name, **want):
                    if n == name and all(lab.get(k) == x for k, x in want.items())))
 
 
+def _missed(n):
+    return " (+%d missed in recursion)" % n if n else ""
+
+
 def program_events(program, samples, disk=None):
     """(events, detail) for one program from one scrape. events counts what the workload must
     cause (disk: I/Os on the scratch disk only), detail shows the breakdown. (None, why) when the
@@ -709,7 +713,11 @@ def untested_section(kernels, w, failures):
       "SOCKET_RCVBUFF / the kernel's Udp RcvbufErrors); *queue*: the scratch disk under mq-deadline, requests inserted "
       "(`block_rq_insert` probe) and the daemon's queue time, total − service latency sums. The daemon "
       "must count at least the workload's own and at most what the kernel counted (an emulated guest "
-      "starved for a while retransmits other segments too).")
+      "starved for a while retransmits other segments too). An event that fires while another BPF "
+      "program runs on its CPU (an interrupt landing in it) is not handed to the program; the kernel "
+      "counts it and the daemon exports `infra_monitor_bpf_recursion_misses_total`, shown here as "
+      "\"missed in recursion\" and counted toward the lower bound (seen on the classic tracepoint rung "
+      "on a busy host).")
     w("")
     w("| kernel | rung | retransmits (workload / daemon / kernel) | UDP drops (workload / SOCKET_RCVBUFF / kernel) | scheduler | queue time (ms) |")
     w("| --- | --- | --- | --- | --- | --- |")
@@ -729,6 +737,11 @@ def untested_section(kernels, w, failures):
             k_ud = int(rr["meta"].get("kernel_rcvbuf", "0"))
             got_rt = _sum(rr["samples"], "infra_monitor_tcp_retransmits_total")
             got_ud = _sum(rr["samples"], "infra_monitor_skb_drops_total", reason="SOCKET_RCVBUFF")
+            # An event that fires while another BPF program runs on its CPU (an interrupt
+            # landing in it) is not given to the program; the kernel counts it (5.12+) and
+            # the daemon exports the count, so such a shortfall is explained, not an error.
+            miss_rt = _sum(rr["samples"], "infra_monitor_bpf_recursion_misses_total", program="tcplat")
+            miss_ud = _sum(rr["samples"], "infra_monitor_bpf_recursion_misses_total", program="skbdrop")
             dev = os.path.basename(k["env"].get("disk", ""))
             lat = "infra_monitor_disk_io_latency_seconds_sum"
             qsum = None
@@ -746,9 +759,9 @@ def untested_section(kernels, w, failures):
             elif v < UDP_RCVBUFF_SINCE:
                 ud_cell = "%d / – (SOCKET_RCVBUFF from 5.19)" % want_ud
             else:
-                ud_cell = "%d / %d / %d" % (want_ud, got_ud, k_ud)
-            w("| %s | %s | %d / %d / %d | %s | %s | %s |" % (
-                k["name"], rung, want_rt, got_rt, k_rt, ud_cell, sched,
+                ud_cell = "%d / %d / %d%s" % (want_ud, got_ud, k_ud, _missed(miss_ud))
+            w("| %s | %s | %d / %d / %d%s | %s | %s | %s |" % (
+                k["name"], rung, want_rt, got_rt, k_rt, _missed(miss_rt), ud_cell, sched,
                 "–" if qsum is None else "%.2f" % (qsum * 1000)))
             where = "%s/%s" % (k["name"], rung)
             # The kernel's SNMP counters are per network namespace, the programs see every
@@ -758,15 +771,17 @@ def untested_section(kernels, w, failures):
             top_rt, top_ud = (float("inf"),) * 2 if k["name"] == "host" else (k_rt, k_ud)
             if want_rt <= 0:
                 failures.append("%s: the retransmit workload caused none (%s)" % (where, rt or "did not run"))
-            elif st.get("tcplat") == "attached" and not want_rt <= got_rt <= top_rt:
-                failures.append("%s: tcplat counted %d retransmits: the workload's sockets %d, the "
-                                "kernel's RetransSegs %d" % (where, got_rt, want_rt, k_rt))
+            elif st.get("tcplat") == "attached" and not (want_rt <= got_rt + miss_rt and got_rt <= top_rt):
+                failures.append("%s: tcplat counted %d retransmits (%d events missed in recursion): "
+                                "the workload's sockets %d, the kernel's RetransSegs %d"
+                                % (where, got_rt, miss_rt, want_rt, k_rt))
             if want_ud <= 0:
                 failures.append("%s: the UDP drop workload caused none (%s)" % (where, ud or "did not run"))
             elif v >= UDP_RCVBUFF_SINCE and st.get("skbdrop") == "attached" and \
-                    not want_ud <= got_ud <= top_ud:
-                failures.append("%s: skbdrop counted %d SOCKET_RCVBUFF drops: the socket %d, the "
-                                "kernel's RcvbufErrors %d" % (where, got_ud, want_ud, k_ud))
+                    not (want_ud <= got_ud + miss_ud and got_ud <= top_ud):
+                failures.append("%s: skbdrop counted %d SOCKET_RCVBUFF drops (%d events missed in "
+                                "recursion): the socket %d, the kernel's RcvbufErrors %d"
+                                % (where, got_ud, miss_ud, want_ud, k_ud))
             if sched == "mq-deadline" and st.get("biolat") == "attached" and (qsum is None or qsum <= 0):
                 failures.append("%s: mq-deadline on %s but no queue time" % (where, dev))
 

@@ -472,6 +472,10 @@ int main(int argc, char **argv)
 		check(s && s->value > 0 && s->value < 1e-4, "runqlat event cost %.0f ns",
 		      s ? s->value * 1e9 : NAN);
 	}
+	/* Present whether statistics are on or not: the kernel always counts them. */
+	check(find(b, "infra_monitor_bpf_recursion_misses_total", 1,
+		   (const char *[]){ "program", "runqlat" }) != NULL,
+	      "recursion misses of runqlat exported");
 	promtool_check(b);
 	ms_free(a);
 	ms_free(b);
