@@ -1,12 +1,14 @@
 /* The snapshot of one interval: every collector's metric set, their outcomes,
- * and the renderings made once from them (Prometheus text, its deflate, the JSONL
- * line). Immutable once published: readers take a reference with
+ * the JSONL line rendered with them, and each exposition format rendered (and
+ * deflated) at most once, when a scrape first asks for it. Immutable once
+ * published, but for those cached renderings: readers take a reference with
  * snapshot_get() and drop it with snapshot_put(); the collector thread swaps
  * in the next one with snapshot_publish().
  */
 #ifndef IM_SNAPSHOT_H
 #define IM_SNAPSHOT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +40,20 @@ enum expo_format {
 	EXPO_FORMATS,
 };
 
+/* One exposition format of a snapshot, rendered on first use by
+ * snapshot_expo(). The lock is this format's alone, so a scrape rendering
+ * OpenMetrics never waits for one rendering text. */
+struct snapshot_expo {
+	pthread_mutex_t lock;   /* held while rendering or deflating */
+	atomic_int ready;       /* EXPO_READY_* bits, set (release) once their buffers are final */
+	struct buf body;        /* text 0.0.4, OpenMetrics (no # EOF) or protobuf */
+	/* body as raw deflate ended by a sync flush, with its crc32 and length:
+	 * /metrics appends a compressed live tail and wraps both in one gzip
+	 * member per scrape (gzjoin.h), so the body is compressed only once. */
+	struct gzjoin_part z;
+	unsigned int renders;   /* bodies rendered (under lock): at most one per snapshot */
+};
+
 struct snapshot {
 	atomic_int refs;
 	uint64_t seq;
@@ -53,13 +69,13 @@ struct snapshot {
 	/* Typed figures from the same collections, for /health and JSONL. */
 	struct host_summary summary;
 
-	/* Renderings, filled by snapshot_render(). */
-	struct buf expo[EXPO_FORMATS];  /* text 0.0.4, OpenMetrics (no # EOF), protobuf */
-	/* each as raw deflate ended by a sync flush, with its crc32 and length:
-	 * /metrics appends a compressed live tail and wraps both in one gzip
-	 * member per scrape (gzjoin.h), so the body is compressed only once. */
-	struct gzjoin_part expo_z[EXPO_FORMATS];
+	/* Filled by snapshot_render(): the families of every set sorted by name
+	 * (pointers into sets), and the JSONL line. */
+	const struct family **fams;
+	size_t nfams;
 	struct buf jsonl;               /* one JSON object and "\n" */
+	/* Filled on demand by snapshot_expo(). */
+	struct snapshot_expo expo[EXPO_FORMATS];
 };
 
 struct snapshot *snapshot_new(void);
@@ -71,9 +87,18 @@ int snapshot_add_result(struct snapshot *s, const struct collector_result *r);
  * array is allocated; free() it. Returns the count, or -ENOMEM. */
 long snapshot_families(const struct snapshot *s, const struct family ***out);
 
-/* Renders expo, expo_z and jsonl. prev (may be NULL) gives the per-interval
- * derived values of the JSONL line. 0 or -errno. */
+/* Sorts the families and renders jsonl; prev (may be NULL) gives the
+ * per-interval derived values of the JSONL line. Call once, before
+ * publishing. 0 or -errno. */
 int snapshot_render(struct snapshot *s, const struct snapshot *prev);
+
+/* The exposition of a rendered snapshot in fmt, and with z non-NULL its
+ * deflate too, each made on the first call that needs it and then shared:
+ * concurrent callers wait for one rendering. *body and *z stay valid while
+ * the caller holds its reference. 0 or -errno (nothing is cached on error,
+ * so a later call tries again). */
+int snapshot_expo(struct snapshot *s, enum expo_format fmt, const struct buf **body,
+		  const struct gzjoin_part **z);
 
 /* Publishing: a single global "current" snapshot. */
 void snapshot_publish(struct snapshot *s);      /* takes ownership of the caller's ref */

@@ -1,7 +1,7 @@
 /* Joining a pre-compressed body and a per-scrape tail into one gzip member.
  *
- * /metrics serves the snapshot's exposition (compressed once, when the
- * snapshot is rendered) followed by a few live lines measured at scrape time.
+ * /metrics serves the snapshot's exposition (compressed once per snapshot,
+ * by the first gzip scrape) followed by a few live lines measured at scrape time.
  * Deflate allows this without touching the body again: a stream flushed with
  * Z_SYNC_FLUSH ends on a byte boundary after a non-final block, so a second,
  * independent deflate stream can follow it byte for byte, and the decoder sees

@@ -1,8 +1,9 @@
 /* infra-monitor: flags, wiring and the three ways to run.
  *
  *   daemon   one collection per interval in its own thread, aligned to the
- *            wall clock; each snapshot is rendered once, published to the
- *            HTTP server and written as one JSONL line (--mode=all|collect),
+ *            wall clock; each snapshot is published to the HTTP server (which
+ *            renders a format on its first scrape) and written as one JSONL
+ *            line (--mode=all|collect),
  *            or read back from another process's JSONL (--mode=export).
  *   once     one collection printed to stdout (Prometheus text or JSON).
  *   latency  the BPF histograms on a terminal (src/cli/latency.c).
@@ -273,13 +274,16 @@ static int once_main(const struct config *cfg)
 	struct runner *r = runner_new(cfg);
 	struct snapshot *snap = r ? runner_collect(r) : NULL;
 	int err = snap ? snapshot_render(snap, NULL) : -ENOMEM;
-	const struct buf *out;
+	const struct buf *out = NULL;
 
+	if (!err && cfg->once_format == ONCE_JSON)
+		out = &snap->jsonl;
+	else if (!err)
+		err = snapshot_expo(snap, EXPO_TEXT, &out, NULL);
 	if (err) {
 		fprintf(stderr, "infra-monitor: once: %s\n", strerror(-err));
 		goto out;
 	}
-	out = cfg->once_format == ONCE_JSON ? &snap->jsonl : &snap->expo[EXPO_TEXT];
 	if (fwrite(out->data, 1, out->len, stdout) != out->len || fflush(stdout)) {
 		fprintf(stderr, "infra-monitor: once: write stdout: %s\n", strerror(errno));
 		err = -EIO;

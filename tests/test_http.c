@@ -303,11 +303,11 @@ static void check_exposition(const struct snapshot *s, const char *body, size_t 
 		"# TYPE infra_monitor_healthy gauge\n",
 		"# TYPE infra_monitor_snapshot_age_seconds gauge\n",
 	};
-	const char *tail = body + s->expo[EXPO_TEXT].len;
+	const char *tail = body + s->expo[EXPO_TEXT].body.len;
 
-	assert_true(len > s->expo[EXPO_TEXT].len);
+	assert_true(len > s->expo[EXPO_TEXT].body.len);
 	assert_int_equal(strlen(body), len);
-	assert_memory_equal(body, s->expo[EXPO_TEXT].data, s->expo[EXPO_TEXT].len);
+	assert_memory_equal(body, s->expo[EXPO_TEXT].body.data, s->expo[EXPO_TEXT].body.len);
 	assert_true(strncmp(tail, "# HELP process_cpu_seconds_total ", 33) == 0);
 	assert_int_equal(body[len - 1], '\n');
 	for (size_t i = 0; i < ARRAY_SIZE(live); i++) {
@@ -361,7 +361,8 @@ static void test_metrics_negotiation(void **state)
 	assert_int_equal(r.status, 200);
 	assert_non_null(resp_header(&r, "Content-Type", v, sizeof(v)));
 	assert_string_equal(v, "application/openmetrics-text; version=1.0.0; charset=utf-8");
-	assert_memory_equal(r.body, s->expo[EXPO_OPENMETRICS].data, s->expo[EXPO_OPENMETRICS].len);
+	assert_memory_equal(r.body, s->expo[EXPO_OPENMETRICS].body.data,
+			    s->expo[EXPO_OPENMETRICS].body.len);
 	assert_true(r.body_len > 6 && memcmp(r.body + r.body_len - 6, "# EOF\n", 6) == 0);
 	assert_non_null(strstr(r.body, "# TYPE process_cpu_seconds counter\n"
 				       "process_cpu_seconds_total "));
@@ -375,7 +376,8 @@ static void test_metrics_negotiation(void **state)
 	assert_int_equal(r.status, 200);
 	assert_non_null(resp_header(&r, "Content-Type", v, sizeof(v)));
 	assert_non_null(strstr(v, "application/vnd.google.protobuf"));
-	assert_memory_equal(r.body, s->expo[EXPO_PROTOBUF].data, s->expo[EXPO_PROTOBUF].len);
+	assert_memory_equal(r.body, s->expo[EXPO_PROTOBUF].body.data,
+			    s->expo[EXPO_PROTOBUF].body.len);
 	/* The whole body, tail included, is a sequence of delimited messages. */
 	assert_true(pbd_count_messages(r.body, r.body_len) > 10);
 	resp_free(&r);
@@ -411,7 +413,7 @@ static void test_metrics_gzip(void **state)
 		assert_int_equal(fixture_gunzip(r.body, r.body_len, &out), 0);
 		check_exposition(s, out.data, out.len);
 		/* Only the tail was compressed for this request. */
-		assert_true(r.body_len < s->expo_z[EXPO_TEXT].z.len + 1024);
+		assert_true(r.body_len < s->expo[EXPO_TEXT].z.z.len + 1024);
 		resp_free(&r);
 	}
 	buf_free(&out);

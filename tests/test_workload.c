@@ -314,8 +314,9 @@ static void test_hostile_names_rendered(void **state)
 	assert_int_equal(snapshot_render(snap, NULL), 0);
 
 	for (int f = EXPO_TEXT; f <= EXPO_OPENMETRICS; f++) {
-		const struct buf *b = &snap->expo[f];
+		const struct buf *b;
 
+		assert_int_equal(snapshot_expo(snap, (enum expo_format)f, &b, NULL), 0);
 		assert_text_lines(b);
 		for (size_t i = 0; i <= NNAMES; i++) {
 			const char *path = cgroup_paths_lookup(c, ids[i], 10.0);

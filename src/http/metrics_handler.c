@@ -1,11 +1,12 @@
 /* /metrics: the current snapshot's exposition and a short tail measured now.
  *
- * A scrape sends the snapshot's ready exposition as it is (or its ready
- * deflate stream, wrapped in a gzip member), followed by the process metrics,
- * the self counters and the live health lines. Nothing the collectors
- * produced is rendered or compressed here; a response holds a snapshot
- * reference and points into its buffers until the last byte is sent, so a
- * slow client costs memory only for its own tail.
+ * A scrape sends the snapshot's exposition as it is (or its deflate stream,
+ * wrapped in a gzip member), followed by the process metrics, the self
+ * counters and the live health lines. The first scrape of a snapshot in a
+ * format renders (and deflates) it once for every later one
+ * (snapshot_expo()); a response holds a snapshot reference and points into
+ * its buffers until the last byte is sent, so a slow client costs memory
+ * only for its own tail.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -102,7 +103,7 @@ enum MHD_Result http_serve_metrics(struct http_server *srv, const struct web_sta
 	enum expo_format fmt = negotiate_format(
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT));
 	const struct buf *body;
-	const struct gzjoin_part *body_z;
+	const struct gzjoin_part *body_z = NULL;
 	struct buf live;
 	int gzip, err = -ENOMEM;
 	enum MHD_Result ret;
@@ -128,12 +129,21 @@ enum MHD_Result http_serve_metrics(struct http_server *srv, const struct web_sta
 	sc->snap = s;
 	s = NULL;       /* now owned by sc */
 	buf_init(&sc->tail);
-	body = &sc->snap->expo[fmt];
-	body_z = &sc->snap->expo_z[fmt];
+	gzip = http_wants_gzip(c);
+	err = snapshot_expo(sc->snap, fmt, &body, gzip ? &body_z : NULL);
+	if (err && gzip) {
+		log_warn_errno(COMPONENT, err, NULL,
+			       "compressing the exposition failed; serving identity");
+		gzip = 0;
+		err = snapshot_expo(sc->snap, fmt, &body, NULL);
+	}
+	if (err)
+		goto out;
 	render_live(srv, sc->snap, fmt, &live);
+	err = -ENOMEM;
 	if (live.oom)
 		goto out;
-	gzip = http_wants_gzip(c) && body_z->len == body->len;
+	gzip = gzip && body_z->len == body->len;
 	if (gzip) {
 		err = gzjoin_finish(&sc->tail, body_z, live.data, live.len,
 				    TAIL_GZIP_LEVEL);

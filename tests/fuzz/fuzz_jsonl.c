@@ -1,6 +1,7 @@
 /* libFuzzer target: one JSONL line as --mode=export sees it: jsonl_parse()
- * (src/source/jsonl_parse.c) rebuilds a snapshot, which is then rendered to Prometheus
- * text and JSON as the export loop does before publishing it. */
+ * (src/source/jsonl_parse.c) rebuilds a snapshot, which is then rendered to JSON as
+ * the export loop does before publishing it, and to every exposition format
+ * (deflated too) as the first scrapes of it would. */
 #include <stdint.h>
 #include <stdio.h>
 
@@ -21,7 +22,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = jsonl_parse((const char *)data, size, &err, errbuf, sizeof(errbuf));
 	if (!s)
 		return 0;
-	snapshot_render(s, NULL);
+	if (!snapshot_render(s, NULL)) {
+		for (int f = 0; f < EXPO_FORMATS; f++) {
+			const struct buf *body;
+			const struct gzjoin_part *z;
+
+			snapshot_expo(s, (enum expo_format)f, &body, &z);
+		}
+	}
 	snapshot_put(s);
 	return 0;
 }
