@@ -251,8 +251,6 @@ static const struct ne_flag {
 	const char *why;
 } ne_ignored_flags[] = {
 	{ "collector.filesystem.stat-workers", true, "statvfs() calls run one at a time in a time-boxed helper process" },
-	{ "collector.netdev.netlink", false, "/proc/net/dev is read; the metric names are the same" },
-	{ "collector.netdev.enable-detailed-metrics", false, "only the default metric names are exported" },
 	{ "collector.netdev.label-ifalias", false, "no ifalias label is added" },
 	{ "collector.ethtool.device-include", true, NULL },
 	{ "collector.ethtool.device-exclude", true, NULL },

@@ -43,9 +43,13 @@ static inline size_t ca_nsamples(const struct metric_set *ms, const char *name)
 	return f ? f->nsamples : 0;
 }
 
+/* ctx->detail of the last ca_collect_cfg() or ca_collect_files() run: what
+ * /health would name. */
+static char ca_detail[sizeof(((struct collect_ctx *)0)->detail)];
+
 /* Runs a collector's whole life (init, collect, fini) on one fixture tree
  * with its options from cfg (NULL: the defaults) and returns collect's
- * result; the set is left filled for assertions. */
+ * result; the set is left filled for assertions, the detail in ca_detail. */
 static inline int ca_collect_cfg(const struct collector *c, const char *tree,
 				 const struct config *cfg, struct metric_set *ms)
 {
@@ -57,6 +61,7 @@ static inline int ca_collect_cfg(const struct collector *c, const char *tree,
 	err = c->init ? c->init(&ctx) : 0;
 	if (!err)
 		err = c->collect(&ctx, ms);
+	memcpy(ca_detail, ctx.detail, sizeof(ca_detail));
 	if (c->fini)
 		c->fini(&ctx);
 	return err;
@@ -197,6 +202,7 @@ static inline int ca_collect_files(const struct collector *c, const struct ca_fi
 	err = c->init ? c->init(&ctx) : 0;
 	if (!err)
 		err = c->collect(&ctx, ms);
+	memcpy(ca_detail, ctx.detail, sizeof(ca_detail));
 	if (c->fini)
 		c->fini(&ctx);
 	ca_tree_free(dir);

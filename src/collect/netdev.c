@@ -7,6 +7,20 @@
  * counter comes from <sysfs>/class/net/<dev>/statistics/rx_nohandler when the
  * kernel has it. Device names reach the label raw: the renderer escapes them.
  * --collector.netdev.address-info adds node_network_address_info (netaddr.c).
+ *
+ * --collector.netdev.enable-detailed-metrics exports instead what
+ * node_exporter's netlink read gives unfolded: the 24 counters of
+ * rtnl_link_stats64 under its names (receive_crc_errors_total, ...), where
+ * /proc/net/dev sums several into one column (frame = length + over + crc +
+ * frame errors). They are read from <sysfs>/class/net/<dev>/statistics/, one
+ * file per counter: the kernel fills those files and the netlink attribute
+ * from the same dev_get_stats() call, so the values are the same, and a sysfs
+ * tree, unlike a netlink socket, can be a fixture and follows --path.sysfs.
+ * The device list comes from the same class/net directory, so names and
+ * counters are of one network namespace (sysfs's; under --net=host, as either
+ * exporter is run in a container, that is the host's, as netlink's is). With
+ * --no-collector.netdev.netlink node_exporter keeps the /proc/net/dev names
+ * even when detailed, and so does this collector.
  */
 #include <errno.h>
 #include <ifaddrs.h>
@@ -17,12 +31,20 @@
 
 #include "collector.h"
 #include "netaddr.h"
+#include "parse.h"
+#include "sysfs.h"
 #include "util.h"
 
 /* More columns than any kernel prints per direction (8 today); the bound keeps
  * a hostile header from minting families without limit. */
 #define NETDEV_MAX_COLS 32
-enum { NETDEV_OPT_INCLUDE, NETDEV_OPT_EXCLUDE, NETDEV_OPT_ADDRESS_INFO };
+enum {
+	NETDEV_OPT_INCLUDE,
+	NETDEV_OPT_EXCLUDE,
+	NETDEV_OPT_ADDRESS_INFO,
+	NETDEV_OPT_DETAILED,
+	NETDEV_OPT_NETLINK,
+};
 /* No default exclude: 1.12 exports lo (Debian's package patches in ^lo$). */
 static const struct collector_option netdev_options[] = {
 	[NETDEV_OPT_INCLUDE] = { "collector.netdev.device-include", COPT_REGEX, NULL,
@@ -33,13 +55,58 @@ static const struct collector_option netdev_options[] = {
 				 "device-include)" },
 	[NETDEV_OPT_ADDRESS_INFO] = { "collector.netdev.address-info", COPT_BOOL, "false",
 				      "Collect address-info for every device" },
+	[NETDEV_OPT_DETAILED] = { "collector.netdev.enable-detailed-metrics", COPT_BOOL, "false",
+				  "Use (incompatible) metric names that provide more detailed "
+				  "stats on Linux" },
+	[NETDEV_OPT_NETLINK] = { "collector.netdev.netlink", COPT_BOOL, "true",
+				 "With enable-detailed-metrics, export the counters under "
+				 "node_exporter's netlink names (read from sysfs); without it, "
+				 "the /proc/net/dev names" },
 	{ 0 },
 };
 
 struct netdev_state {
 	struct device_filter *filter;
 	bool address_info;
+	bool detailed;
 };
+
+/* struct rtnl_link_stats64 as node_exporter names its fields with detailed
+ * metrics on (netdev_linux.go), and the sysfs file of each. */
+#define NETDEV_STAT(file, key, summary)                                                        \
+	{ file, "node_network_" key "_total", "Network device statistic " key ".", summary }
+static const struct netdev_stat {
+	const char *file;
+	const char *name;
+	const char *help;
+	int summary;    /* the host summary's counter it feeds, or -1 */
+} netdev_stats[] = {
+	NETDEV_STAT("rx_packets", "receive_packets", -1),
+	NETDEV_STAT("tx_packets", "transmit_packets", -1),
+	NETDEV_STAT("rx_bytes", "receive_bytes", SUMMARY_NET_RECEIVE_BYTES),
+	NETDEV_STAT("tx_bytes", "transmit_bytes", SUMMARY_NET_TRANSMIT_BYTES),
+	NETDEV_STAT("rx_errors", "receive_errors", -1),
+	NETDEV_STAT("tx_errors", "transmit_errors", -1),
+	NETDEV_STAT("rx_dropped", "receive_dropped", -1),
+	NETDEV_STAT("tx_dropped", "transmit_dropped", -1),
+	NETDEV_STAT("multicast", "multicast", -1),
+	NETDEV_STAT("collisions", "collisions", -1),
+	NETDEV_STAT("rx_length_errors", "receive_length_errors", -1),
+	NETDEV_STAT("rx_over_errors", "receive_over_errors", -1),
+	NETDEV_STAT("rx_crc_errors", "receive_crc_errors", -1),
+	NETDEV_STAT("rx_frame_errors", "receive_frame_errors", -1),
+	NETDEV_STAT("rx_fifo_errors", "receive_fifo_errors", -1),
+	NETDEV_STAT("rx_missed_errors", "receive_missed_errors", -1),
+	NETDEV_STAT("tx_aborted_errors", "transmit_aborted_errors", -1),
+	NETDEV_STAT("tx_carrier_errors", "transmit_carrier_errors", -1),
+	NETDEV_STAT("tx_fifo_errors", "transmit_fifo_errors", -1),
+	NETDEV_STAT("tx_heartbeat_errors", "transmit_heartbeat_errors", -1),
+	NETDEV_STAT("tx_window_errors", "transmit_window_errors", -1),
+	NETDEV_STAT("rx_compressed", "receive_compressed", -1),
+	NETDEV_STAT("tx_compressed", "transmit_compressed", -1),
+	NETDEV_STAT("rx_nohandler", "receive_nohandler", -1),
+};
+#undef NETDEV_STAT
 
 struct netdev_col {
 	char name[96];
@@ -77,31 +144,99 @@ static int netdev_header(char *part, const char *dir, int bytes_counter, struct 
 	return 0;
 }
 
+/* One counter of <sysfs>/class/net/<dev>/statistics/, rel set to its path:
+ * 0, the read's -errno (-ENOENT: the kernel lacks the counter or the device
+ * went away; -ENOTDIR: not a device), or -EINVAL for anything but a number. */
+static int netdev_stat_read(const struct collect_ctx *ctx, const char *dev, const char *file,
+			    struct buf *b, char *rel, size_t relsz, uint64_t *v)
+{
+	/* The kernel never names a device so, but the name came from a file. */
+	if (strchr(dev, '/') || !strcmp(dev, ".") || !strcmp(dev, ".."))
+		return -ENOENT;
+	if (snprintf(rel, relsz, "class/net/%s/statistics/%s", dev, file) >= (int)relsz)
+		return -ENAMETOOLONG;
+	return sysfs_read_u64(ctx->sysfs, rel, b, v);
+}
+
 /* rx_nohandler from sysfs; quietly nothing if the kernel or the tree lacks it. */
 static void netdev_nohandler(const struct collect_ctx *ctx, struct metric_set *ms,
 			     struct family **fam, const char *dev, struct buf *b)
 {
 	char rel[128];
 	uint64_t v;
-	char *nl;
 
-	/* The kernel never names a device so, but the name came from a file. */
-	if (strchr(dev, '/') || !strcmp(dev, ".") || !strcmp(dev, ".."))
-		return;
-	if (snprintf(rel, sizeof(rel), "class/net/%s/statistics/rx_nohandler", dev) >=
-	    (int)sizeof(rel))
-		return;
-	if (read_file_at(ctx->sysfs, rel, b))
-		return;
-	nl = strchr(b->data, '\n');
-	if (nl)
-		*nl = '\0';
-	if (parse_u64(b->data, &v))
+	if (netdev_stat_read(ctx, dev, "rx_nohandler", b, rel, sizeof(rel), &v))
 		return;
 	if (!*fam)
 		*fam = ms_family(ms, "node_network_receive_nohandler_total", METRIC_COUNTER,
 				 "Network device statistic receive_nohandler.");
 	ms_add(ms, *fam, (double)v, "device", dev, NULL);
+}
+
+/* One device's detailed counters. A counter the kernel lacks (rx_nohandler
+ * before 4.6) or a device removed since the listing has no series; a file
+ * that cannot be read or holds no number fails the collector, naming it. */
+static int netdev_detailed_dev(struct collect_ctx *ctx, struct metric_set *ms,
+			       struct family **fams, const char *dev, struct buf *b)
+{
+	double *net = NULL;
+	char rel[128];
+
+	for (size_t i = 0; i < ARRAY_SIZE(netdev_stats); i++) {
+		const struct netdev_stat *c = &netdev_stats[i];
+		uint64_t v;
+		int err = netdev_stat_read(ctx, dev, c->file, b, rel, sizeof(rel), &v);
+
+		if (err == -ENOENT || err == -ENOTDIR)
+			continue;
+		if (err) {
+			snprintf(ctx->detail, sizeof(ctx->detail), "%.200s: %s", rel,
+				 err == -EINVAL ? "not a number" : strerror(-err));
+			return err;
+		}
+		if (!fams[i])
+			fams[i] = ms_family(ms, c->name, METRIC_COUNTER, c->help);
+		ms_add(ms, fams[i], (double)v, "device", dev, NULL);
+		if (c->summary < 0)
+			continue;
+		if (!net)
+			net = summary_add(ctx->summary, SUMMARY_NETS, dev);
+		if (net)
+			net[c->summary] = (double)v;
+	}
+	return 0;
+}
+
+static int netdev_detailed(struct collect_ctx *ctx, const struct netdev_state *st,
+			   struct metric_set *ms)
+{
+	struct family *fams[ARRAY_SIZE(netdev_stats)] = { 0 };
+	struct sysfs_dir devs;
+	struct buf b;
+	int err = sysfs_dir_read(&devs, ctx->sysfs, "class/net");
+
+	if (err) {
+		snprintf(ctx->detail, sizeof(ctx->detail), "class/net: %s", strerror(-err));
+		return err;
+	}
+	buf_init(&b);
+	for (size_t i = 0; !err && i < devs.n; i++) {
+		const char *dev = sysfs_dir_name(&devs, i);
+
+		if (device_filter_ignored(st->filter, dev))
+			continue;
+		/* As netclass: client_golang refuses such a label value. */
+		if (!pp_label_text(dev, strlen(dev))) {
+			snprintf(ctx->detail, sizeof(ctx->detail),
+				 "class/net: a device name is not UTF-8 text");
+			err = -EINVAL;
+			break;
+		}
+		err = netdev_detailed_dev(ctx, ms, fams, dev, &b);
+	}
+	buf_free(&b);
+	sysfs_dir_free(&devs);
+	return err;
 }
 
 /* As node_exporter, a failure to list the addresses fails the collector. */
@@ -121,9 +256,10 @@ static int netdev_address_info(struct collect_ctx *ctx, const struct netdev_stat
 	return err;
 }
 
-static int netdev_collect(struct collect_ctx *ctx, struct metric_set *ms)
+/* The /proc/net/dev counters under its own column names. */
+static int netdev_proc(struct collect_ctx *ctx, const struct netdev_state *st,
+		       struct metric_set *ms)
 {
-	const struct netdev_state *st = ctx->state;
 	struct netdev_col cols[2 * NETDEV_MAX_COLS];
 	struct family *nohandler = NULL;
 	bool want_nohandler = true;
@@ -207,11 +343,20 @@ static int netdev_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		if (want_nohandler)
 			netdev_nohandler(ctx, ms, &nohandler, dev, &sb);
 	}
-	err = st->address_info ? netdev_address_info(ctx, st, ms) : ms_error(ms);
 out:
 	buf_free(&sb);
 	buf_free(&b);
 	return err;
+}
+
+static int netdev_collect(struct collect_ctx *ctx, struct metric_set *ms)
+{
+	const struct netdev_state *st = ctx->state;
+	int err = st->detailed ? netdev_detailed(ctx, st, ms) : netdev_proc(ctx, st, ms);
+
+	if (err)
+		return err;
+	return st->address_info ? netdev_address_info(ctx, st, ms) : ms_error(ms);
 }
 
 static int netdev_init(struct collect_ctx *ctx)
@@ -229,6 +374,8 @@ static int netdev_init(struct collect_ctx *ctx)
 		return err;
 	}
 	st->address_info = collector_opt_bool(ctx, &netdev_options[NETDEV_OPT_ADDRESS_INFO]);
+	st->detailed = collector_opt_bool(ctx, &netdev_options[NETDEV_OPT_DETAILED]) &&
+		       collector_opt_bool(ctx, &netdev_options[NETDEV_OPT_NETLINK]);
 	ctx->state = st;
 	return 0;
 }
@@ -246,7 +393,7 @@ static void netdev_fini(struct collect_ctx *ctx)
 
 const struct collector collector_netdev = {
     .name = "netdev",
-    .help = "Network device statistics from /proc/net/dev",
+    .help = "Network device statistics from /proc/net/dev (detailed: /sys/class/net)",
     .default_enabled = true,
     .options = netdev_options,
     .init = netdev_init,

@@ -56,7 +56,7 @@ check "node_exporter and infra-monitor share default collectors (${#compared[@]}
 # Ports without a fork each (this runs on loaded CI machines): a refused
 # connection means free.
 ports=()
-for ((p = 20000 + RANDOM % 20000; ${#ports[@]} <= ${#compared[@]} && p < 65000; p++)); do
+for ((p = 20000 + RANDOM % 20000; ${#ports[@]} <= ${#compared[@]} + 1 && p < 65000; p++)); do
 	if ! { exec 3<>"/dev/tcp/127.0.0.1/$p"; } 2>/dev/null; then
 		ports+=("$p")
 	else
@@ -79,6 +79,13 @@ for i in "${!compared[@]}"; do
 		--collector.textfile.directory="$work/textfile"
 	urls+=("http://127.0.0.1:${ports[$((i + 1))]}/metrics" -o "$work/ne-$c.prom")
 done
+# And netdev with --collector.netdev.enable-detailed-metrics (checked below);
+# '^$' overrides Debian's patched-in default exclude of lo, which 1.12 lacks.
+p_detailed=${ports[$((${#compared[@]} + 1))]}
+start_bg "$work/ne-detailed.log" "$ne" --web.listen-address="127.0.0.1:$p_detailed" \
+	--collector.disable-defaults --collector.netdev --collector.netdev.enable-detailed-metrics \
+	--collector.netdev.device-exclude='^$'
+urls+=("http://127.0.0.1:$p_detailed/metrics" -o "$work/ne-detailed.prom")
 check "infra-monitor up" wait_url "http://127.0.0.1:$p_im/metrics" 10
 curl -fsS "http://127.0.0.1:$p_im/metrics" >"$work/im.prom"
 curl -sS --no-progress-meter -Z --retry 50 --retry-connrefused --retry-delay 0 --retry-max-time 20 "${urls[@]}" ||
@@ -142,4 +149,19 @@ check "node_exporter exported ${total:-0} series shapes from ${#compared[@]} col
 	test "${total:-0}" -gt 200
 check "every one exists here, ${excluded:-0} listed as deliberate differences (${missing:-?} missing)" \
 	test "${missing:-1}" -eq 0
+
+# Detailed netdev counters: the same families (HELP and TYPE lines) and the
+# same series shapes in both directions; device names blanked, as above.
+netdev_shapes() { # netdev_shapes FILE: its node_network_ lines, values dropped
+	grep -E '^(# (HELP|TYPE) )?node_network_' "$1" | sed -E 's/^(node_[^ ]*) .*/\1/; s/device="[^"]*"/device=""/' |
+		sort -u
+}
+"$bin" once --format=prom --collector.disable-defaults --collector.netdev \
+	--collector.netdev.enable-detailed-metrics --log.level=error >"$work/im-detailed.prom"
+netdev_shapes "$work/ne-detailed.prom" >"$work/ne-detailed.shapes"
+netdev_shapes "$work/im-detailed.prom" >"$work/im-detailed.shapes"
+check "netdev detailed: node_exporter exported $(grep -c '^# TYPE' "$work/ne-detailed.shapes") families" \
+	test "$(grep -c '^# TYPE' "$work/ne-detailed.shapes")" -ge 24
+check "netdev detailed: the same families and series shapes here" \
+	diff -u "$work/ne-detailed.shapes" "$work/im-detailed.shapes"
 summary compat
