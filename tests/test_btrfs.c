@@ -46,7 +46,75 @@ static void test_btrfs_default(void **state)
 	ms_free(ms);
 }
 
+/* devinfo/<devid>/error_stats: two devices of FS_A, so named by devid; of
+ * FS_B's three, devid 1's stats are not valid yet and devid 2 has no file
+ * (a 5.9-5.13 kernel), so only devid 3 has series. */
+static void test_btrfs_device_errors(void **state)
+{
+	static const char *const types[] = { "write", "read", "flush", "corruption", "generation" };
+	static const double dev1[] = { 0, 3, 0, 12, 1 }, dev2[] = { 7, 0, 2, 0, 0 };
+	struct metric_set *ms = ca_collect_tree(&collector_btrfs, "default", 0);
+
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		assert_sample(ms, dev1[i], "node_btrfs_device_errors_total", "device", "devid:1",
+			      "type", types[i], "uuid", FS_A);
+		assert_sample(ms, dev2[i], "node_btrfs_device_errors_total", "device", "devid:2",
+			      "type", types[i], "uuid", FS_A);
+		assert_sample(ms, 0, "node_btrfs_device_errors_total", "device", "devid:3", "type",
+			      types[i], "uuid", FS_B);
+	}
+	assert_family(ms, "node_btrfs_device_errors_total", METRIC_COUNTER,
+		      "Errors reported for the device", 15);
+	ms_free(ms);
+}
+
 #define FS "sys/fs/btrfs/0f0f0f0f-1111-2222-3333-444444444444/"
+
+/* One device and one devid: the block device's name. A key a later kernel
+ * adds is skipped; a damaged file fails the collector, naming it. */
+static void test_btrfs_device_errors_files(void **state)
+{
+	static const struct ca_file files[] = {
+		{ FS "allocation/system/single/total_bytes", "4194304\n", 0 },
+		{ FS "devices/nvme0n1p3/size", "8\n", 0 },
+		{ FS "devinfo/1/error_stats",
+		  "write_errs 1\nread_errs 2\nflush_errs 3\ncorruption_errs 4\ngeneration_errs 5\n"
+		  "future_errs 6\n",
+		  0 },
+		/* Damaged: a counter missing, a word for a number, cut short, empty. */
+		{ FS "devinfo/1/error_stats",
+		  "write_errs 1\nread_errs 2\nflush_errs 3\ncorruption_errs 4\n", 0 },
+		{ FS "devinfo/1/error_stats",
+		  "write_errs 1\nread_errs 2\nflush_errs x\ncorruption_errs 4\ngeneration_errs 5\n",
+		  0 },
+		{ FS "devinfo/1/error_stats", "write_errs 1\nread_errs 2\nflush_errs 3\ncorr", 0 },
+		{ FS "devinfo/1/error_stats", "", 0 },
+		/* devinfo without error_stats: no series, no error. */
+		{ FS "devinfo/1/missing", "0\n", 0 },
+	};
+	static const char *const types[] = { "write", "read", "flush", "corruption", "generation" };
+	struct metric_set *ms = ca_collect_case(&collector_btrfs, files, 3, 0, 0);
+
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		assert_sample(ms, (double)i + 1, "node_btrfs_device_errors_total", "device",
+			      "nvme0n1p3", "type", types[i], "uuid",
+			      "0f0f0f0f-1111-2222-3333-444444444444");
+	assert_int_equal(ca_nsamples(ms, "node_btrfs_device_errors_total"), 5);
+	ms_free(ms);
+	for (size_t i = 3; i < 7; i++) {
+		ms_free(ca_collect_case(&collector_btrfs,
+					(struct ca_file[]){ files[0], files[1], files[i] }, 3, i,
+					-EINVAL));
+		assert_string_equal(ca_detail,
+				    "fs/btrfs/0f0f0f0f-1111-2222-3333-444444444444/devinfo/1/"
+				    "error_stats: not five \"name count\" lines");
+	}
+	ms = ca_collect_case(&collector_btrfs, (struct ca_file[]){ files[0], files[1], files[7] },
+			     3, 7, 0);
+	assert_null(ms_find(ms, "node_btrfs_device_errors_total"));
+	assert_non_null(ms_find(ms, "node_btrfs_device_size_bytes"));
+	ms_free(ms);
+}
 
 static void test_btrfs_files(void **state)
 {
@@ -97,6 +165,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_btrfs_default),
+		cmocka_unit_test(test_btrfs_device_errors),
+		cmocka_unit_test(test_btrfs_device_errors_files),
 		cmocka_unit_test(test_btrfs_files),
 		cmocka_unit_test(test_btrfs_absent),
 	};

@@ -5,4 +5,5 @@
 
 FUZZ_COLLECTOR(collector_btrfs, FS "commit_stats", FS "label", FS "metadata_uuid",
 	       FS "allocation/global_rsv_size", FS "allocation/data/raid1/total_bytes",
-	       FS "allocation/system/raid1/used_bytes", FS "devices/sdc/size")
+	       FS "allocation/system/raid1/used_bytes", FS "devices/sdc/size",
+	       FS "devinfo/1/error_stats")

@@ -108,7 +108,8 @@ seed mdadm proc/mdstat sys/block/md3/md/level sys/block/md3/md/raid_disks sys/bl
 seed xfs sys/fs/xfs/sdb1/stats/stats
 bt=sys/fs/btrfs/5c8e1f0a-3b7d-4e92-a6c1-7d2f90b3e845
 seed btrfs $bt/commit_stats $bt/label $bt/metadata_uuid $bt/allocation/global_rsv_size \
-	$bt/allocation/data/raid1/total_bytes $bt/allocation/system/raid1/used_bytes $bt/devices/sdc/size
+	$bt/allocation/data/raid1/total_bytes $bt/allocation/system/raid1/used_bytes $bt/devices/sdc/size \
+	$bt/devinfo/1/error_stats
 bc=sys/fs/bcache/8b2f4f1e-0c73-4a9d-9e55-3c1d2a7b6f04
 seed bcache $bc/average_key_size $bc/internal/btree_nodes $bc/bdev0/dirty_data $bc/bdev0/writeback_rate_debug \
 	$bc/bdev0/stats_total/bypassed $bc/cache0/written $bc/cache0/priority_stats
