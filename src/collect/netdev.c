@@ -23,15 +23,19 @@
  * even when detailed, and so does this collector.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collector.h"
 #include "netaddr.h"
 #include "parse.h"
+#include "sysattr.h"
 #include "sysfs.h"
 #include "util.h"
 
@@ -144,20 +148,6 @@ static int netdev_header(char *part, const char *dir, int bytes_counter, struct 
 	return 0;
 }
 
-/* One counter of <sysfs>/class/net/<dev>/statistics/, rel set to its path:
- * 0, the read's -errno (-ENOENT: the kernel lacks the counter or the device
- * went away; -ENOTDIR: not a device), or -EINVAL for anything but a number. */
-static int netdev_stat_read(const struct collect_ctx *ctx, const char *dev, const char *file,
-			    struct buf *b, char *rel, size_t relsz, uint64_t *v)
-{
-	/* The kernel never names a device so, but the name came from a file. */
-	if (strchr(dev, '/') || !strcmp(dev, ".") || !strcmp(dev, ".."))
-		return -ENOENT;
-	if (snprintf(rel, relsz, "class/net/%s/statistics/%s", dev, file) >= (int)relsz)
-		return -ENAMETOOLONG;
-	return sysfs_read_u64(ctx->sysfs, rel, b, v);
-}
-
 /* rx_nohandler from sysfs; quietly nothing if the kernel or the tree lacks it. */
 static void netdev_nohandler(const struct collect_ctx *ctx, struct metric_set *ms,
 			     struct family **fam, const char *dev, struct buf *b)
@@ -165,7 +155,13 @@ static void netdev_nohandler(const struct collect_ctx *ctx, struct metric_set *m
 	char rel[128];
 	uint64_t v;
 
-	if (netdev_stat_read(ctx, dev, "rx_nohandler", b, rel, sizeof(rel), &v))
+	/* The kernel never names a device so, but the name came from a file. */
+	if (strchr(dev, '/') || !strcmp(dev, ".") || !strcmp(dev, ".."))
+		return;
+	if (snprintf(rel, sizeof(rel), "class/net/%s/statistics/rx_nohandler", dev) >=
+	    (int)sizeof(rel))
+		return;
+	if (sysfs_read_u64(ctx->sysfs, rel, b, &v))
 		return;
 	if (!*fam)
 		*fam = ms_family(ms, "node_network_receive_nohandler_total", METRIC_COUNTER,
@@ -173,26 +169,46 @@ static void netdev_nohandler(const struct collect_ctx *ctx, struct metric_set *m
 	ms_add(ms, *fam, (double)v, "device", dev, NULL);
 }
 
-/* One device's detailed counters. A counter the kernel lacks (rx_nohandler
- * before 4.6) or a device removed since the listing has no series; a file
- * that cannot be read or holds no number fails the collector, naming it. */
-static int netdev_detailed_dev(struct collect_ctx *ctx, struct metric_set *ms,
-			       struct family **fams, const char *dev, struct buf *b)
+static void netdev_stat_detail(struct collect_ctx *ctx, const char *dev, const char *file,
+			       const char *why)
 {
-	double *net = NULL;
-	char rel[128];
+	snprintf(ctx->detail, sizeof(ctx->detail), "class/net/%.64s/statistics/%s: %s", dev, file,
+		 why);
+}
 
+/* One device's detailed counters, read through its statistics directory's
+ * descriptor (24 path walks fewer per device). An entry that is no device
+ * (bonding_masters), a device removed since the listing or a counter the
+ * kernel lacks (rx_nohandler before 4.6) has no series; a file that cannot
+ * be read or holds no number fails the collector, naming it. */
+static int netdev_detailed_dev(struct collect_ctx *ctx, struct metric_set *ms,
+			       struct family **fams, int classfd, const char *dev)
+{
+	char rel[96], num[SYSATTR_MAX];
+	double *net = NULL;
+	int statfd, err = 0;
+
+	if (snprintf(rel, sizeof(rel), "%s/statistics", dev) >= (int)sizeof(rel))
+		return -ENAMETOOLONG;
+	statfd = openat(classfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (statfd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
 	for (size_t i = 0; i < ARRAY_SIZE(netdev_stats); i++) {
 		const struct netdev_stat *c = &netdev_stats[i];
+		int n = sysattr_read(statfd, c->file, num);
 		uint64_t v;
-		int err = netdev_stat_read(ctx, dev, c->file, b, rel, sizeof(rel), &v);
 
-		if (err == -ENOENT || err == -ENOTDIR)
+		if (n == -ENOENT)
 			continue;
-		if (err) {
-			snprintf(ctx->detail, sizeof(ctx->detail), "%.200s: %s", rel,
-				 err == -EINVAL ? "not a number" : strerror(-err));
-			return err;
+		if (n < 0) {
+			netdev_stat_detail(ctx, dev, c->file, strerror(-n));
+			err = n;
+			break;
+		}
+		if (parse_u64(num, &v)) {
+			netdev_stat_detail(ctx, dev, c->file, "not a number");
+			err = -EINVAL;
+			break;
 		}
 		if (!fams[i])
 			fams[i] = ms_family(ms, c->name, METRIC_COUNTER, c->help);
@@ -204,22 +220,27 @@ static int netdev_detailed_dev(struct collect_ctx *ctx, struct metric_set *ms,
 		if (net)
 			net[c->summary] = (double)v;
 	}
-	return 0;
+	close(statfd);
+	return err;
 }
 
 static int netdev_detailed(struct collect_ctx *ctx, const struct netdev_state *st,
 			   struct metric_set *ms)
 {
 	struct family *fams[ARRAY_SIZE(netdev_stats)] = { 0 };
-	struct sysfs_dir devs;
-	struct buf b;
-	int err = sysfs_dir_read(&devs, ctx->sysfs, "class/net");
+	struct sysfs_dir devs = { 0 };
+	char path[PATH_MAX];
+	int classfd = -1;
+	int err = path_join(path, sizeof(path), ctx->sysfs, "class/net");
 
+	if (!err && (classfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		err = -errno;
+	if (!err)
+		err = sysfs_dir_read(&devs, ctx->sysfs, "class/net");
 	if (err) {
 		snprintf(ctx->detail, sizeof(ctx->detail), "class/net: %s", strerror(-err));
-		return err;
+		goto out;
 	}
-	buf_init(&b);
 	for (size_t i = 0; !err && i < devs.n; i++) {
 		const char *dev = sysfs_dir_name(&devs, i);
 
@@ -232,9 +253,11 @@ static int netdev_detailed(struct collect_ctx *ctx, const struct netdev_state *s
 			err = -EINVAL;
 			break;
 		}
-		err = netdev_detailed_dev(ctx, ms, fams, dev, &b);
+		err = netdev_detailed_dev(ctx, ms, fams, classfd, dev);
 	}
-	buf_free(&b);
+out:
+	if (classfd >= 0)
+		close(classfd);
 	sysfs_dir_free(&devs);
 	return err;
 }
