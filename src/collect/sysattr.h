@@ -22,25 +22,21 @@
  * bytes); a longer file is an error, not a silent cut. */
 #define SYSATTR_MAX 512
 
-/* Reads dirfd/name into out (SYSATTR_MAX bytes) with surrounding whitespace
- * dropped, as procfs's SysReadFile trims it. Returns the length, or -errno:
- * -ENOENT, -EINVAL, -EOPNOTSUPP come from attributes the device does not
- * support right now (speed of a link that is down), -EFBIG from a file too
- * long, -EBADMSG from a NUL inside (not -EINVAL, which means "absent"). */
-static inline int sysattr_read(int dirfd, const char *name, char *out)
+/* Reads an attribute from its open descriptor fd into out (SYSATTR_MAX
+ * bytes) with surrounding whitespace dropped, as procfs's SysReadFile trims
+ * it. A read at offset 0 makes sysfs call the attribute's show() again, so a
+ * descriptor kept open gives the current value each time. Returns the
+ * length, or -errno: -EINVAL, -EOPNOTSUPP come from attributes the device
+ * does not support right now (speed of a link that is down), -EFBIG from a
+ * file too long, -EBADMSG from a NUL inside (not -EINVAL, which means
+ * "absent"). */
+static inline int sysattr_pread(int fd, char *out)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
+	ssize_t n = pread(fd, out, SYSATTR_MAX, 0);
 	size_t start = 0;
 
-	if (fd < 0)
+	if (n < 0)
 		return -errno;
-	n = read(fd, out, SYSATTR_MAX);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return (int)n;
 	if (n == SYSATTR_MAX)
 		return -EFBIG;
 	if (memchr(out, '\0', (size_t)n))
@@ -53,6 +49,20 @@ static inline int sysattr_read(int dirfd, const char *name, char *out)
 	if (start)
 		memmove(out, out + start, (size_t)n - start + 1);
 	return (int)((size_t)n - start);
+}
+
+/* sysattr_pread() of dirfd/name, opened for this one read; -ENOENT when the
+ * device has no such attribute. */
+static inline int sysattr_read(int dirfd, const char *name, char *out)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int n;
+
+	if (fd < 0)
+		return -errno;
+	n = sysattr_pread(fd, out);
+	close(fd);
+	return n;
 }
 
 /* True for the read errors that mean "this device has no such value now";
