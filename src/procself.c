@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "procself.h"
@@ -108,13 +109,22 @@ static void read_btime(void)
 }
 
 /* Entries of /proc/self/fd, the directory's own descriptor included, as
- * client_golang counts them. */
+ * client_golang counts them. Since Linux 6.2 the directory's st_size is the
+ * number of open descriptors: one stat() instead of a readdir that makes a
+ * dentry per descriptor, which the netclass collector's kept-open attribute
+ * files (a hundred or more) made the largest part of a scrape's own work. */
 static int count_fds(double *out)
 {
-	DIR *d = opendir("/proc/self/fd");
+	struct stat st;
+	DIR *d;
 	struct dirent *de;
 	unsigned long n = 0;
 
+	if (stat("/proc/self/fd", &st) == 0 && st.st_size > 0) {
+		*out = (double)st.st_size + 1;
+		return 0;
+	}
+	d = opendir("/proc/self/fd");
 	if (!d)
 		return -errno;
 	while ((de = readdir(d)))

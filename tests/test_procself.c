@@ -1,6 +1,7 @@
 /* procself: the /proc/<pid>/stat and /proc/stat parsers on captured text
  * (command names with spaces and ')' included), the live read, and the
  * rendered names and types. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -91,6 +92,19 @@ static void test_parse_btime(void **state)
 	buf_free(&b);
 }
 
+static double readdir_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	double n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
 static void test_read_live(void **state)
 {
 	struct procself a, b;
@@ -106,6 +120,9 @@ static void test_read_live(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(procself_read(&b), 0);
 	assert_float_equal(b.open_fds, a.open_fds + 1, 0);
+	/* As client_golang counts: every entry of /proc/self/fd while it is
+	 * read, its own descriptor included. */
+	assert_float_equal(b.open_fds, readdir_count_fds(), 0);
 	assert_float_equal(b.start_time_seconds, a.start_time_seconds, 0);
 	close(fd);
 }
