@@ -16,7 +16,7 @@ declare -A groups=(
 	[build]="build-essential clang llvm pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
 		libmicrohttpd-dev libjansson-dev libyaml-dev libcrypt-dev libcap-dev libgnutls28-dev"
 	[test]="libcmocka-dev libclang-rt-14-dev curl jq prometheus prometheus-node-exporter iproute2
-		util-linux e2fsprogs python3-jsonschema strace openssl valgrind wrk python3-fusepy bc procps
+		util-linux e2fsprogs btrfs-progs python3-jsonschema strace openssl valgrind wrk python3-fusepy bc procps
 		protobuf-compiler libprotobuf-dev python3-protobuf golang-github-prometheus-client-model-dev
 		python3-prometheus-client"
 	[kernels]="qemu-system-x86 busybox-static cpio kmod xz-utils zstd"

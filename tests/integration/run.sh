@@ -7,8 +7,8 @@
 # then the suites of their own: node_exporter compatibility, web config (TLS,
 # mTLS, basic auth), the connection flood, the privilege drop, 100 SIGKILLs
 # during writing and rotation plus a full disk, damaged JSONL in export mode,
-# a valgrind run, the BPF tests (root and BTF), and the three /metrics formats
-# decoded by other parsers.
+# a valgrind run, the BPF tests (root and BTF), btrfs error counters on loop
+# devices (root), and the three /metrics formats decoded by other parsers.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/integration/lib.sh
@@ -119,8 +119,8 @@ check "unknown config key: exit 2 (got $rc), file:line and key named" \
 	test "$rc" = 2 -a -n "$(grep "bad.yml:2:3: web.listen-adress: unknown key" "$work/err")"
 
 # Each suite prints its own checks and closing line; here it counts as one.
-for suite in compat webconfig flood privdrop crash export-damage hung-mount valgrind bpf formats \
-	doctor workloads; do
+for suite in compat webconfig flood privdrop crash export-damage hung-mount valgrind bpf btrfs \
+	formats doctor workloads; do
 	echo "== $suite"
 	if tests/integration/$suite.sh "$bin"; then ok "$suite suite"; else bad "$suite suite"; fi
 done
