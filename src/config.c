@@ -251,7 +251,6 @@ static const struct ne_flag {
 	const char *why;
 } ne_ignored_flags[] = {
 	{ "collector.filesystem.stat-workers", true, "statvfs() calls run one at a time in a time-boxed helper process" },
-	{ "collector.netdev.label-ifalias", false, "no ifalias label is added" },
 	{ "collector.ethtool.device-include", true, NULL },
 	{ "collector.ethtool.device-exclude", true, NULL },
 	{ "collector.ethtool.metrics-include", true, NULL },

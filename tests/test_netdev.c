@@ -237,6 +237,36 @@ static void test_netdev_detailed_bad(void **state)
 	ms_free(ms);
 }
 
+/* --collector.netdev.label-ifalias: every counter of a device sysfs lists
+ * gains its alias ("" when unset), in both namings; a device sysfs does not
+ * list keeps device alone, as node_exporter's map lookup leaves it. */
+static void test_netdev_label_ifalias(void **state)
+{
+	static const char *const flag[] = { "--collector.netdev.label-ifalias", NULL };
+	static const char *const detailed[] = { "--collector.netdev.label-ifalias",
+						"--collector.netdev.enable-detailed-metrics", NULL };
+	struct metric_set *ms = ms_new();
+
+	assert_int_equal(ca_collect_flags(&collector_netdev, "default", ms, flag), 0);
+	assert_sample(ms, 68210035552.0, "node_network_receive_bytes_total", "device", "eth0",
+		      "ifalias", "uplink to sw-r12");
+	assert_sample(ms, 17, "node_network_receive_nohandler_total", "device", "eth0", "ifalias",
+		      "uplink to sw-r12");
+	assert_sample(ms, 18446620, "node_network_receive_bytes_total", "device", "lo", "ifalias",
+		      "");
+	assert_sample(ms, 79101239, "node_network_transmit_bytes_total", "device", "veth8a3e1f2");
+	assert_no_sample(ms, "node_network_receive_bytes_total", "device", "eth0");
+	ms_free(ms);
+	ms = ms_new();
+	assert_int_equal(ca_collect_flags(&collector_netdev, "netdev-detailed", ms, detailed), 0);
+	assert_non_null(fixture_find(ms, "node_network_receive_crc_errors_total", "device", "eth0",
+				     "ifalias", "core uplink", NULL));
+	/* lo has no ifalias file in this tree: a kernel without the attribute. */
+	assert_non_null(fixture_find(ms, "node_network_receive_crc_errors_total", "device", "lo",
+				     NULL));
+	ms_free(ms);
+}
+
 /* A made-up getifaddrs() entry: family, name, address and netmask as text. */
 struct fake_ifa {
 	struct ifaddrs ifa;
@@ -358,6 +388,7 @@ int main(void)
 	    cmocka_unit_test(test_netdev_detailed_folds),
 	    cmocka_unit_test(test_netdev_detailed_flags),
 	    cmocka_unit_test(test_netdev_detailed_bad),
+	    cmocka_unit_test(test_netdev_label_ifalias),
 	    cmocka_unit_test(test_netdev_address_labels),
 	    cmocka_unit_test(test_netdev_address_info_host),
 	};

@@ -7,6 +7,9 @@
  * counter comes from <sysfs>/class/net/<dev>/statistics/rx_nohandler when the
  * kernel has it. Device names reach the label raw: the renderer escapes them.
  * --collector.netdev.address-info adds node_network_address_info (netaddr.c).
+ * --collector.netdev.label-ifalias adds, as node_exporter does, an ifalias
+ * label (the interface's alias, "" when unset) to every counter of a device
+ * that <sysfs>/class/net lists; a device it does not list keeps device alone.
  *
  * --collector.netdev.enable-detailed-metrics exports instead what
  * node_exporter's netlink read gives unfolded: the 24 counters of
@@ -48,6 +51,7 @@ enum {
 	NETDEV_OPT_ADDRESS_INFO,
 	NETDEV_OPT_DETAILED,
 	NETDEV_OPT_NETLINK,
+	NETDEV_OPT_LABEL_IFALIAS,
 };
 /* No default exclude: 1.12 exports lo (Debian's package patches in ^lo$). */
 static const struct collector_option netdev_options[] = {
@@ -66,6 +70,8 @@ static const struct collector_option netdev_options[] = {
 				 "With enable-detailed-metrics, export the counters under "
 				 "node_exporter's netlink names (read from sysfs); without it, "
 				 "the /proc/net/dev names" },
+	[NETDEV_OPT_LABEL_IFALIAS] = { "collector.netdev.label-ifalias", COPT_BOOL, "false",
+				       "Add ifAlias label" },
 	{ 0 },
 };
 
@@ -73,7 +79,50 @@ struct netdev_state {
 	struct device_filter *filter;
 	bool address_info;
 	bool detailed;
+	bool label_ifalias;
 };
+
+/* A device's labels: device, and ifalias when asked for and known. */
+struct netdev_labels {
+	struct label l[2];
+	size_t n;
+	char alias[SYSATTR_MAX];
+};
+
+/* An ifalias that cannot be read (a device gone since the listing, a kernel
+ * without the attribute) leaves the device with its name alone, as
+ * node_exporter's sysfs read does; a damaged one fails the collector. */
+static int netdev_labels_for(struct collect_ctx *ctx, const struct netdev_state *st,
+			     const char *dev, struct netdev_labels *out)
+{
+	char path[PATH_MAX];
+	int dirfd, n;
+
+	out->l[0] = (struct label){ "device", dev };
+	out->n = 1;
+	if (!st->label_ifalias || strchr(dev, '/') || !strcmp(dev, ".") || !strcmp(dev, ".."))
+		return 0;
+	if (sysfs_path(path, sizeof(path), ctx->sysfs, "class/net", dev))
+		return 0;
+	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return 0;
+	n = sysattr_read(dirfd, "ifalias", out->alias);
+	close(dirfd);
+	if (n >= 0 && !pp_label_text(out->alias, (size_t)n)) {
+		snprintf(ctx->detail, sizeof(ctx->detail), "class/net/%.64s/ifalias: not UTF-8 text",
+			 dev);
+		return -EINVAL;
+	}
+	if (n < 0 && !sysattr_absent(n)) {
+		snprintf(ctx->detail, sizeof(ctx->detail), "class/net/%.64s/ifalias: %s", dev,
+			 strerror(-n));
+		return n;
+	}
+	if (n >= 0)
+		out->l[out->n++] = (struct label){ "ifalias", out->alias };
+	return 0;
+}
 
 /* struct rtnl_link_stats64 as node_exporter names its fields with detailed
  * metrics on (netdev_linux.go), and the sysfs file of each. */
@@ -150,8 +199,9 @@ static int netdev_header(char *part, const char *dir, int bytes_counter, struct 
 
 /* rx_nohandler from sysfs; quietly nothing if the kernel or the tree lacks it. */
 static void netdev_nohandler(const struct collect_ctx *ctx, struct metric_set *ms,
-			     struct family **fam, const char *dev, struct buf *b)
+			     struct family **fam, const struct netdev_labels *lab, struct buf *b)
 {
+	const char *dev = lab->l[0].value;
 	char rel[128];
 	uint64_t v;
 
@@ -166,7 +216,7 @@ static void netdev_nohandler(const struct collect_ctx *ctx, struct metric_set *m
 	if (!*fam)
 		*fam = ms_family(ms, "node_network_receive_nohandler_total", METRIC_COUNTER,
 				 "Network device statistic receive_nohandler.");
-	ms_add(ms, *fam, (double)v, "device", dev, NULL);
+	ms_add_labels(ms, *fam, (double)v, lab->l, lab->n);
 }
 
 static void netdev_stat_detail(struct collect_ctx *ctx, const char *dev, const char *file,
@@ -182,8 +232,9 @@ static void netdev_stat_detail(struct collect_ctx *ctx, const char *dev, const c
  * kernel lacks (rx_nohandler before 4.6) has no series; a file that cannot
  * be read or holds no number fails the collector, naming it. */
 static int netdev_detailed_dev(struct collect_ctx *ctx, struct metric_set *ms,
-			       struct family **fams, int classfd, const char *dev)
+			       struct family **fams, int classfd, const struct netdev_labels *lab)
 {
+	const char *dev = lab->l[0].value;
 	char rel[96], num[SYSATTR_MAX];
 	double *net = NULL;
 	int statfd, err = 0;
@@ -212,7 +263,7 @@ static int netdev_detailed_dev(struct collect_ctx *ctx, struct metric_set *ms,
 		}
 		if (!fams[i])
 			fams[i] = ms_family(ms, c->name, METRIC_COUNTER, c->help);
-		ms_add(ms, fams[i], (double)v, "device", dev, NULL);
+		ms_add_labels(ms, fams[i], (double)v, lab->l, lab->n);
 		if (c->summary < 0)
 			continue;
 		if (!net)
@@ -228,6 +279,7 @@ static int netdev_detailed(struct collect_ctx *ctx, const struct netdev_state *s
 			   struct metric_set *ms)
 {
 	struct family *fams[ARRAY_SIZE(netdev_stats)] = { 0 };
+	struct netdev_labels lab;
 	struct sysfs_dir devs = { 0 };
 	char path[PATH_MAX];
 	int classfd = -1;
@@ -253,7 +305,9 @@ static int netdev_detailed(struct collect_ctx *ctx, const struct netdev_state *s
 			err = -EINVAL;
 			break;
 		}
-		err = netdev_detailed_dev(ctx, ms, fams, classfd, dev);
+		err = netdev_labels_for(ctx, st, dev, &lab);
+		if (!err)
+			err = netdev_detailed_dev(ctx, ms, fams, classfd, &lab);
 	}
 out:
 	if (classfd >= 0)
@@ -285,6 +339,7 @@ static int netdev_proc(struct collect_ctx *ctx, const struct netdev_state *st,
 {
 	struct netdev_col cols[2 * NETDEV_MAX_COLS];
 	struct family *nohandler = NULL;
+	struct netdev_labels lab;
 	bool want_nohandler = true;
 	size_t nrx = 0, ntx = 0;
 	struct buf b, sb;
@@ -351,11 +406,14 @@ static int netdev_proc(struct collect_ctx *ctx, const struct netdev_state *st,
 		}
 		if (device_filter_ignored(st->filter, dev))
 			continue;
+		err = netdev_labels_for(ctx, st, dev, &lab);
+		if (err)
+			goto out;
 		for (size_t i = 0; i < n; i++) {
 			if (!cols[i].fam)
 				cols[i].fam =
 				    ms_family(ms, cols[i].name, METRIC_COUNTER, cols[i].help);
-			ms_add(ms, cols[i].fam, (double)v[i], "device", dev, NULL);
+			ms_add_labels(ms, cols[i].fam, (double)v[i], lab.l, lab.n);
 			if (cols[i].summary < 0)
 				continue;
 			if (!net)
@@ -364,7 +422,7 @@ static int netdev_proc(struct collect_ctx *ctx, const struct netdev_state *st,
 				net[cols[i].summary] = (double)v[i];
 		}
 		if (want_nohandler)
-			netdev_nohandler(ctx, ms, &nohandler, dev, &sb);
+			netdev_nohandler(ctx, ms, &nohandler, &lab, &sb);
 	}
 out:
 	buf_free(&sb);
@@ -397,6 +455,7 @@ static int netdev_init(struct collect_ctx *ctx)
 		return err;
 	}
 	st->address_info = collector_opt_bool(ctx, &netdev_options[NETDEV_OPT_ADDRESS_INFO]);
+	st->label_ifalias = collector_opt_bool(ctx, &netdev_options[NETDEV_OPT_LABEL_IFALIAS]);
 	st->detailed = collector_opt_bool(ctx, &netdev_options[NETDEV_OPT_DETAILED]) &&
 		       collector_opt_bool(ctx, &netdev_options[NETDEV_OPT_NETLINK]);
 	ctx->state = st;
