@@ -1,11 +1,13 @@
 /* gzjoin: a body deflated once plus tails deflated later must inflate, with
  * the gzip CRC and length checked by zlib, to exactly body + tail. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <zlib.h>
 
 #include "fixture.h"
 
 #include "gzjoin.h"
+#include "util.h"
 
 /* header + part + finish(tail) into out. */
 static void join(const struct gzjoin_part *p, const char *tail, size_t n, struct buf *out)
@@ -97,6 +99,97 @@ static void test_corruption_detected(void **state)
 	gzjoin_part_free(&p);
 }
 
+/* A body of n bytes from seed: text that compresses, different per seed. */
+static char *make_body(size_t n, uint32_t seed)
+{
+	char *b = malloc(n);
+
+	assert_non_null(b);
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245 + 12345;
+		b[i] = "node_cpu{}0123 \n"[(seed >> 24) % 16];
+	}
+	return b;
+}
+
+/* The state kept between bodies: a body deflated after others, at the same
+ * or another level, comes out byte for byte as the first one did. */
+static void test_state_reused(void **state)
+{
+	static const int levels[] = { 1, 1, 6, 1, 9, 9 };
+	size_t n = 70000;
+	char *a = make_body(n, 1), *other = make_body(n / 3, 2);
+	struct gzjoin_part first, p;
+
+	gzjoin_part_init(&first);
+	gzjoin_part_init(&p);
+	for (size_t i = 0; i < ARRAY_SIZE(levels); i++) {
+		assert_int_equal(gzjoin_part_deflate(&first, a, n, levels[i]), 0);
+		assert_int_equal(gzjoin_part_deflate(&p, other, n / 3, levels[i]), 0);
+		assert_int_equal(gzjoin_part_deflate(&p, a, n, levels[i]), 0);
+		assert_int_equal(p.z.len, first.z.len);
+		assert_memory_equal(p.z.data, first.z.data, p.z.len);
+		check(a, n, "t\n", 2);
+	}
+	gzjoin_part_free(&p);
+	gzjoin_part_free(&first);
+	free(other);
+	free(a);
+}
+
+#define NRACERS 6
+
+struct racer {
+	pthread_barrier_t *start;
+	char *body;
+	size_t n;
+	struct gzjoin_part p;
+	int err;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->start);
+	for (int i = 0; i < 20 && !r->err; i++)
+		r->err = gzjoin_part_deflate(&r->p, r->body, r->n, 1);
+	return NULL;
+}
+
+/* Threads deflating at once: one uses the kept state, the others their own,
+ * and every stream is its own body's. */
+static void test_concurrent_bodies(void **state)
+{
+	pthread_barrier_t start;
+	pthread_t t[NRACERS];
+	struct racer r[NRACERS];
+	struct buf gz, out;
+
+	buf_init(&gz);
+	buf_init(&out);
+	assert_int_equal(pthread_barrier_init(&start, NULL, NRACERS), 0);
+	for (int i = 0; i < NRACERS; i++) {
+		r[i] = (struct racer){ .start = &start, .n = 20000 + 1000 * (size_t)i };
+		r[i].body = make_body(r[i].n, (uint32_t)i + 10);
+		gzjoin_part_init(&r[i].p);
+		assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+	}
+	for (int i = 0; i < NRACERS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(r[i].err, 0);
+		join(&r[i].p, "", 0, &gz);
+		assert_int_equal(fixture_gunzip(gz.data, gz.len, &out), 0);
+		assert_int_equal(out.len, r[i].n);
+		assert_memory_equal(out.data, r[i].body, r[i].n);
+		gzjoin_part_free(&r[i].p);
+		free(r[i].body);
+	}
+	pthread_barrier_destroy(&start);
+	buf_free(&out);
+	buf_free(&gz);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -104,6 +197,8 @@ int main(void)
 		cmocka_unit_test(test_join_empty_parts),
 		cmocka_unit_test(test_join_large),
 		cmocka_unit_test(test_corruption_detected),
+		cmocka_unit_test(test_state_reused),
+		cmocka_unit_test(test_concurrent_bodies),
 	};
 	return cmocka_run_group_tests_name("gzjoin", tests, NULL, NULL);
 }
