@@ -587,15 +587,19 @@ def accuracy_section(kernels, w, failures):
       "`infra_monitor_disk_io_latency_seconds{phase=\"service\"}` of that device, reads and writes "
       "together, srtt from `infra_monitor_tcp_srtt_seconds`. *corrected*: the quantile less the same "
       "quantile of the 0 ns device (what an empty request costs in that guest, measured the same "
-      "way); it must be within %d %% of the delay for the 2 ms p50, and srtt p50 within %d %% of 20 ms as "
+      "way). *workload's clock*: kwork times each of those writes and reads itself (CLOCK_MONOTONIC "
+      "around the syscall; nearest-rank p50, corrected by its own empty-device p50 the same way), an "
+      "independent measure of the same I/Os: the verdict says how far the daemon's corrected p50 is from "
+      "it, which separates the daemon's error from the guest's (an emulator's late timer shows on both "
+      "clocks). The corrected p50 must be within %d %% of the delay for the 2 ms p50, and srtt p50 within %d %% of 20 ms as "
       "measured. The 250 us quantiles and the p99s are shown, **not enforced**: under TCG an hrtimer "
       "completion lands 40-80 us late (more than the 0 ns device's own cost), and a vCPU the host "
       "starves puts millisecond outliers into p99 (2 of 200 samples are p99). Issue 13 asks all of "
       "them within 10 %%: that needs a guest with real timers (KVM), which this machine does not boot." % (
           ACCURACY_TOLERANCE * 100, ACCURACY_TOLERANCE * 100))
     w("")
-    w("| kernel | what | known | I/Os or samples | p50 | p99 | p50 corrected | p99 corrected | verdict |")
-    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    w("| kernel | what | known | I/Os or samples | p50 | p99 | p50 corrected | p99 corrected | workload's clock: p50, corrected | verdict |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 
     def ms(v):
         return "–" if v is None else "%.3f ms" % (v * 1000)
@@ -604,7 +608,7 @@ def accuracy_section(kernels, w, failures):
         acc = k["accuracy"]
         if acc["meta"].get("accuracy") != "ran":
             reason = unq(acc["meta"].get("reason", '"?"'))
-            w("| %s | – | – | – | – | – | – | – | not run: %s |" % (k["name"], reason))
+            w("| %s | – | – | – | – | – | – | – | – | not run: %s |" % (k["name"], reason))
             # The x86 guests have the modules and tc: only the arm64 guest (no tc) may lack it.
             if not k["name"].startswith("arm64") and k["name"] != "host":
                 failures.append("%s: accuracy checks did not run: %s" % (k["name"], reason))
@@ -617,6 +621,13 @@ def accuracy_section(kernels, w, failures):
             dev = nb.get("device")
             hist = [h for h in lat if h["labels"].get("device") == dev and h["labels"].get("phase") == "service"]
             by[nb.get("name")] = (int(nb.get("completion_nsec", "0")), dev, hist)
+        # kwork's own per-I/O times of each device (nearest rank), an independent clock.
+        own = {}
+        for m in re.finditer(r"^kwork disk (.*)$", acc["workload"], re.M):
+            f = kv(m.group(1))
+            if "p50_ns" in f:
+                own[f.get("dev", "").replace("/dev/", "")] = int(f["p50_ns"]) / 1e9
+        own_empty = own.get(by["empty"][1]) if "empty" in by else None
         empty = by.get("empty")
         e50 = quantile(empty[2], 0.5) if empty else None
         e99 = quantile(empty[2], 0.99) if empty else None
@@ -646,13 +657,18 @@ def accuracy_section(kernels, w, failures):
                         if q in bad and (name, q) in ACCURACY_ENFORCED:
                             failures.append("%s: accuracy: %s %s %s corrected %.3f ms, want %.3f ms ± %d %%" % (
                                 k["name"], name, dev, q, v * 1000, want * 1000, ACCURACY_TOLERANCE * 100))
-            w("| %s | disk %s (`%s`) | %s | %d | %s | %s | %s | %s | %s |" % (
-                k["name"], name, dev, ms(ns / 1e9), n, ms(p50), ms(p99), ms(c50), ms(c99), verdict))
+            o50 = own.get(dev)
+            oc50 = o50 - own_empty if name != "empty" and None not in (o50, own_empty) else None
+            clock = "%s, %s" % (ms(o50), ms(oc50)) if name != "empty" else ms(o50)
+            if c50 is not None and oc50:
+                verdict += "; daemon %+.1f %% off the workload's clock" % ((c50 - oc50) / oc50 * 100)
+            w("| %s | disk %s (`%s`) | %s | %d | %s | %s | %s | %s | %s | %s |" % (
+                k["name"], name, dev, ms(ns / 1e9), n, ms(p50), ms(p99), ms(c50), ms(c99), clock, verdict))
         srtt = fams.get("infra_monitor_tcp_srtt_seconds", {}).get("samples", [])
         n = sum(h["count"] for h in srtt)
         p50, p99 = quantile(srtt, 0.5), quantile(srtt, 0.99)
         ok = p50 is not None and abs(p50 - NETEM_RTT_S) <= ACCURACY_TOLERANCE * NETEM_RTT_S
-        w("| %s | TCP srtt, netem 10 ms each way on lo | %s | %d | %s | %s | – | – | %s |" % (
+        w("| %s | TCP srtt, netem 10 ms each way on lo | %s | %d | %s | %s | – | – | – | %s |" % (
             k["name"], ms(NETEM_RTT_S), n, ms(p50), ms(p99),
             "p50 within %d %%" % (ACCURACY_TOLERANCE * 100) if ok else "**p50 off**"))
         if not ok:
