@@ -16,7 +16,7 @@
 # attribution on; <= 2 % throughput loss. Needs root, bpftool, bpftrace, perf,
 # python3.
 #
-# usage: bench/bpf-overhead.sh [path/to/infra-monitor] [rounds]   (default 5)
+# usage: bench/bpf-overhead.sh [path/to/infra-monitor] [rounds]   (default 5; 0: part 1 only)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 scripts/install-deps.sh build test bench
@@ -245,6 +245,7 @@ measure_pass host --no-bpf.cgroup
 measure_pass workload
 report_costs
 
+[ "$rounds" -eq 0 ] && exit 0
 echo
 echo "== 2. what a workload sees (best of $rounds interleaved rounds, us/op)"
 # Rounds interleave the three setups, so a neighbour's load on this shared

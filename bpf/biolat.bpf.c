@@ -53,6 +53,8 @@ const volatile __u32 targ_bio_cgroup = 0;
 const volatile __u32 key_bits = BIOLAT_KEY_BITS;
 WL_HIST_MAP(cgroup_disk_io_latency_seconds);
 WL_COUNT_MAP(cgroup_disk_io_bytes_total);
+WL_CACHE_MAP(wl_disk_lat_cache, struct wl_hist_slot);
+WL_CACHE_MAP(wl_disk_bytes_cache, struct wl_count_slot);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -195,7 +197,7 @@ static __always_inline void complete(struct biolat_start *s, __u64 id, __u32 dev
 	__u64 now = bpf_ktime_get_ns(), insert_ns, issue_ns, s_cgid;
 	struct biolat_lat *v;
 	struct hist *size;
-	__u32 slot = 0;
+	__u32 slot = 0, total;
 
 	if (!s || s->id != id || s->dev != dev)
 		return;         /* started before we attached, or evicted */
@@ -212,15 +214,18 @@ static __always_inline void complete(struct biolat_start *s, __u64 id, __u32 dev
 		counter_inc(&bpf_map_full_misses_total, BIOLAT_KEY_MISSES);
 		return;
 	}
-	hist_add_ns(&v->total, now - insert_ns);
+	total = hist_slot_ns(now - insert_ns);
+	hist_add_slot(&v->total, total, now - insert_ns);
 	hist_add_ns(&v->service, now - issue_ns);
 	hist_add_ns(&v->queue, issue_ns - insert_ns);
 	size = bpf_map_lookup_elem(&disk_io_size_bytes, &slot);
 	if (size)
 		hist_add_bytes(size, bytes);
-	wl_hist_ns(&cgroup_disk_io_latency_seconds, targ_bio_cgroup ? bio_cgid : s_cgid, op,
-		   now - insert_ns);
-	wl_count_add(&cgroup_disk_io_bytes_total, targ_bio_cgroup ? bio_cgid : s_cgid, op, bytes);
+	if (targ_bio_cgroup)
+		s_cgid = bio_cgid;
+	wl_hist_slot(&cgroup_disk_io_latency_seconds, &wl_disk_lat_cache, s_cgid, op, total,
+		     now - insert_ns);
+	wl_count_add(&cgroup_disk_io_bytes_total, &wl_disk_bytes_cache, s_cgid, op, bytes);
 }
 
 /* ---- tp_btf ------------------------------------------------------------ */

@@ -56,6 +56,7 @@ struct {
 
 /* Per workload: the cgroup of the task switched in (tp_btf and raw_tp). */
 WL_HIST_MAP(cgroup_runqueue_latency_seconds);
+WL_CACHE_MAP(wl_runq_cache, struct wl_hist_slot);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -67,15 +68,16 @@ struct {
 /* cgid is read only when attribution is on (a constant the verifier folds). */
 static __always_inline void record(__u64 start, __u64 now, __u64 cgid)
 {
-	__u32 zero = 0;
+	__u32 zero = 0, s;
 	struct hist *h;
 
 	if (now < start)
 		return;
+	s = hist_slot_ns(now - start);
 	h = bpf_map_lookup_elem(&runqueue_latency_seconds, &zero);
 	if (h)
-		hist_add_ns(h, now - start);
-	wl_hist_ns(&cgroup_runqueue_latency_seconds, cgid, 0, now - start);
+		hist_add_slot(h, s, now - start);
+	wl_hist_slot(&cgroup_runqueue_latency_seconds, &wl_runq_cache, cgid, 0, s, now - start);
 }
 
 /* ---- tp_btf: task-local storage ---------------------------------------- */

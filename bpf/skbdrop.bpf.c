@@ -28,6 +28,7 @@ struct {
 /* Per workload and reason: the cgroup of the skb's socket, the root when it
  * has none (tp_btf and raw_tp). */
 WL_COUNT_MAP(cgroup_skb_drops_total);
+WL_CACHE_MAP(wl_drop_cache, struct wl_count_slot);
 
 static __always_inline void on_drop(__u32 reason, __u64 cgid)
 {
@@ -38,7 +39,7 @@ static __always_inline void on_drop(__u32 reason, __u64 cgid)
 	c = bpf_map_lookup_elem(&skb_drops_total, &reason);
 	if (c)
 		(*c)++;
-	wl_count_add(&cgroup_skb_drops_total, cgid, reason, 1);
+	wl_count_add(&cgroup_skb_drops_total, &wl_drop_cache, cgid, reason, 1);
 }
 
 /* kfree_skb(skb, location, reason[, rx_sk]): the reason is argument 2. */

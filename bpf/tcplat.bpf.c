@@ -59,6 +59,9 @@ WL_HIST_MAP(cgroup_tcp_srtt_seconds);
 WL_HIST_MAP(cgroup_tcp_connect_latency_seconds);
 WL_COUNT_MAP(cgroup_tcp_retransmits_total);
 WL_COUNT_MAP(cgroup_tcp_resets_total);
+/* Only the per-segment hook has slots: connects, retransmits and resets are
+ * rare next to it, and the resets have two writers. */
+WL_CACHE_MAP(wl_srtt_cache, struct wl_hist_slot);
 
 /* The socket's cgroup, read only when attribution is on (a load-time constant). */
 #define SK_CGID_BTF(sk) (wl_on ? sk_cgroup_id_btf(sk) : 0)
@@ -67,30 +70,31 @@ WL_COUNT_MAP(cgroup_tcp_resets_total);
 /* srtt_us is kept scaled by 8 (tcp.h: "smoothed round trip time << 3"). */
 static __always_inline void on_srtt_us(__u32 srtt_us, __u64 cgid)
 {
-	__u32 zero = 0;
+	__u64 ns = (__u64)srtt_us * NSEC_PER_USEC;
+	__u32 zero = 0, s = hist_slot_ns(ns);
 	struct hist *h = bpf_map_lookup_elem(&tcp_srtt_seconds, &zero);
 
 	if (h)
-		hist_add_ns(h, (__u64)srtt_us * NSEC_PER_USEC);
-	wl_hist_ns(&cgroup_tcp_srtt_seconds, cgid, 0, (__u64)srtt_us * NSEC_PER_USEC);
+		hist_add_slot(h, s, ns);
+	wl_hist_slot(&cgroup_tcp_srtt_seconds, &wl_srtt_cache, cgid, 0, s, ns);
 }
 
 static __always_inline void on_retransmit(__u64 cgid)
 {
 	counter_inc(&tcp_retransmits_total, 0);
-	wl_count_add(&cgroup_tcp_retransmits_total, cgid, 0, 1);
+	wl_count_add(&cgroup_tcp_retransmits_total, NULL, cgid, 0, 1);
 }
 
 static __always_inline void on_reset(__u32 direction, __u64 cgid)
 {
 	counter_inc(&tcp_resets_total, direction);
-	wl_count_add(&cgroup_tcp_resets_total, cgid, direction, 1);
+	wl_count_add(&cgroup_tcp_resets_total, NULL, cgid, direction, 1);
 }
 
 static __always_inline void on_state(__u64 sk, int oldstate, int newstate, __u16 protocol,
 				     __u64 cgid)
 {
-	__u32 zero = 0;
+	__u32 zero = 0, s;
 	__u64 now, *start;
 	struct hist *h;
 
@@ -109,10 +113,11 @@ static __always_inline void on_state(__u64 sk, int oldstate, int newstate, __u16
 		return;
 	now = bpf_ktime_get_ns();
 	if (newstate == TCP_ESTABLISHED_ && now >= *start) {
+		s = hist_slot_ns(now - *start);
 		h = bpf_map_lookup_elem(&tcp_connect_latency_seconds, &zero);
 		if (h)
-			hist_add_ns(h, now - *start);
-		wl_hist_ns(&cgroup_tcp_connect_latency_seconds, cgid, 0, now - *start);
+			hist_add_slot(h, s, now - *start);
+		wl_hist_slot(&cgroup_tcp_connect_latency_seconds, NULL, cgid, 0, s, now - *start);
 	}
 	bpf_map_delete_elem(&tcp_connect_start, &sk);
 }

@@ -1,11 +1,16 @@
 /* Per-workload attribution for the kernel programs (types in workload.h).
  *
  * A program that attributes defines its maps with WL_HIST_MAP()/WL_COUNT_MAP()
- * and, per event, finds the entry of (cgroup id, key) with wl_hist()/wl_count():
- * a lookup, a create when missing, and the catch-all entry when the map is
- * full or the filter leaves the workload out. Updates are atomic adds to a
- * shared (not per-CPU) value: a per-CPU histogram per workload would cost
- * CPUs x 1.7 KiB per entry.
+ * and, per event, finds the entry of (cgroup id, key) with wl_hist_slot()/
+ * wl_count_add(): a lookup, a create when missing, and the catch-all entry
+ * when the map is full or the filter leaves the workload out. Updates are
+ * atomic adds to a shared (not per-CPU) value: a per-CPU histogram per
+ * workload would cost CPUs x 1.7 KiB per entry.
+ *
+ * A family on a hot hook (a context switch, a received segment, a drop, an
+ * I/O) puts a WL_CACHE_MAP() in front of its hash: per-CPU slots for the
+ * workloads a CPU sees most, updated without atomics (workload.h). Each cache
+ * has one program writing it, which the kernel never runs nested on a CPU.
  */
 #ifndef IM_WORKLOAD_BPF_H
 #define IM_WORKLOAD_BPF_H
@@ -53,6 +58,29 @@ static const struct wl_count wl_zero_count;
 		__type(value, struct wl_count);                                    \
 	} name SEC(".maps")
 
+/* max_entries: CPUs x WL_CACHE_SLOTS, set by the loader. */
+#define WL_CACHE_MAP(name, vtype)                                                  \
+	struct {                                                                   \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                                  \
+		__uint(map_flags, BPF_F_MMAPABLE);                                 \
+		__uint(max_entries, 1);                                            \
+		__type(key, __u32);                                                \
+		__type(value, vtype);                                              \
+	} name SEC(".maps")
+
+/* This CPU's slot for (cgid, key), claimed if free; NULL: take the hash. */
+static __always_inline void *wl_cached(void *cache, __u64 cgid, __u32 key)
+{
+	__u32 idx = ((cgid ^ ((__u64)key << 40)) * 0x9E3779B97F4A7C15ULL) >> (64 - WL_CACHE_BITS);
+	struct wl_slot_head *h;
+
+	if (cgid == WL_OTHER)
+		return NULL;
+	idx += bpf_get_smp_processor_id() * WL_CACHE_SLOTS;
+	h = bpf_map_lookup_elem(cache, &idx);
+	return h && wl_slot_take(h, cgid, key) ? h : NULL;
+}
+
 /* The id events of cgid are counted under, after the filter. */
 static __always_inline __u64 wl_attribute(__u64 cgid)
 {
@@ -66,9 +94,10 @@ static __always_inline __u64 wl_attribute(__u64 cgid)
 	return WL_OTHER;
 }
 
+/* cgid: as wl_attribute() returned it. */
 static __always_inline void *wl_entry(void *map, __u64 cgid, __u32 key, const void *zero)
 {
-	struct wl_key k = { .cgid = wl_attribute(cgid), .key = key };
+	struct wl_key k = { .cgid = cgid, .key = key };
 	void *v = bpf_map_lookup_elem(map, &k);
 	__u32 zero_idx = 0;
 	__u64 *miss;
@@ -87,32 +116,56 @@ static __always_inline void *wl_entry(void *map, __u64 cgid, __u32 key, const vo
 	return bpf_map_lookup_elem(map, &k);
 }
 
-/* Adds one latency (ns) to the workload's histogram of key. */
-static __always_inline void wl_hist_ns(void *map, __u64 cgid, __u32 key, __u64 ns)
+/* Adds one value (ns or bytes) in histogram slot s, which the caller found
+ * for its host-wide histogram already, to the workload's histogram of key.
+ * cache: the family's WL_CACHE_MAP, or NULL (a constant) for none. */
+static __always_inline void wl_hist_slot(void *map, void *cache, __u64 cgid, __u32 key, __u32 s,
+					 __u64 value)
 {
+	struct wl_hist_slot *c;
 	struct hist *h;
-	__u32 s;
 
 	if (!wl_on)
 		return;
+	cgid = wl_attribute(cgid);
+	c = cache ? wl_cached(cache, cgid, key) : NULL;
+	/* Checked next to each use: clang may index with a copy of s made
+	 * before a check, whose bound the verifier does not know (as in
+	 * hist_add_slot()). */
+	if (c) {
+		barrier_var(s);
+		if (s >= HIST_SLOTS)
+			return;
+		c->slots[s]++;
+		c->sum += value;
+		return;
+	}
 	h = wl_entry(map, cgid, key, &wl_zero_hist);
 	if (!h)
 		return;
-	s = hist_slot_ns(ns);
 	barrier_var(s);
 	if (s >= HIST_SLOTS)
 		return;
 	__sync_fetch_and_add(&h->slots[s], 1);
-	__sync_fetch_and_add(&h->sum, ns);
+	__sync_fetch_and_add(&h->sum, value);
 }
 
 /* Counts one event (and value, e.g. bytes) for the workload under key. */
-static __always_inline void wl_count_add(void *map, __u64 cgid, __u32 key, __u64 value)
+static __always_inline void wl_count_add(void *map, void *cache, __u64 cgid, __u32 key,
+					 __u64 value)
 {
+	struct wl_count_slot *s;
 	struct wl_count *c;
 
 	if (!wl_on)
 		return;
+	cgid = wl_attribute(cgid);
+	s = cache ? wl_cached(cache, cgid, key) : NULL;
+	if (s) {
+		s->c.events++;
+		s->c.value += value;
+		return;
+	}
 	c = wl_entry(map, cgid, key, &wl_zero_count);
 	if (!c)
 		return;

@@ -11,9 +11,7 @@
 #ifndef IM_BPF_WORKLOAD_H
 #define IM_BPF_WORKLOAD_H
 
-#ifndef __VMLINUX_H__
-#include <linux/types.h>
-#endif
+#include "hist.h"
 
 /* No cgroup has id 0 (the v2 root is 1), so it names "everything else". */
 #define WL_OTHER 0ULL
@@ -32,5 +30,64 @@ struct wl_count {
 	__u64 events;
 	__u64 value;            /* bytes for disk I/O; events again elsewhere */
 };
+
+/* The per-CPU slots in front of a family's hash (WL_CACHE_MAP in
+ * workload.bpf.h). The hash costs a jhash, a bucket walk and two atomic adds
+ * to a line other CPUs write too: 135-150 ns an event here. A slot is a plain
+ * array entry only its own CPU writes: an index, a compare and two adds.
+ * Each CPU has WL_CACHE_SLOTS of them, direct-mapped by a hash of (cgroup id,
+ * key): CPU c's slot i is entry c * WL_CACHE_SLOTS + i of a mmap-able array.
+ * A free slot is claimed by the first event that maps to it; an event whose
+ * slot another workload owns (counted in misses), or which userspace is
+ * draining, takes the hash. Userspace sums slots and hash per (cgroup id,
+ * key), and frees a slot whose owner went idle or misses more events than it
+ * takes, in two steps (OWNED -> DRAIN, then, once no program can still be
+ * adding to it, read, zeroed and FREE), so that no event is lost or counted
+ * twice. */
+#define WL_CACHE_BITS 4
+#define WL_CACHE_SLOTS (1u << WL_CACHE_BITS)
+
+enum wl_slot_state { WL_SLOT_FREE, WL_SLOT_OWNED, WL_SLOT_DRAIN };
+
+struct wl_slot_head {
+	__u64 cgid;             /* never WL_OTHER: that id always takes the hash */
+	__u32 key;
+	__u32 state;            /* enum wl_slot_state */
+	__u64 misses;           /* events of other workloads that mapped here */
+};
+
+/* sum shares the head's cache line; slots fill 27 lines exactly. */
+struct wl_hist_slot {
+	struct wl_slot_head head;
+	__u64 sum;
+	__u64 pad[2];
+	__u64 slots[HIST_SLOTS];
+};
+
+struct wl_count_slot {
+	struct wl_slot_head head;
+	struct wl_count c;
+};
+
+/* An event of (cgid, key) at its slot h, on the slot's own CPU: 1 if it goes
+ * in the slot (owned by it, or claimed now: userspace zeroed the values
+ * before it freed the slot), 0 if it takes the hash. Shared so that the unit
+ * test plays the kernel's part with the kernel's code. */
+static inline __attribute__((always_inline)) int wl_slot_take(struct wl_slot_head *h, __u64 cgid,
+							      __u32 key)
+{
+	if (h->state == WL_SLOT_OWNED) {
+		if (h->cgid == cgid && h->key == key)
+			return 1;
+		h->misses++;
+		return 0;
+	}
+	if (h->state != WL_SLOT_FREE)
+		return 0;
+	h->cgid = cgid;
+	h->key = key;
+	h->state = WL_SLOT_OWNED;
+	return 1;
+}
 
 #endif

@@ -16,6 +16,7 @@
 
 struct bpf_map;
 struct bpfl_prog;
+struct bpfl_wl_cache;
 struct config;
 
 struct bpfl_wl_opts {
@@ -39,10 +40,11 @@ void bpfl_wl_free(struct bpfl_wl *w);
 
 /* prepare: the rodata switches and the size of the program's per-workload
  * maps: --bpf.cgroup.max-entries plus room for the catch-all entries of
- * nkeys keys. rung_ok false: this hook rung cannot attribute (reason in why). */
+ * nkeys keys, and WL_CACHE_SLOTS per CPU in each cache (WL_CACHE_MAP).
+ * rung_ok false: this hook rung cannot attribute (reason in why). */
 int bpfl_wl_prepare(struct bpfl_prog *p, bool rung_ok, const char *why, volatile uint32_t *on,
 		    volatile uint32_t *filter, struct bpf_map *const *maps, size_t nmaps,
-		    uint32_t nkeys);
+		    struct bpf_map *const *caches, size_t ncaches, uint32_t nkeys);
 
 /* Whether the io controller is on the v2 hierarchy (listed in its root's
  * cgroup.controllers): then a bio's blkcg names the cgroup that owns an I/O. */
@@ -58,7 +60,9 @@ struct bpfl_wl_family {
 	const char *(*key_name)(const void *arg, uint32_t key, char *buf, size_t bufsz);
 	const void *key_arg;
 	uint32_t nkeys;                 /* keys 0 .. nkeys-1, for the catch-all entries */
+	const struct bpf_map *cache;    /* its WL_CACHE_MAP, or NULL */
 	struct workload_ledger *ledger;
+	struct bpfl_wl_cache *slots;    /* how userspace follows the cache */
 };
 
 /* A program's ops call these on its array of families:

@@ -108,8 +108,10 @@ static int biolat_prepare(struct bpfl_prog *p, int hook)
 				    skel->maps.disk_io_slots_used };
 	struct bpf_map *wl_maps[] = { skel->maps.cgroup_disk_io_latency_seconds,
 				      skel->maps.cgroup_disk_io_bytes_total };
+	struct bpf_map *wl_caches[] = { skel->maps.wl_disk_lat_cache, skel->maps.wl_disk_bytes_cache };
 	int n = bpfl_wl_prepare(p, true, NULL, &skel->rodata->wl_on, &skel->rodata->wl_filter,
-				wl_maps, ARRAY_SIZE(wl_maps), BIOLAT_OP_MAX);
+				wl_maps, ARRAY_SIZE(wl_maps), wl_caches, ARRAY_SIZE(wl_caches),
+				BIOLAT_OP_MAX);
 
 	if (n)
 		return n;
@@ -269,12 +271,14 @@ static int biolat_init(struct bpfl_prog *p, const struct bpfl_opts *o)
 			"and op.",
 		.value = BPFL_WL_HIST,
 		.fd = bpf_map__fd(((struct biolat_bpf *)p->skel)->maps.cgroup_disk_io_latency_seconds),
+		.cache = ((struct biolat_bpf *)p->skel)->maps.wl_disk_lat_cache,
 		.key_label = "op", .key_name = wl_op_name, .nkeys = BIOLAT_OP_MAX };
 	st->wl[WL_BYTES] = (struct bpfl_wl_family){
 		.name = "infra_monitor_cgroup_disk_io_bytes_total",
 		.help = "Bytes of block I/O completed per workload and op.",
 		.value = BPFL_WL_COUNT,
 		.fd = bpf_map__fd(((struct biolat_bpf *)p->skel)->maps.cgroup_disk_io_bytes_total),
+		.cache = ((struct biolat_bpf *)p->skel)->maps.wl_disk_bytes_cache,
 		.key_label = "op", .key_name = wl_op_name, .nkeys = BIOLAT_OP_MAX };
 	return bpfl_wl_init(p, bpf_map__fd(((struct biolat_bpf *)p->skel)->maps.wl_ids),
 			    bpf_map__fd(((struct biolat_bpf *)p->skel)->maps.wl_overflow), st->wl,

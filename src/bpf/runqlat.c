@@ -58,9 +58,11 @@ static int runqlat_prepare(struct bpfl_prog *p, int hook)
 {
 	struct runqlat_bpf *skel = p->skel;
 	struct bpf_map *wl_maps[] = { skel->maps.cgroup_runqueue_latency_seconds };
+	struct bpf_map *wl_caches[] = { skel->maps.wl_runq_cache };
 	int err = bpfl_wl_prepare(p, hook != BPFL_TRACEPOINT,
 				  "the sched_switch tracepoint gives only pids", &skel->rodata->wl_on,
-				  &skel->rodata->wl_filter, wl_maps, ARRAY_SIZE(wl_maps), 1);
+				  &skel->rodata->wl_filter, wl_maps, ARRAY_SIZE(wl_maps), wl_caches,
+				  ARRAY_SIZE(wl_caches), 1);
 
 	if (err)
 		return err;
@@ -91,6 +93,7 @@ static int runqlat_init(struct bpfl_prog *p, const struct bpfl_opts *o)
 		.help = "Run-queue latency per workload (the cgroup of the task switched in).",
 		.value = BPFL_WL_HIST,
 		.fd = bpf_map__fd(skel->maps.cgroup_runqueue_latency_seconds),
+		.cache = skel->maps.wl_runq_cache,
 	};
 	return bpfl_wl_init(p, bpf_map__fd(skel->maps.wl_ids), bpf_map__fd(skel->maps.wl_overflow),
 			    &st->wl_lat, 1);

@@ -43,11 +43,13 @@ static int skbdrop_prepare(struct bpfl_prog *p, int hook)
 {
 	struct skbdrop_bpf *skel = p->skel;
 	struct bpf_map *wl_maps[] = { skel->maps.cgroup_skb_drops_total };
+	struct bpf_map *wl_caches[] = { skel->maps.wl_drop_cache };
 
 	return bpfl_wl_prepare(p, hook != BPFL_TRACEPOINT,
 			       "the kfree_skb tracepoint's record carries no socket",
 			       &skel->rodata->wl_on, &skel->rodata->wl_filter, wl_maps,
-			       ARRAY_SIZE(wl_maps), SKBDROP_MAX_REASONS);
+			       ARRAY_SIZE(wl_maps), wl_caches, ARRAY_SIZE(wl_caches),
+			       SKBDROP_MAX_REASONS);
 }
 
 static int skbdrop_init(struct bpfl_prog *p, const struct bpfl_opts *o)
@@ -66,6 +68,7 @@ static int skbdrop_init(struct bpfl_prog *p, const struct bpfl_opts *o)
 			"the root) and drop reason.",
 		.value = BPFL_WL_COUNT,
 		.fd = bpf_map__fd(((struct skbdrop_bpf *)p->skel)->maps.cgroup_skb_drops_total),
+		.cache = ((struct skbdrop_bpf *)p->skel)->maps.wl_drop_cache,
 		.key_label = "reason", .key_name = wl_reason, .key_arg = st,
 		.nkeys = SKBDROP_MAX_REASONS };
 	return bpfl_wl_init(p, bpf_map__fd(((struct skbdrop_bpf *)p->skel)->maps.wl_ids),

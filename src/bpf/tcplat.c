@@ -43,11 +43,13 @@ static int tcplat_prepare(struct bpfl_prog *p, int hook)
 				      skel->maps.cgroup_tcp_connect_latency_seconds,
 				      skel->maps.cgroup_tcp_retransmits_total,
 				      skel->maps.cgroup_tcp_resets_total };
+	struct bpf_map *wl_caches[] = { skel->maps.wl_srtt_cache };
 
 	return bpfl_wl_prepare(p, hook != BPFL_TRACEPOINT,
 			       "the tcp tracepoints' records carry no socket to follow",
 			       &skel->rodata->wl_on, &skel->rodata->wl_filter, wl_maps,
-			       ARRAY_SIZE(wl_maps), TCPLAT_RESETS);
+			       ARRAY_SIZE(wl_maps), wl_caches, ARRAY_SIZE(wl_caches),
+			       TCPLAT_RESETS);
 }
 
 static int tcplat_init(struct bpfl_prog *p, const struct bpfl_opts *o)
@@ -61,7 +63,8 @@ static int tcplat_init(struct bpfl_prog *p, const struct bpfl_opts *o)
 	st->wl[WL_SRTT] = (struct bpfl_wl_family){
 		.name = "infra_monitor_cgroup_tcp_srtt_seconds",
 		.help = "TCP smoothed round-trip time per workload (the socket's cgroup).",
-		.value = BPFL_WL_HIST, .fd = bpf_map__fd(skel->maps.cgroup_tcp_srtt_seconds) };
+		.value = BPFL_WL_HIST, .fd = bpf_map__fd(skel->maps.cgroup_tcp_srtt_seconds),
+		.cache = skel->maps.wl_srtt_cache };
 	st->wl[WL_CONNECT] = (struct bpfl_wl_family){
 		.name = "infra_monitor_cgroup_tcp_connect_latency_seconds",
 		.help = "TCP active connect latency per workload (the socket's cgroup).",

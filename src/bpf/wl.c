@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -23,6 +25,7 @@
 #include "buf.h"
 #include "bpf/loader.h"
 #include "bpf/wl.h"
+#include "bpf/wlcache.h"
 #include "config.h"
 #include "health.h"
 #include "log.h"
@@ -198,10 +201,10 @@ void bpfl_wl_free(struct bpfl_wl *w)
 
 int bpfl_wl_prepare(struct bpfl_prog *p, bool rung_ok, const char *why, volatile uint32_t *on,
 		    volatile uint32_t *filter, struct bpf_map *const *maps, size_t nmaps,
-		    uint32_t nkeys)
+		    struct bpf_map *const *caches, size_t ncaches, uint32_t nkeys)
 {
 	struct bpfl_wl *w = p->wl;
-	int err = 0;
+	int err = 0, ncpu;
 
 	p->wl_on = w && rung_ok;
 	if (!w)
@@ -215,6 +218,12 @@ int bpfl_wl_prepare(struct bpfl_prog *p, bool rung_ok, const char *why, volatile
 	/* Off: one entry each, so the maps cost nothing. */
 	for (size_t i = 0; !err && i < nmaps; i++)
 		err = bpf_map__set_max_entries(maps[i], p->wl_on ? w->o.max_entries + nkeys : 1);
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	for (size_t i = 0; !err && i < ncaches; i++)
+		err = bpf_map__set_max_entries(caches[i],
+					       p->wl_on ? (uint32_t)ncpu * WL_CACHE_SLOTS : 1);
 	return err;
 }
 
@@ -251,6 +260,54 @@ static size_t value_words(const struct bpfl_wl_family *f)
 	return f->value == BPFL_WL_HIST ? HIST_SLOTS + 1 : sizeof(struct wl_count) / 8;
 }
 
+/* A family's cache map, mmap-ed: the kernel's slots, which wlcache.c reads
+ * and frees in place. */
+struct bpfl_wl_cache {
+	unsigned char *mem;
+	size_t memsz;
+	struct wlcache *c;
+};
+
+static void cache_free(struct bpfl_wl_cache *m)
+{
+	if (!m)
+		return;
+	wlcache_free(m->c);
+	if (m->mem)
+		munmap(m->mem, m->memsz);
+	free(m);
+}
+
+static int cache_new(const struct bpfl_wl_family *f, size_t words, struct bpfl_wl_cache **res)
+{
+	struct bpfl_wl_cache *m = calloc(1, sizeof(*m));
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t nslots = bpf_map__max_entries(f->cache);
+	size_t stride = (bpf_map__value_size(f->cache) + 7) & ~(size_t)7;
+	void *mem;
+	int err = -ENOMEM;
+
+	if (!m)
+		goto out;
+	m->memsz = (stride * nslots + page - 1) / page * page;
+	mem = mmap(NULL, m->memsz, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(f->cache), 0);
+	if (mem == MAP_FAILED) {
+		err = -errno;
+		goto out;
+	}
+	m->mem = mem;
+	m->c = wlcache_new(m->mem, nslots, stride, words);
+	if (!m->c) {
+		err = -errno;
+		goto out;
+	}
+	*res = m;
+	return 0;
+out:
+	cache_free(m);
+	return err;
+}
+
 static int family_init(struct bpfl_prog *p, struct bpfl_wl_family *f)
 {
 	size_t words = value_words(f);
@@ -258,10 +315,16 @@ static int family_init(struct bpfl_prog *p, struct bpfl_wl_family *f)
 	int err = 0;
 
 	f->ledger = NULL;
+	f->slots = NULL;
 	if (!p->wl_on)
 		return 0;
 	if (p->wl->nfam == WL_MAX_FAMILIES)
 		return -ENOSPC;
+	if (f->cache) {
+		err = cache_new(f, words, &f->slots);
+		if (err)
+			return err;
+	}
 	/* Histograms count events in their slots; a counter in its first word. */
 	f->ledger = workload_ledger_new(words, f->value == BPFL_WL_HIST ? HIST_SLOTS : 1);
 	zero = calloc(words, sizeof(*zero));
@@ -306,6 +369,8 @@ void bpfl_wl_free_families(struct bpfl_wl_family *f, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		workload_ledger_free(f[i].ledger);
 		f[i].ledger = NULL;
+		cache_free(f[i].slots);
+		f[i].slots = NULL;
 	}
 }
 
@@ -329,38 +394,64 @@ struct read_arg {
 	int err;
 };
 
-static void read_entry(const void *key, const uint64_t *vals, void *arg)
+/* One (cgroup id, key) row's cumulative values into the ledger. */
+static void read_row(struct read_arg *a, uint64_t cgid, uint32_t key, const uint64_t *vals)
 {
-	const struct wl_key *k = key;
-	struct read_arg *a = arg;
 	uint64_t events;
-	int err = workload_ledger_update(a->f->ledger, k->cgid, k->key, vals, &events);
+	int err = workload_ledger_update(a->f->ledger, cgid, key, vals, &events);
 
 	if (err) {
 		a->err = err;
 		return;
 	}
 	/* Only a workload we can name is a candidate for a series. */
-	if (!events || k->cgid == WL_OTHER || !seen(a->w, k->cgid))
+	if (!events || cgid == WL_OTHER || !seen(a->w, cgid))
 		return;
-	if (cgroup_paths_lookup(a->w->paths, k->cgid, a->w->now))
-		workload_selector_note(a->w->sel, k->cgid, events);
+	if (cgroup_paths_lookup(a->w->paths, cgid, a->w->now))
+		workload_selector_note(a->w->sel, cgid, events);
 	else
 		a->w->resolve_misses++;
+}
+
+/* A hash entry, plus what the cache slots gave the same row. */
+static void read_entry(const void *key, const uint64_t *vals, void *arg)
+{
+	const struct wl_key *k = key;
+	struct read_arg *a = arg;
+
+	if (a->f->slots)
+		vals = wlcache_merge(a->f->slots->c, k->cgid, k->key, vals);
+	read_row(a, k->cgid, k->key, vals);
+}
+
+static void read_cached_row(void *arg, uint64_t cgid, uint32_t key, const uint64_t *vals)
+{
+	struct read_arg *a = arg;
+
+	if (!a->err)
+		read_row(a, cgid, key, vals);
 }
 
 int bpfl_wl_read(struct bpfl_prog *p, struct bpfl_wl_family *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct read_arg a = { .w = p->wl, .f = &f[i] };
+		struct wlcache *c = f[i].slots ? f[i].slots->c : NULL;
 		int err;
 
 		if (!f[i].ledger)
 			continue;
-		err = bpfl_map_dump(f[i].fd, sizeof(struct wl_key),
-				    (uint32_t)(value_words(&f[i]) * 8),
-				    p->wl->o.max_entries + (f[i].nkeys ? f[i].nkeys : 1), read_entry,
-				    &a);
+		/* Slots and hash only grow between the reads of one row (until
+		 * a slot is freed, after its last read), so their sum only
+		 * grows from one collection to the next, whatever the order. */
+		err = c ? wlcache_read(c, now_monotonic()) : 0;
+		if (!err)
+			err = bpfl_map_dump(f[i].fd, sizeof(struct wl_key),
+					    (uint32_t)(value_words(&f[i]) * 8),
+					    p->wl->o.max_entries + (f[i].nkeys ? f[i].nkeys : 1),
+					    read_entry, &a);
+		if (c && !err && !a.err)
+			wlcache_each_unmerged(c, read_cached_row, &a);
 		if (err || a.err)
 			return err ? err : a.err;
 	}
@@ -388,6 +479,8 @@ static void settle(struct bpfl_wl *w, uint64_t id)
 			bpf_map_delete_elem(f->fd, &key);
 		}
 		workload_ledger_drop(f->ledger, id);
+		if (f->slots)
+			wlcache_forget(f->slots->c, id);
 	}
 	workload_selector_forget(w->sel, id);
 	w->dead++;
