@@ -3,6 +3,7 @@
  * event must come out exactly once, through the slots or the hash, across
  * claims, drains and frees. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,6 +189,17 @@ static void test_histogram_slots(void **state)
 	free(f);
 }
 
+static void test_cpus_from_online_list(void **state)
+{
+	(void)state;
+	assert_int_equal(wlcache_cpus("0-1\n"), 2);
+	assert_int_equal(wlcache_cpus("0-3,8-11\n"), 12);
+	assert_int_equal(wlcache_cpus("5\n"), 6);
+	assert_int_equal(wlcache_cpus("\n"), 0);
+	assert_int_equal(wlcache_cpus(""), 0);
+	assert_int_equal(wlcache_cpus("99999999999999999999"), INT_MAX);
+}
+
 static void test_bad_layout(void **state)
 {
 	unsigned char mem[64];
@@ -207,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_exact_through_a_slots_life),
 		cmocka_unit_test(test_missed_owner_makes_way),
 		cmocka_unit_test(test_histogram_slots),
+		cmocka_unit_test(test_cpus_from_online_list),
 		cmocka_unit_test(test_bad_layout),
 	};
 	return cmocka_run_group_tests_name("wlcache", tests, NULL, NULL);

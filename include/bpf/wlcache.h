@@ -36,4 +36,8 @@ void wlcache_each_unmerged(const struct wlcache *c, wlcache_row_fn fn, void *arg
 /* A dead workload's sums go, with its ledger rows. */
 void wlcache_forget(struct wlcache *c, uint64_t cgid);
 
+/* The CPUs that need slots from a CPU list as /sys/devices/system/cpu/online
+ * has it ("0-3,8-11"): the highest id + 1; 0 when it names none. */
+int wlcache_cpus(const char *list);
+
 #endif

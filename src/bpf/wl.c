@@ -199,6 +199,23 @@ void bpfl_wl_free(struct bpfl_wl *w)
 	free(w);
 }
 
+/* CPUs whose events get cache slots: 1 + the highest online CPU id, so that
+ * a host declaring many more possible CPUs than it runs (hotplug room) pays
+ * no slots, nor the daemon's reading of them, for those. A CPU brought up
+ * later finds no slot and takes the hash, as any event without one does.
+ * All possible CPUs when the online mask cannot be read (or names more). */
+static int cache_cpus(void)
+{
+	int n = 0, possible = libbpf_num_possible_cpus();
+	struct buf b;
+
+	buf_init(&b);
+	if (!read_file_at("/sys/devices/system/cpu", "online", &b))
+		n = wlcache_cpus(buf_cstr(&b));
+	buf_free(&b);
+	return n > 0 && n < possible ? n : possible;
+}
+
 int bpfl_wl_prepare(struct bpfl_prog *p, bool rung_ok, const char *why, volatile uint32_t *on,
 		    volatile uint32_t *filter, struct bpf_map *const *maps, size_t nmaps,
 		    struct bpf_map *const *caches, size_t ncaches, uint32_t nkeys)
@@ -218,7 +235,7 @@ int bpfl_wl_prepare(struct bpfl_prog *p, bool rung_ok, const char *why, volatile
 	/* Off: one entry each, so the maps cost nothing. */
 	for (size_t i = 0; !err && i < nmaps; i++)
 		err = bpf_map__set_max_entries(maps[i], p->wl_on ? w->o.max_entries + nkeys : 1);
-	ncpu = libbpf_num_possible_cpus();
+	ncpu = cache_cpus();
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
 	for (size_t i = 0; !err && i < ncaches; i++)

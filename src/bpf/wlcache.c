@@ -6,7 +6,9 @@
  * adding to it. Each slot's values are read as deltas from the last read, so
  * a row's sum only grows, and what a slot held when freed was read first.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,4 +235,25 @@ void wlcache_forget(struct wlcache *c, uint64_t cgid)
 			c->sums[kept++] = c->sums[i];
 	}
 	c->nsums = kept;
+}
+
+int wlcache_cpus(const char *list)
+{
+	long top = -1;
+	char *end;
+
+	for (const char *s = list; *s;) {
+		long id;
+
+		/* Only digits start a number: "-11" in "8-11" is not negative. */
+		if (!isdigit((unsigned char)*s)) {
+			s++;
+			continue;
+		}
+		id = strtol(s, &end, 10);
+		if (id > top)
+			top = id < INT_MAX ? id : INT_MAX - 1;
+		s = end;
+	}
+	return (int)(top + 1);
 }
