@@ -10,7 +10,12 @@
  * A family on a hot hook (a context switch, a received segment, a drop, an
  * I/O) puts a WL_CACHE_MAP() in front of its hash: per-CPU slots for the
  * workloads a CPU sees most, updated without atomics (workload.h). Each cache
- * has one program writing it, which the kernel never runs nested on a CPU.
+ * has one program writing it, so only that program nested in itself on a
+ * CPU could race on a slot, which the kernel skips on most rungs (tp_btf from
+ * 5.12, raw_tp on newer kernels, classic tracepoints always). Where it does
+ * not, a nested event can lose an increment, as the host-wide per-CPU arrays
+ * can, or count for the workload it interrupted when both claim one free
+ * slot; it is never counted twice.
  */
 #ifndef IM_WORKLOAD_BPF_H
 #define IM_WORKLOAD_BPF_H
