@@ -145,6 +145,7 @@ accuracy() {
 		echo "accuracy=absent reason=\"$why\"" >"$OUT/accuracy.meta"
 		return 0
 	fi
+	echo "kmatrix: accuracy" >&2
 	: >"$OUT/accuracy.env"
 	for spec in empty:0 250us:250000 2ms:2000000; do
 		dev=$(nullb_add "${spec%%:*}" "${spec#*:}") ||
