@@ -286,8 +286,10 @@ mkdir -p "$res"
 # for the CPU on equal terms would add to.
 foreign() { [ $vmlinux_only = 0 ] && [ "$1" != host ] && [ "$(guest_arch "$1")" != "$(uname -m)" ]; }
 bg=()
-# A background guest's QEMU goes with it when the matrix stops early.
-trap '[ "${#bg[@]}" = 0 ] || kill "${bg[@]}" 2>/dev/null' EXIT
+# When the matrix stops early, the guest in front (its QEMU) and the one in the background
+# (its subshell, which takes its QEMU along) go with it.
+# shellcheck disable=SC2046 # one PID a word
+trap 'kill $(jobs -p) 2>/dev/null' EXIT
 for k in "${kernels[@]}"; do
 	foreign "$k" || continue
 	(
@@ -306,7 +308,6 @@ done
 for p in "${bg[@]}"; do
 	wait "$p" || exit
 done
-bg=()
 fail=0
 for k in "${kernels[@]}"; do
 	grep -aq 'KMATRIX-END rc=' "$res/$k/console.log" 2>/dev/null || fail=1
