@@ -150,6 +150,16 @@ $(OUT)/tests/%: tests/%.c $(LIB) $(wildcard tests/*.h)
 $(OUT):
 	$(Q)mkdir -p $@
 
+# The version and revision reach the files that print them as -D flags, and make does not see
+# a flag change: they depend on a stamp rewritten only when HEAD (or VERSION) moves, so a commit
+# rebuilds those four and nothing else.
+REVISION_USERS := $(addprefix $(OUT)/obj/,config.o main.o http/server.o http/health_handler.o)
+$(REVISION_USERS): $(OUT)/revision
+$(OUT)/revision: FORCE | $(OUT)
+	$(Q)echo '$(VERSION) $(REVISION)' | cmp -s - $@ || echo '$(VERSION) $(REVISION)' >$@
+.PHONY: FORCE
+FORCE:
+
 install: $(BIN) ## install binary, unit, config and man page (PREFIX, DESTDIR)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/infra-monitor
 
