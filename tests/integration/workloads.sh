@@ -199,36 +199,47 @@ attribution() {
 # A real container: podman with runc and the cgroupfs manager (crun fails on
 # this host's hybrid cgroups; see scripts/container-build.sh), a busybox
 # rootfs, O_DIRECT writes to the loop device passed in. podman puts it on the
-# v2 hierarchy too, at /libpod_parent/libpod-<id>. It lives on for longer
-# than the 5 s between walks of the tree: a cgroup gone before any walk saw
-# it cannot be named (its events stay under other).
+# v2 hierarchy too, at /libpod_parent/libpod-<id>.
 podman_container() {
 	echo "== a real podman container (runc, cgroupfs)"
-	# A new cgroup is named by a walk of the tree, which a lookup miss starts
-	# at most every 5 s; until then its events count as other, and once named
-	# its series starts from there (docs/workloads.md). So one write makes the
-	# container known, and the 256 counted come 7 s later.
+	# A new cgroup's events count as other until a walk of the tree names
+	# it, and its series starts from there (docs/workloads.md). So the
+	# container writes once to be seen, waits until /metrics names it (the
+	# go file, in its rootfs), and then makes the 256 writes checked for.
 	if ! command -v podman >/dev/null || [ ! -x /bin/busybox ]; then
 		bad "podman container: needs podman and busybox-static (scripts/install-deps.sh container kernels)"
 		return
 	fi
 	mkdir -p "$work/ctr/bin"
 	cp /bin/busybox "$work/ctr/bin/"
+	rm -f "$work/ctr/go" "$work/cid"
 	podman --runtime runc --cgroup-manager cgroupfs run --rm --cidfile "$work/cid" \
 		--ulimit "nofile=1024:$(ulimit -Hn)" --ulimit nproc=4096:4096 \
 		--device "$loop:/dev/disk0" --rootfs "$work/ctr" /bin/busybox sh -c \
 		'/bin/busybox grep "^0::" /proc/self/cgroup &&
 		/bin/busybox dd if=/dev/zero of=/dev/disk0 bs=4k count=1 oflag=direct 2>/dev/null &&
-		/bin/busybox sleep 7 &&
-		/bin/busybox dd if=/dev/zero of=/dev/disk0 bs=4k count=256 oflag=direct 2>/dev/null &&
-		/bin/busybox sleep 2' \
-		>"$work/ctr.out" 2>"$work/ctr.err"
-	check "podman run ($(head -c 300 "$work/ctr.err"))" [ -s "$work/cid" ]
-	local id cg n
-	id=$(cat "$work/cid")
+		for _ in $(/bin/busybox seq 600); do [ -e /go ] && break; /bin/busybox sleep 0.1; done &&
+		/bin/busybox dd if=/dev/zero of=/dev/disk0 bs=4k count=256 oflag=direct 2>/dev/null' \
+		>"$work/ctr.out" 2>"$work/ctr.err" &
+	local ctr=$! id cg n named=0
+	wait_file "$work/cid" 30
+	id=$(cat "$work/cid" 2>/dev/null)
 	cg=/libpod_parent/libpod-$id
+	for _ in $(seq 200); do
+		[ -n "$id" ] || break
+		curl -fsS "http://127.0.0.1:$port/metrics" >"$work/p.txt" || true
+		if grep -qF "infra_monitor_cgroup_info{cgroup=\"$cg\"," "$work/p.txt"; then
+			named=1
+			break
+		fi
+		sleep 0.2
+	done
+	: >"$work/ctr/go"
+	wait "$ctr"
+	check "podman run ($(head -c 300 "$work/ctr.err"))" [ -n "$id" ]
 	check "the container ran on the v2 hierarchy at $cg ($(cat "$work/ctr.out"))" \
 		grep -qx "0::$cg" "$work/ctr.out"
+	check "named while it runs (within 40 s of its first write)" [ "$named" = 1 ]
 	sleep 3
 	curl -fsS "http://127.0.0.1:$port/metrics" >"$work/p.txt"
 	check "its id resolved: kind=\"container\", container_id=${id:0:12}..." \
