@@ -81,6 +81,17 @@ void cgroup_paths_each(const struct cgroup_paths *c,
 		       void (*cb)(uint64_t id, const char *path, void *arg), void *arg);
 /* Walks done so far: a change means new cgroups may be known. */
 size_t cgroup_paths_walks(const struct cgroup_paths *c);
+/* A cgroup named by the kernel as it was made (cgroup:cgroup_mkdir): known
+ * from now, kept as a walk's find is. 0 or -ENOMEM. */
+int cgroup_paths_learn(struct cgroup_paths *c, uint64_t id, const char *path, double now);
+/* A cgroup the kernel removed (cgroup:cgroup_rmdir): still named for
+ * grace_s, then forgotten by cgroup_paths_expire(), which needs no walk. */
+void cgroup_paths_removed(struct cgroup_paths *c, uint64_t id, double now);
+void cgroup_paths_expire(struct cgroup_paths *c, double now);
+/* Whether the root is the hierarchy's own (id 1), so the kernel's paths,
+ * which start there, are paths below it too: not under a cgroup namespace's
+ * mount or a subtree given as the root. */
+bool cgroup_paths_at_top(const struct cgroup_paths *c);
 
 /* select.c: which workloads are exported */
 struct workload_policy {

@@ -141,6 +141,7 @@ static void test_cgroup_paths(void **state)
 	char dir[] = "/tmp/im-cgroup-XXXXXX", p[4200];
 	struct cgroup_paths *c;
 	uint64_t a, b;
+	size_t walks;
 
 	assert_non_null(mkdtemp(dir));
 	mkdirf(dir, "system.slice");
@@ -167,8 +168,33 @@ static void test_cgroup_paths(void **state)
 	assert_int_equal(cgroup_paths_rescan(c, 107.0), 0);
 	assert_null(cgroup_paths_lookup(c, b, 107.0));
 
-	/* A plain directory is not a cgroup2 mount (as one left by umount). */
+	/* Named by the kernel as it was made: known at once, no walk needed
+	 * (rescan_min_s has not passed), and gone once a walk past the grace
+	 * period has not found it, as a walk's find is. */
+	assert_int_equal(cgroup_paths_learn(c, 777, "/short/lived", 107.2), 0);
+	assert_string_equal(cgroup_paths_lookup(c, 777, 107.3), "/short/lived");
+	assert_int_equal(cgroup_paths_rescan(c, 110.0), 0);
+	assert_string_equal(cgroup_paths_lookup(c, 777, 110.0), "/short/lived");
+	assert_int_equal(cgroup_paths_rescan(c, 112.5), 0);
+	assert_null(cgroup_paths_lookup(c, 777, 112.5));
+	/* Removed, as the kernel says: named for the grace period, then
+	 * forgotten without a walk. */
+	walks = cgroup_paths_walks(c);
+	assert_int_equal(cgroup_paths_learn(c, 778, "/brief", 112.6), 0);
+	cgroup_paths_removed(c, 778, 112.7);
+	cgroup_paths_expire(c, 114.0);
+	assert_string_equal(cgroup_paths_lookup(c, 778, 114.0), "/brief");
+	cgroup_paths_expire(c, 117.8);
+	assert_int_equal(cgroup_paths_walks(c), walks);
+	assert_null(cgroup_paths_lookup(c, 778, 117.8));
+	/* The same id renamed by a later report keeps the newer path. */
+	assert_int_equal(cgroup_paths_learn(c, a, "/system.slice/b.service", 118.0), 0);
+	assert_string_equal(cgroup_paths_lookup(c, a, 118.0), "/system.slice/b.service");
+
+	/* A plain directory is not a cgroup2 mount (as one left by umount),
+	 * nor the top of a hierarchy, whose id is 1. */
 	assert_int_equal(cgroup_paths_check(c), -ENOTDIR);
+	assert_false(cgroup_paths_at_top(c));
 
 	/* The tree vanishes: an error, not a crash; what was known stays. */
 	snprintf(p, sizeof(p), "rm -rf '%s'", dir);

@@ -38,6 +38,20 @@ struct bpfl_wl;
 struct bpfl_wl *bpfl_wl_new(const struct bpfl_wl_opts *o, char *why, size_t whysz);
 void bpfl_wl_free(struct bpfl_wl *w);
 
+/* cgroups named as they are made and let go as they are removed
+ * (src/bpf/cgnames.c): that program's paths start at the hierarchy's root, so
+ * it serves only a tree rooted there (bpfl_wl_at_top); bpfl_wl_naming() says
+ * whether it runs (hook) or why not, in the log and /health; learn and gone
+ * take what it reports; events_lost: some went unsaid (a full ring buffer),
+ * so walks must find them out. */
+bool bpfl_wl_at_top(const struct bpfl_wl *w);
+void bpfl_wl_naming(struct bpfl_wl *w, const char *hook, const char *why);
+int bpfl_wl_learn(struct bpfl_wl *w, uint64_t id, const char *path);
+void bpfl_wl_gone(struct bpfl_wl *w, uint64_t id);
+void bpfl_wl_events_lost(struct bpfl_wl *w);
+/* Whether per-workload series are exported now (the tree is there). */
+bool bpfl_wl_exporting(const struct bpfl_wl *w);
+
 /* prepare: the rodata switches and the size of the program's per-workload
  * maps: --bpf.cgroup.max-entries plus room for the catch-all entries of
  * nkeys keys, and WL_CACHE_SLOTS per CPU in each cache (WL_CACHE_MAP).

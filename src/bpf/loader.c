@@ -67,8 +67,11 @@ static const char *const components[] = { PROGRAMS(COMPONENT) };
 #define NPROGS ARRAY_SIZE(prog_ops)
 _Static_assert(ARRAY_SIZE(prog_ops) <= BPFL_MAX_PROGS, "raise BPFL_MAX_PROGS");
 
+extern const struct bpfl_prog_ops cgnames_ops;
+
 struct bpfl_set {
 	struct bpfl_prog progs[NPROGS];
+	struct bpfl_prog names;         /* cgnames, serving wl; not in the registry */
 	struct bpfl_wl *wl;             /* NULL: host-wide only */
 	char wl_why[200];               /* why wl is NULL */
 	struct bpfl_opts opts;
@@ -543,6 +546,27 @@ static void init_prog(struct bpfl_prog *p, const struct bpfl_opts *o)
 	p->hook = -1;
 }
 
+/* The cgroups made from now on, named as they are made; without it (an old
+ * kernel, a tree below a namespace's root) walks alone name them. */
+static void open_names(struct bpfl_set *s, const struct bpfl_opts *o)
+{
+	struct bpfl_prog *p = &s->names;
+
+	*p = (struct bpfl_prog){ .ops = &cgnames_ops, .name = cgnames_ops.name, .wl = s->wl,
+				 .procfs = o->procfs, .hook = -1, .event_cost_ns = NAN };
+	if (!s->wl)
+		return;
+	if (!bpfl_wl_at_top(s->wl)) {
+		bpfl_wl_naming(s->wl, NULL, "the cgroup2 tree read is not the hierarchy's root "
+				      "(a cgroup namespace's mount?), and the kernel's paths start there");
+		return;
+	}
+	open_prog(p, o->hook);
+	if (p->status == BPFL_ATTACHED)
+		init_prog(p, o);
+	bpfl_wl_naming(s->wl, p->status == BPFL_ATTACHED ? hook_names[p->hook] : NULL, p->error);
+}
+
 int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o, char *why, size_t whysz)
 {
 	struct bpfl_set *s;
@@ -572,6 +596,7 @@ int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o, char *why, s
 			  "per-workload attribution off: host-wide series only");
 	if (!s->wl) /* else bpfl_wl_new() said how its cgroup2 tree is */
 		health_set("bpf/cgroup", HEALTH_DISABLED, s->wl_why);
+	open_names(s, o);
 	for (size_t i = 0; i < NPROGS; i++) {
 		struct bpfl_prog *p = &s->progs[i];
 
@@ -622,6 +647,9 @@ int bpfl_set_read(struct bpfl_set *s, size_t *nread)
 	int err = 0;
 
 	*nread = 0;
+	/* First, so that the cgroups made since the last read are named. */
+	if (s->names.status == BPFL_ATTACHED)
+		err = s->names.ops->read(&s->names);
 	for (size_t i = 0; i < NPROGS; i++) {
 		struct bpfl_prog *p = &s->progs[i];
 		int e;
@@ -647,6 +675,8 @@ void bpfl_set_fill(struct bpfl_set *s, struct metric_set *ms)
 	for (size_t i = 0; i < NPROGS; i++)
 		if (s->progs[i].read_ok)
 			s->progs[i].ops->fill(&s->progs[i], ms);
+	if (s->names.status == BPFL_ATTACHED)
+		s->names.ops->fill(&s->names, ms);
 	bpfl_wl_fill(s->wl, ms);
 }
 
@@ -690,6 +720,9 @@ void bpfl_set_free(struct bpfl_set *s)
 			p->ops->free(p);
 		destroy_prog(p);
 	}
+	if (s->names.state)
+		cgnames_ops.free(&s->names);
+	destroy_prog(&s->names);
 	bpfl_wl_free(s->wl);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);

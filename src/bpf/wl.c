@@ -4,9 +4,11 @@
  * and notes each named workload's events; then one decision (selector)
  * says who is exported; then every program emits its families, the
  * exported workloads under their cgroup path and everything else as
- * cgroup="other". An id that no walk of the cgroup2 tree can name within the
- * grace period is dead: its rows are settled into other and its kernel
- * entries deleted, so short-lived cgroups do not fill the maps.
+ * cgroup="other". Names come from the kernel as cgroups are made (cgnames)
+ * and from walks of the cgroup2 tree. An id no longer named once the grace
+ * period is over (removed, or never found) is dead: its rows are settled into
+ * other and its kernel entries deleted, so short-lived cgroups do not fill
+ * the maps.
  */
 #include <errno.h>
 #include <limits.h>
@@ -65,6 +67,8 @@ struct bpfl_wl {
 	double now;
 	uint64_t resolve_misses, dead;
 	bool tree_ok;
+	char naming[160];       /* how new cgroups are named, for /health */
+	double recheck_at;      /* monotonic: walk then (events were lost), 0: no */
 };
 
 void bpfl_wl_opts_from(struct bpfl_wl_opts *o, const struct config *cfg, const char *procfs,
@@ -127,7 +131,7 @@ static void tree_set(struct bpfl_wl *w, int err)
 	} else {
 		log_infof("bpf", LOG_KV("path", w->root),
 			  "cgroup2 tree readable again: per-workload series back");
-		health_set("bpf/cgroup", HEALTH_OK, "per-workload attribution on");
+		health_set("bpf/cgroup", HEALTH_OK, w->naming);
 	}
 }
 
@@ -176,7 +180,8 @@ struct bpfl_wl *bpfl_wl_new(const struct bpfl_wl_opts *o, char *why, size_t whys
 		return NULL;
 	}
 	w->now = now_monotonic();
-	health_set("bpf/cgroup", HEALTH_OK, "per-workload attribution on");
+	snprintf(w->naming, sizeof(w->naming), "per-workload attribution on");
+	health_set("bpf/cgroup", HEALTH_OK, w->naming);
 	w->tree_ok = true;
 	err = cgroup_paths_check(w->paths);
 	tree_set(w, err ? err : cgroup_paths_rescan(w->paths, w->now));
@@ -242,6 +247,63 @@ int bpfl_wl_prepare(struct bpfl_prog *p, bool rung_ok, const char *why, volatile
 		err = bpf_map__set_max_entries(caches[i],
 					       p->wl_on ? (uint32_t)ncpu * WL_CACHE_SLOTS : 1);
 	return err;
+}
+
+bool bpfl_wl_exporting(const struct bpfl_wl *w)
+{
+	return w && w->tree_ok;
+}
+
+bool bpfl_wl_at_top(const struct bpfl_wl *w)
+{
+	return cgroup_paths_at_top(w->paths);
+}
+
+void bpfl_wl_naming(struct bpfl_wl *w, const char *hook, const char *why)
+{
+	if (hook) {
+		snprintf(w->naming, sizeof(w->naming),
+			 "per-workload attribution on; new cgroups named as they are made "
+			 "(cgroup_mkdir, %s)", hook);
+		log_infof("bpf", LOG_KV("hook", hook), "new cgroups named as they are made");
+	} else {
+		snprintf(w->naming, sizeof(w->naming),
+			 "per-workload attribution on; new cgroups named by walks of the tree "
+			 "only: %s", why);
+		log_warnf("bpf", LOG_KV("reason", why),
+			  "new cgroups named by walks of the tree only: a cgroup that lives "
+			  "less than a walk counts as other");
+	}
+	if (w->tree_ok)
+		health_set("bpf/cgroup", HEALTH_OK, w->naming);
+}
+
+int bpfl_wl_learn(struct bpfl_wl *w, uint64_t id, const char *path)
+{
+	int err = cgroup_paths_learn(w->paths, id, path, now_monotonic());
+
+	/* Into the filter's set before its first event is counted. */
+	for (size_t i = 0; !err && (w->has_include || w->has_exclude) && i < w->nprogs; i++) {
+		struct filter_arg a = { w, w->progs[i].ids_fd };
+
+		filter_one(id, path, &a);
+	}
+	return err;
+}
+
+void bpfl_wl_gone(struct bpfl_wl *w, uint64_t id)
+{
+	cgroup_paths_removed(w->paths, id, now_monotonic());
+}
+
+void bpfl_wl_events_lost(struct bpfl_wl *w)
+{
+	double now = now_monotonic();
+
+	/* Now, for the cgroups made unsaid; and once their grace period is
+	 * over, for those removed unsaid, which only a walk sees missing. */
+	tree_set(w, cgroup_paths_rescan(w->paths, now));
+	w->recheck_at = now + w->o.grace_s + WL_RESCAN_S;
 }
 
 /* Puts the ids the include/exclude regex selects into one program's set. */
@@ -475,7 +537,7 @@ int bpfl_wl_read(struct bpfl_prog *p, struct bpfl_wl_family *f, size_t n)
 	return 0;
 }
 
-/* An id is dead once no walk has named it for the grace period since its
+/* An id is dead once it has gone unnamed for the grace period since its
  * first event (a cgroup may die before the first walk that would find it). */
 static bool dead(struct bpfl_wl *w, const struct wl_seen *s)
 {
@@ -511,6 +573,11 @@ void bpfl_wl_decide(struct bpfl_wl *w)
 		return;
 	w->now = now_monotonic();
 	tree_state(w);
+	cgroup_paths_expire(w->paths, w->now);
+	if (w->recheck_at && w->now >= w->recheck_at && w->tree_ok) {
+		w->recheck_at = 0;
+		tree_set(w, cgroup_paths_rescan(w->paths, w->now));
+	}
 	/* Without the tree every id would look dead: keep them for its return. */
 	for (size_t i = 0; w->tree_ok && i < w->nseen; i++) {
 		if (dead(w, &w->seen[i])) {

@@ -5,9 +5,12 @@
  * one readdir walk with fstatat() maps every id. The walk is the expensive
  * part: it runs when asked for an id it does not know, at most once per
  * rescan_min_s (a cgroup that lives for less than that is named on the next
- * walk, or counted under its id if it is gone by then). An id missing from a
- * walk stays known for grace_s, so a workload that just exited keeps its name
- * while its last events are exported.
+ * walk, or counted under its id if it is gone by then). Where the kernel
+ * tells of each new cgroup (bpf/cgnames.bpf.c), cgroup_paths_learn() names it
+ * before any event of it is read, and the walk is only the fallback. An id
+ * the kernel says it removed, or that a walk missed, stays known for grace_s,
+ * so a workload that just exited keeps its name while its last events are
+ * exported.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,7 +35,8 @@
 struct cgroup_entry {
 	uint64_t id;
 	char *path;
-	double seen;    /* monotonic time of the last walk that found it */
+	double seen;    /* monotonic: the last walk that found it, or its report */
+	bool removed;   /* the kernel said so, at seen */
 };
 
 struct cgroup_paths {
@@ -147,6 +151,7 @@ static int remember(struct cgroup_paths *c, uint64_t id, const char *path, doubl
 
 	if (e && !strcmp(e->path, path)) {
 		e->seen = now;
+		e->removed = false;
 		return 0;
 	}
 	copy = strdup(path);
@@ -156,6 +161,7 @@ static int remember(struct cgroup_paths *c, uint64_t id, const char *path, doubl
 		free(e->path);
 		e->path = copy;
 		e->seen = now;
+		e->removed = false;
 		return 0;
 	}
 	if (array_reserve((void **)&c->e, &c->cap, c->n, sizeof(*c->e), 64)) {
@@ -205,11 +211,26 @@ static int walk(struct cgroup_paths *c, int dirfd, char *path, size_t len, int d
 	return err;
 }
 
+/* Past their grace period, dead cgroups are forgotten: those the kernel said
+ * it removed, and after a walk also those the walk did not find. */
+static void forget(struct cgroup_paths *c, double now, bool removed_only)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if ((c->e[i].removed || !removed_only) && now - c->e[i].seen > c->grace_s) {
+			free(c->e[i].path);
+			continue;
+		}
+		c->e[kept++] = c->e[i];
+	}
+	c->n = kept;
+}
+
 int cgroup_paths_rescan(struct cgroup_paths *c, double now)
 {
 	char *path = malloc(PATH_MAX);
 	int fd, err;
-	size_t kept = 0;
 
 	if (!path)
 		return -ENOMEM;
@@ -219,18 +240,39 @@ int cgroup_paths_rescan(struct cgroup_paths *c, double now)
 	fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	err = fd < 0 ? -errno : walk(c, fd, path, 0, 0, now);
 	free(path);
-	if (err)
-		return err;
-	/* Past their grace period, dead cgroups are forgotten. */
-	for (size_t i = 0; i < c->n; i++) {
-		if (now - c->e[i].seen > c->grace_s) {
-			free(c->e[i].path);
-			continue;
-		}
-		c->e[kept++] = c->e[i];
+	if (!err)
+		forget(c, now, false);
+	return err;
+}
+
+void cgroup_paths_expire(struct cgroup_paths *c, double now)
+{
+	forget(c, now, true);
+}
+
+int cgroup_paths_learn(struct cgroup_paths *c, uint64_t id, const char *path, double now)
+{
+	return remember(c, id, path, now);
+}
+
+void cgroup_paths_removed(struct cgroup_paths *c, uint64_t id, double now)
+{
+	struct cgroup_entry *e = find(c, id, NULL);
+
+	if (e) {
+		e->seen = now;
+		e->removed = true;
 	}
-	c->n = kept;
-	return 0;
+}
+
+/* The hierarchy's root is the first kernfs node of its tree. */
+#define CGROUP_TOP_ID 1
+
+bool cgroup_paths_at_top(const struct cgroup_paths *c)
+{
+	struct stat st;
+
+	return !stat(c->root, &st) && st.st_ino == CGROUP_TOP_ID;
 }
 
 int cgroup_paths_check(const struct cgroup_paths *c)

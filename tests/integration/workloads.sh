@@ -145,6 +145,8 @@ attribution() {
 			grep -q 'charged to the task' "$work/daemon.log"
 	fi
 
+	brief_cgroup
+
 	echo "== latency --by=cgroup: a top of workloads"
 	# Three intervals while A writes: A ranks with its writes; the regex keeps
 	# every other cgroup out.
@@ -196,16 +198,39 @@ attribution() {
 	wait "$daemon"
 }
 
+# A cgroup gone within the collection it was made in, long before any walk
+# of the tree could find it: cgroup:cgroup_mkdir named it as it was made, so
+# its writes are its own, all of them, not other's.
+brief_cgroup() {
+	echo "== a cgroup living less than a collection"
+	local before n
+	curl -fsS "http://127.0.0.1:$port/health" >"$work/brief.health"
+	check "/health: $(jq -r '.components["bpf/cgroup"].detail' "$work/brief.health")" \
+		grep -qF "new cgroups named as they are made" "$work/brief.health"
+	curl -fsS "http://127.0.0.1:$port/metrics" >"$work/brief0.txt"
+	before=$(metric "$work/brief0.txt" infra_monitor_cgroup_created_total)
+	mkdir "$base/brief"
+	run_in "$base/brief" dd if=/dev/zero of="$loop" bs=4k count=32 oflag=direct status=none
+	rmdir "$base/brief"
+	sleep 2.5
+	curl -fsS "http://127.0.0.1:$port/metrics" >"$work/brief.txt"
+	n=$(metric "$work/brief.txt" infra_monitor_cgroup_created_total)
+	check "its creation counted ($before -> $n)" [ "$n" -gt "$before" ]
+	n=$(metric "$work/brief.txt" "infra_monitor_cgroup_disk_io_latency_seconds_count{cgroup=\"/$tag/brief\",op=\"write\"}")
+	check "named though gone: its writes $n >= 32" [ "$n" -ge 32 ]
+}
+
 # A real container: podman with runc and the cgroupfs manager (crun fails on
 # this host's hybrid cgroups; see scripts/container-build.sh), a busybox
 # rootfs, O_DIRECT writes to the loop device passed in. podman puts it on the
 # v2 hierarchy too, at /libpod_parent/libpod-<id>.
 podman_container() {
 	echo "== a real podman container (runc, cgroupfs)"
-	# A new cgroup's events count as other until a walk of the tree names
-	# it, and its series starts from there (docs/workloads.md). So the
-	# container writes once to be seen, waits until /metrics names it (the
-	# go file, in its rootfs), and then makes the 256 writes checked for.
+	# A new cgroup's events count as other until it is named (as it is
+	# made, or by a walk of the tree where the kernel cannot tell), and its
+	# series starts from there (docs/workloads.md). So the container writes
+	# once, waits until /metrics names it (the go file, in its rootfs), and
+	# then makes the 256 writes checked for.
 	if ! command -v podman >/dev/null || [ ! -x /bin/busybox ]; then
 		bad "podman container: needs podman and busybox-static (scripts/install-deps.sh container kernels)"
 		return
@@ -249,9 +274,9 @@ podman_container() {
 }
 
 # --bpf.cgroup.include: a cgroup made after the daemon started, matching the
-# filter, gets its own series (under include no lookup misses on it, so only
-# the timed walk can add it to the kernel's set); one not matching stays in
-# other.
+# filter, gets its own series (added to the kernel's set as it is made; a
+# timed walk is the fallback, since under include no lookup misses on it);
+# one not matching stays in other.
 include_filter() {
 	echo "== --bpf.cgroup.include picks up a cgroup made later"
 	port=$(free_port)
@@ -260,9 +285,16 @@ include_filter() {
 	local d=$last_pid n
 	check "HTTP up" wait_url "http://127.0.0.1:$port/health" 20
 	sleep 2
+	curl -fsS "http://127.0.0.1:$port/metrics" >"$work/inc0.txt"
+	n=$(metric "$work/inc0.txt" infra_monitor_cgroup_created_total)
 	mkdir -p "$base/inc-late" "$base/out-late"
-	# A walk (at most 5 s apart under include) and one collection to fill the set.
-	sleep 7
+	# Named as made, the matching one joins the set in the collection that
+	# reads its creation, which the counter shows.
+	for _ in $(seq 50); do
+		curl -fsS "http://127.0.0.1:$port/metrics" >"$work/inc0.txt"
+		[ "$(metric "$work/inc0.txt" infra_monitor_cgroup_created_total)" -ge $((n + 2)) ] && break
+		sleep 0.2
+	done
 	run_in "$base/inc-late" dd if=/dev/zero of="$loop" bs=4k count=64 oflag=direct status=none
 	run_in "$base/out-late" dd if=/dev/zero of="$loop" bs=4k count=64 oflag=direct status=none
 	sleep 3

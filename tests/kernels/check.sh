@@ -193,6 +193,17 @@ if [ "${1:-}" = --workload ]; then
 	in_cg B "$TOOLS/kwork" tcp "${KWORK_TCP:-100}" || echo "kwork tcp failed rc=$?"
 	in_cg B "$TOOLS/kwork" rst "${KWORK_RST:-20}" || echo "kwork rst failed rc=$?"
 	in_cg C "$TOOLS/kwork" cpu "${KWORK_CPU_MS:-400}" || echo "kwork cpu failed rc=$?"
+	# D lives a fraction of a collection, no walk of the tree ever sees it: named as it was
+	# made (cgroup:cgroup_mkdir), its O_DIRECT writes must still be its own.
+	if [ -n "${CGROOT:-}" ] && mkdir "$CGROOT/kmatrix-D"; then
+		if in_cg D dd if=/dev/zero of="$DISK" bs=4096 count=8 seek=8192 oflag=direct \
+			conv=notrunc 2>/dev/null; then
+			echo "kwork brief ios=8"
+		else
+			echo "kwork brief failed"
+		fi
+		rmdir "$CGROOT/kmatrix-D"
+	fi
 	untested_paths
 	exit 0
 fi

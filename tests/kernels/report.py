@@ -50,6 +50,8 @@ LOCKDOWN_HELPER = "unknown func bpf_probe_read"
 LOCKDOWN_TRACEFS = ("tracepoint", "No such file or directory")
 # The cgroups check.sh runs the workload in, and what each does.
 CG_DISK, CG_TCP, CG_CPU = "/kmatrix-A", "/kmatrix-B", "/kmatrix-C"
+# Made, written to and removed within one collection: only cgroup:cgroup_mkdir can name it.
+CG_BRIEF = "/kmatrix-D"
 # Per-workload families and the host-wide family each must add up to (name, host-wide name, the
 # host-wide labels to select).
 CG_SUMS = [
@@ -445,12 +447,16 @@ def workloads_section(kernels, w, failures):
       "connects*: 0; *C run-queue*: C's run-queue latencies; *sums*: each family's per-workload "
       "series (`/`, `other` included) against its host-wide family: disk and connects exact in the "
       "guests, the run queue (thousands of events a second) within 1 %%, on the host (shared, never "
-      "quiet: other I/O completes between the two map reads) within 5 %%. On "
+      "quiet: other I/O completes between the two map reads) within 5 %%; *D brief*: `kmatrix-D`, "
+      "made, given 8 O_DIRECT writes and removed in a fraction of a collection, so that no walk "
+      "of the tree ever sees it: its writes / 8, and how new cgroups were named (the "
+      "`cgroup_mkdir` hook, which must name D, or walks only, allowed under "
+      "`lockdown=confidentiality`, which refuses the path's read). On "
       "`tracepoint` the records lack the pointers: tcplat, runqlat and skbdrop must show "
       "`workloads=\"absent\"` and no per-workload series." % "1 MiB")
     w("")
-    w("| kernel | rung | disk charged by | A disk | A write bytes | B, C disk (writes / reads) | B connects | A, C connects | C run-queue | sums (workloads / host-wide) |")
-    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    w("| kernel | rung | disk charged by | A disk | A write bytes | B, C disk (writes / reads) | B connects | A, C connects | C run-queue | D brief | sums (workloads / host-wide) |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for k in kernels:
         guest = k["name"] != "host"
         for rung in RUNG_ORDER:
@@ -464,7 +470,7 @@ def workloads_section(kernels, w, failures):
                 wl_series = [n for n, lab, x in rr["samples"] if n.startswith("infra_monitor_cgroup_")
                              and n != "infra_monitor_cgroup_info"]
                 attributed = sorted(p for p, v in rr["wl"].items() if v != "absent")
-                w("| %s | %s | no cgroup2 mount: host-wide only | – | – | – | – | – | – | – |" % (k["name"], rung))
+                w("| %s | %s | no cgroup2 mount: host-wide only | – | – | – | – | – | – | – | – |" % (k["name"], rung))
                 if guest:
                     failures.append("%s: no cgroup2 mount: per-workload counting not shown" % where)
                 elif wl_series or attributed:
@@ -522,6 +528,18 @@ def workloads_section(kernels, w, failures):
                     failures.append("%s: B's connects %d < the %s it made" % (where, b_conn, tcpw.get("connections")))
                 if any(ac_conn):
                     failures.append("%s: A or C show connects %s" % (where, ac_conn))
+            brief = rr["kwork"].get("brief", {})
+            d_ios = cg_sum(sm, lat, CG_BRIEF, op="write")
+            named = re.search(r'"msg":"new cgroups named as they are made"[^\n]*"hook":"([a-z_]+)"', rr["log"])
+            naming = "cgroup_mkdir on %s" % named.group(1) if named else "walks only"
+            if attr("biolat"):
+                if "ios" not in brief:
+                    failures.append("%s: D's writes did not run (%s)" % (where, brief))
+                elif not named and lockdown_of(k) != "confidentiality":
+                    failures.append("%s: new cgroups not named as they are made (see %s.log)" % (where, rung))
+                elif named and d_ios < int(brief["ios"]):
+                    failures.append("%s: D's writes %d < the %s it made: not named from its first "
+                                    "event" % (where, d_ios, brief["ios"]))
             if attr("runqlat") and c_runq <= 0:
                 failures.append("%s: C's run-queue latencies counted nothing" % where)
             for prog, fam in (("tcplat", conn), ("runqlat", runq), ("skbdrop", "infra_monitor_cgroup_skb_drops_total")):
@@ -537,10 +555,11 @@ def workloads_section(kernels, w, failures):
                 exact = guest and label != "run-queue"
                 if (a != b) if exact else abs(a - b) > (0.01 if guest else 0.05) * max(a, b):
                     failures.append("%s: %s per workload %d, host-wide %d" % (where, label, a, b))
-            w("| %s | %s | %s | %d / %d | %d / %d + %d | B %d / %d, C %d / %d | %d / %s | %d, %d | %d | %s |" % (
+            w("| %s | %s | %s | %d / %d | %d / %d + %d | B %d / %d, C %d / %d | %d / %s | %d, %d | %d | %d / %s (%s) | %s |" % (
                 k["name"], rung, "bio's blkcg" if blkcg else "task at insert", a_ios, direct_ios,
                 a_wb, direct_wbytes, buf_bytes, bc[0][0], bc[0][1], bc[1][0], bc[1][1], b_conn,
-                tcpw.get("connections", "?"), ac_conn[0], ac_conn[1], c_runq, "; ".join(cells)))
+                tcpw.get("connections", "?"), ac_conn[0], ac_conn[1], c_runq, d_ios,
+                brief.get("ios", "?"), naming, "; ".join(cells)))
 
 
 def quantile(hist, q):
