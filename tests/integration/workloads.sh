@@ -9,7 +9,7 @@
 #   - latency --by=cgroup against those cgroups and on the tracepoint rung;
 #   - a real podman container writing to a disk: kind="container", its id;
 #   - the cgroup2 tree unmounted, back, removed: host-wide only meanwhile;
-#   - 300 short-lived cgroups doing I/O one after another, with a cap of 5
+#   - 500 short-lived cgroups doing I/O one after another, with a cap of 5
 #     series and 16 map entries: the cap holds, overflow is counted, the sums
 #     stay exact, removed cgroups leave after the grace period, RSS grows by
 #     less than 2 MiB. WORKLOADS_SCALE=2000 runs only this, with 2,000
@@ -414,14 +414,14 @@ churn() {
 }
 
 # WORKLOADS_SCALE=N: only the churn, with N cgroups (make test-workloads-scale:
-# 2,000, minutes here); make test runs everything with 300.
+# 2,000, minutes here); make test runs everything with 500.
 if [ -n "${WORKLOADS_SCALE:-}" ]; then
 	churn "$WORKLOADS_SCALE"
 else
 	attribution
 	include_filter
 	tree_gone
-	churn 300
+	churn 500
 fi
 
 summary workloads
