@@ -40,6 +40,10 @@ char *next_line(char **cursor);
 /* Makes room for one more element in a growing array: doubles *cap (from
  * first) when *n has reached it. 0 or -ENOMEM (the array is unchanged). */
 int array_reserve(void **arr, size_t *cap, size_t n, size_t elem, size_t first);
+/* Inserts a slot at index at (<= *n) of a growing array (array_reserve()):
+ * the elements from at on move up one, *n grows. Returns the slot, for the
+ * caller to fill, or NULL when out of memory (the array is unchanged). */
+void *array_insert(void **arr, size_t *cap, size_t *n, size_t elem, size_t first, size_t at);
 /* In an array sorted by a uint64_t key at offset 0 of each element, the index
  * of the first element whose key is not below key. */
 size_t sorted_u64_lower_bound(const void *arr, size_t n, size_t elem, uint64_t key);

@@ -312,6 +312,18 @@ int array_reserve(void **arr, size_t *cap, size_t n, size_t elem, size_t first)
 	return 0;
 }
 
+void *array_insert(void **arr, size_t *cap, size_t *n, size_t elem, size_t first, size_t at)
+{
+	char *slot;
+
+	if (array_reserve(arr, cap, *n, elem, first))
+		return NULL;
+	slot = (char *)*arr + at * elem;
+	memmove(slot + elem, slot, (*n - at) * elem);
+	(*n)++;
+	return slot;
+}
+
 size_t sorted_u64_lower_bound(const void *arr, size_t n, size_t elem, uint64_t key)
 {
 	size_t lo = 0, hi = n;

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdlib.h>
 
 #include "fixture.h"
 #include "util.h"
@@ -91,12 +92,41 @@ static void test_rfc3339(void **state)
 	assert_string_equal(out, "2025-11-26T05:20:14.123Z");
 }
 
+/* A sorted array kept by lower bound and insert, as the workload tables
+ * are: keys land in order whatever order they come in, growth included. */
+static void test_sorted_insert(void **state)
+{
+	static const uint64_t in[] = { 50, 10, 40, 20, 60, 30, 5 };
+	struct { uint64_t key; int tag; } *a = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		size_t at = sorted_u64_lower_bound(a, n, sizeof(*a), in[i]);
+		void *slot = array_insert((void **)&a, &cap, &n, sizeof(*a), 2, at);
+
+		assert_non_null(slot);
+		assert_ptr_equal(slot, &a[at]);
+		a[at].key = in[i];
+		a[at].tag = (int)i;
+	}
+	assert_int_equal(n, 7);
+	assert_int_equal(cap, 8);
+	for (size_t i = 1; i < n; i++)
+		assert_true(a[i - 1].key < a[i].key);
+	assert_int_equal(a[0].key, 5);
+	assert_int_equal(a[0].tag, 6);
+	assert_int_equal(a[6].key, 60);
+	assert_int_equal(sorted_u64_lower_bound(a, n, sizeof(*a), 45), 5);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_durations),   cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_numbers_strict), cmocka_unit_test(test_split_and_lines),
 		cmocka_unit_test(test_path_join),   cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_sorted_insert),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -456,15 +456,14 @@ void bpfl_wl_free_families(struct bpfl_wl_family *f, size_t n)
 static struct wl_seen *seen(struct bpfl_wl *w, uint64_t id)
 {
 	size_t at = sorted_u64_lower_bound(w->seen, w->nseen, sizeof(*w->seen), id);
+	struct wl_seen *s;
 
 	if (at < w->nseen && w->seen[at].id == id)
 		return &w->seen[at];
-	if (array_reserve((void **)&w->seen, &w->seen_cap, w->nseen, sizeof(*w->seen), 64))
-		return NULL;
-	memmove(&w->seen[at + 1], &w->seen[at], (w->nseen - at) * sizeof(*w->seen));
-	w->seen[at] = (struct wl_seen){ .id = id, .first = w->now };
-	w->nseen++;
-	return &w->seen[at];
+	s = array_insert((void **)&w->seen, &w->seen_cap, &w->nseen, sizeof(*s), 64, at);
+	if (s)
+		*s = (struct wl_seen){ .id = id, .first = w->now };
+	return s;
 }
 
 struct read_arg {

@@ -109,13 +109,14 @@ static void slot_values(const struct wlcache *c, const unsigned char *slot, uint
 static struct row_sum *row_sum(struct wlcache *c, uint64_t cgid, uint32_t key, bool add)
 {
 	size_t lo = 0, hi = c->nsums;
+	struct row_sum *s;
 	uint64_t *vals;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct row_sum *s = &c->sums[mid];
+		const struct row_sum *m = &c->sums[mid];
 
-		if (s->cgid < cgid || (s->cgid == cgid && s->key < key))
+		if (m->cgid < cgid || (m->cgid == cgid && m->key < key))
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -125,15 +126,14 @@ static struct row_sum *row_sum(struct wlcache *c, uint64_t cgid, uint32_t key, b
 	if (!add)
 		return NULL;
 	vals = calloc(c->words, sizeof(*vals));
-	if (!vals || array_reserve((void **)&c->sums, &c->sums_cap, c->nsums, sizeof(*c->sums),
-				   16)) {
+	s = vals ? array_insert((void **)&c->sums, &c->sums_cap, &c->nsums, sizeof(*s), 16, lo)
+		 : NULL;
+	if (!s) {
 		free(vals);
 		return NULL;
 	}
-	memmove(&c->sums[lo + 1], &c->sums[lo], (c->nsums - lo) * sizeof(*c->sums));
-	c->sums[lo] = (struct row_sum){ .cgid = cgid, .key = key, .vals = vals };
-	c->nsums++;
-	return &c->sums[lo];
+	*s = (struct row_sum){ .cgid = cgid, .key = key, .vals = vals };
+	return s;
 }
 
 static int read_slot(struct wlcache *c, size_t i, double now)

@@ -87,13 +87,12 @@ int cli_top_add(struct cli_top *t, uint64_t id, const char *path,
 	if (at == t->n || t->e[at].id != id) {
 		char *p = strdup(path);
 
-		if (!p || array_reserve((void **)&t->e, &t->cap, t->n, sizeof(*t->e), 16)) {
+		e = p ? array_insert((void **)&t->e, &t->cap, &t->n, sizeof(*e), 16, at) : NULL;
+		if (!e) {
 			free(p);
 			return -ENOMEM;
 		}
-		memmove(&t->e[at + 1], &t->e[at], (t->n - at) * sizeof(*t->e));
-		t->e[at] = (struct top_entry){ .id = id, .path = p };
-		t->n++;
+		*e = (struct top_entry){ .id = id, .path = p };
 	}
 	e = &t->e[at];
 	if (strcmp(e->path, path)) {

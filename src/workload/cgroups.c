@@ -164,13 +164,12 @@ static int remember(struct cgroup_paths *c, uint64_t id, const char *path, doubl
 		e->removed = false;
 		return 0;
 	}
-	if (array_reserve((void **)&c->e, &c->cap, c->n, sizeof(*c->e), 64)) {
+	e = array_insert((void **)&c->e, &c->cap, &c->n, sizeof(*e), 64, at);
+	if (!e) {
 		free(copy);
 		return -ENOMEM;
 	}
-	memmove(&c->e[at + 1], &c->e[at], (c->n - at) * sizeof(*c->e));
-	c->e[at] = (struct cgroup_entry){ .id = id, .path = copy, .seen = now };
-	c->n++;
+	*e = (struct cgroup_entry){ .id = id, .path = copy, .seen = now };
 	return 0;
 }
 

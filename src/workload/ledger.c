@@ -125,13 +125,12 @@ int workload_ledger_update(struct workload_ledger *l, uint64_t id, uint32_t key,
 
 		if (!vals)
 			return -ENOMEM;
-		if (array_reserve((void **)&l->rows, &l->rows_cap, l->nrows, sizeof(*l->rows), 64)) {
+		r = array_insert((void **)&l->rows, &l->rows_cap, &l->nrows, sizeof(*r), 64, at);
+		if (!r) {
 			free(vals);
 			return -ENOMEM;
 		}
-		memmove(&l->rows[at + 1], &l->rows[at], (l->nrows - at) * sizeof(*l->rows));
-		l->rows[at] = (struct row){ .id = id, .key = key, .fresh = true, .prev = vals };
-		l->nrows++;
+		*r = (struct row){ .id = id, .key = key, .fresh = true, .prev = vals };
 	}
 	r = &l->rows[at];
 	*events = 0;

@@ -72,6 +72,7 @@ static struct sel_entry *find(const struct workload_selector *s, uint64_t id)
 void workload_selector_note(struct workload_selector *s, uint64_t id, uint64_t events)
 {
 	size_t at = lower_bound(s, id);
+	struct sel_entry *e;
 
 	if (!events)
 		return;
@@ -79,11 +80,9 @@ void workload_selector_note(struct workload_selector *s, uint64_t id, uint64_t e
 		s->e[at].pending += events;
 		return;
 	}
-	if (array_reserve((void **)&s->e, &s->cap, s->n, sizeof(*s->e), 64))
-		return; /* counted under other until memory is back */
-	memmove(&s->e[at + 1], &s->e[at], (s->n - at) * sizeof(*s->e));
-	s->e[at] = (struct sel_entry){ .id = id, .pending = events };
-	s->n++;
+	e = array_insert((void **)&s->e, &s->cap, &s->n, sizeof(*e), 64, at);
+	if (e) /* else counted under other until memory is back */
+		*e = (struct sel_entry){ .id = id, .pending = events };
 }
 
 static void demote(struct workload_selector *s, struct sel_entry *e)
