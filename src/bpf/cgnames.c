@@ -88,9 +88,9 @@ static void cgnames_fill(struct bpfl_prog *p, struct metric_set *ms)
 	       "cgroups made on the v2 hierarchy since start, named as they were made "
 	       "(cgroup:cgroup_mkdir).",
 	       (double)st->created);
-	f = ms_family(ms, "infra_monitor_cgroup_created_unsent_total", METRIC_COUNTER,
-		      "cgroups made whose name the kernel could not hand over (ring buffer "
-		      "full, path too long): a walk of the tree names them.");
+	f = ms_family(ms, "infra_monitor_cgroup_events_unsent_total", METRIC_COUNTER,
+		      "cgroups made or removed that the kernel could not tell of (ring buffer "
+		      "full, path too long): walks of the tree find them out.");
 	ms_add(ms, f, (double)st->lost[CGNAMES_LOST_FULL], "reason", "ring_full", NULL);
 	ms_add(ms, f, (double)st->lost[CGNAMES_LOST_LONG], "reason", "path_too_long", NULL);
 }
