@@ -218,6 +218,23 @@ brief_cgroup() {
 	check "its creation counted ($before -> $n)" [ "$n" -gt "$before" ]
 	n=$(metric "$work/brief.txt" "infra_monitor_cgroup_disk_io_latency_seconds_count{cgroup=\"/$tag/brief\",op=\"write\"}")
 	check "named though gone: its writes $n >= 32" [ "$n" -ge 32 ]
+
+	# A path of 512 bytes or more is not sent (counted); a walk names it.
+	local long=$base seg rel named=0
+	seg=$(printf 'l%.0s' $(seq 200))
+	for _ in 1 2 3; do long=$long/$seg; done
+	rel=${long#"$root"}
+	mkdir -p "$long"
+	for _ in $(seq 40); do
+		run_in "$long" dd if=/dev/zero of="$loop" bs=4k count=1 oflag=direct status=none
+		curl -fsS "http://127.0.0.1:$port/metrics" >"$work/long.txt"
+		grep -qF "infra_monitor_cgroup_info{cgroup=\"$rel\"" "$work/long.txt" && { named=1; break; }
+		sleep 0.5
+	done
+	n=$(metric "$work/long.txt" 'infra_monitor_cgroup_events_unsent_total{reason="path_too_long"}')
+	check "a ${#rel}-byte path: not sent ($n), named by a walk within 20 s" \
+		[ "$n" -ge 1 -a "$named" = 1 ]
+	rmdir "$long" "${long%/*}" "${long%/*/*}"
 }
 
 # A real container: podman with runc and the cgroupfs manager (crun fails on
