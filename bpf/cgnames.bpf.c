@@ -20,6 +20,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "cgnames.h"
+#include "hist.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -41,14 +42,6 @@ struct {
 	__type(value, __u64);
 } cgnames_lost SEC(".maps");
 
-static __always_inline void lost(__u32 why)
-{
-	__u64 *c = bpf_map_lookup_elem(&cgnames_lost, &why);
-
-	if (c)
-		(*c)++;
-}
-
 /* hierarchy_id 0 is the default (v2) hierarchy; v1 ones number from 1 and
  * their ids would collide with v2's. path NULL: removed. */
 static __always_inline void send(int hierarchy, __u64 id, const char *path)
@@ -65,7 +58,7 @@ static __always_inline void send(int hierarchy, __u64 id, const char *path)
 	if (path) {
 		n = bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
 		if (n <= 0 || n >= CGNAMES_PATH_MAX) {
-			lost(CGNAMES_LOST_LONG);        /* cut short, maybe */
+			counter_inc(&cgnames_lost, CGNAMES_LOST_LONG);        /* cut short, maybe */
 			return;
 		}
 	}
@@ -74,7 +67,7 @@ static __always_inline void send(int hierarchy, __u64 id, const char *path)
 	e->len = n;
 	if (bpf_ringbuf_output(&cgroup_events, e,
 			       offsetof(struct cgnames_event, path) + (n & (CGNAMES_PATH_MAX - 1)), 0))
-		lost(CGNAMES_LOST_FULL);
+		counter_inc(&cgnames_lost, CGNAMES_LOST_FULL);
 }
 
 SEC("tp_btf/cgroup_mkdir")
