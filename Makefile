@@ -108,7 +108,7 @@ test-e2e: $(BIN) ## golden-file test: `once --format=prom` over tests/fixtures
 test-integration: $(BIN) ## real daemon: HTTP, promtool, JSONL schema, rotation, modes, BPF
 	$(Q)tests/integration/run.sh $(BIN)
 
-test-workloads-scale: $(BIN) ## per-workload churn: 2,000 cgroups made and removed, RSS grows < 2 MiB (root; minutes; make test runs 300)
+test-workloads-scale: $(BIN) ## per-workload churn: 2,000 cgroups made and removed, RSS grows < 2 MiB (root; minutes; make test runs 500)
 	$(Q)WORKLOADS_SCALE=2000 tests/integration/workloads.sh $(BIN)
 test-fresh: ## the README's two commands in a fresh Debian 12 minbase container (root, ~30 min; not in `make test`)
 	$(Q)scripts/test-fresh.sh
