@@ -29,7 +29,7 @@ check "json: exit 0" [ $? -eq 0 ]
 check "json: validates against docs/doctor.schema.json, ok true" \
 	"$py" tests/validate-doctor.py "$work/root.json" --expect-ok
 check "json: the tp_btf rung of every program attached on this kernel" \
-	jq -e '[.programs[].rungs[0].status] == ["attached","attached","attached","attached"]' "$work/root.json" >/dev/null
+	json_true "$work/root.json" '[.programs[].rungs[0].status] == ["attached","attached","attached","attached"]'
 
 echo "== doctor without privileges"
 if command -v setpriv >/dev/null; then
@@ -47,8 +47,8 @@ if command -v setpriv >/dev/null; then
 	check "json: validates, ok false, a failed check names the cause" \
 		"$py" tests/validate-doctor.py "$work/user.json" --expect-fail
 	check "json: capabilities failed with a remedy" \
-		jq -e '.checks[] | select(.name == "capabilities") | .status == "fail" and (.remedy | length > 0)' \
-		"$work/user.json" >/dev/null
+		json_true "$work/user.json" \
+		'.checks[] | select(.name == "capabilities") | .status == "fail" and (.remedy | length > 0)'
 else
 	bad "setpriv missing (util-linux): the unprivileged run cannot be checked"
 fi

@@ -76,9 +76,9 @@ check "node_filesystem_device_error 1 for the dead mount" \
 check "the other mounts still have sizes" grep -q '^node_filesystem_size_bytes{' "$work/metrics.txt"
 curl -fsS "http://127.0.0.1:$port/health" >"$work/health.json"
 check "/health names the mount among its reasons" \
-	jq -e --arg m "$mnt" '.status == "degraded" and any(.reasons[]; contains($m))' "$work/health.json" >/dev/null
+	json_true "$work/health.json" --arg m "$mnt" '.status == "degraded" and any(.reasons[]; contains($m))'
 check "/health names it in the filesystem collector" \
-	jq -e --arg m "$mnt" '.collectors.filesystem.detail | contains($m)' "$work/health.json" >/dev/null
+	json_true "$work/health.json" --arg m "$mnt" '.collectors.filesystem.detail | contains($m)'
 check "the log names it once" \
 	test "$(grep -c "statvfs hung: .*$mnt" "$work/daemon.log")" -eq 1
 start=$(date +%s.%N)

@@ -22,6 +22,14 @@ check() { # check "description" command...: a failure also prints the command an
 	fi
 }
 
+# json_true FILE JQ-ARGS...: jq -e ARGS FILE with its output dropped, so that
+# check's own "ok" line, outside the redirection, still shows.
+json_true() {
+	local file=$1
+	shift
+	jq -e "$@" "$file" >/dev/null
+}
+
 free_port() {
 	local p
 	for _ in $(seq 50); do

@@ -121,12 +121,11 @@ run_case() { # run_case NAME [extra flags...]
 	fi
 	curl -fsS "http://127.0.0.1:$port/health" >"$work/$name.health"
 	check "$name: /health shows the daemon's capabilities" \
-		jq -e '.components.privileges.state == "ok" and
-		       (.components.privileges.detail | test("CapEff=0000000000000000"))' \
-		"$work/$name.health" >/dev/null
+		json_true "$work/$name.health" '.components.privileges.state == "ok" and
+		       (.components.privileges.detail | test("CapEff=0000000000000000"))'
 	check "$name: /health shows the helper's capabilities" \
-		jq -e ".components.privsep_helper.detail | test(\"CapEff=$CAP_SYS_ADMIN_MASK\")" \
-		"$work/$name.health" >/dev/null
+		json_true "$work/$name.health" \
+		".components.privsep_helper.detail | test(\"CapEff=$CAP_SYS_ADMIN_MASK\")"
 	check "$name: a log line gives both processes' capabilities" \
 		grep -q '"msg":"privileges dropped".*"daemon":"CapEff=0000000000000000.*"helper":"pid' \
 		"$work/$name.log"
