@@ -53,6 +53,9 @@ void mountinfo_unescape(char *s);
 double timespec_seconds(const struct timespec *ts);
 double now_realtime(void);
 double now_monotonic(void);
+/* For durations: a difference of two now_monotonic() values carries both
+ * values' rounding (1e-11 s at a day of uptime), printed as 17 noisy digits. */
+uint64_t now_monotonic_ns(void);
 /* RFC 3339 UTC with milliseconds: 2026-11-26T05:20:14.123Z. out >= 32 bytes. */
 void format_rfc3339_ms(double unix_seconds, char *out, size_t outsz);
 

@@ -251,20 +251,20 @@ static struct metric_set *run_one(struct slot *s, struct collector_result *res,
 				  struct host_summary *part)
 {
 	struct metric_set *ms = ms_new();
-	double start;
+	uint64_t start_ns;
 	int err;
 
 	*res = (struct collector_result){ .name = s->c->name };
 	s->ctx.detail[0] = '\0';
 	s->ctx.summary = part;
-	start = now_monotonic();
+	start_ns = now_monotonic_ns();
 	err = ms ? s->c->collect(&s->ctx, ms) : -ENOMEM;
 	s->ctx.summary = NULL;
 	if (!err && ms_error(ms))
 		err = ms_error(ms);
 	if (!err && summary_error(part))
 		err = summary_error(part);
-	res->duration_seconds = now_monotonic() - start;
+	res->duration_seconds = (double)(now_monotonic_ns() - start_ns) / 1e9;
 	if (!err) {
 		res->status = COLLECTOR_OK;
 		/* A collector may succeed and still report a partial problem

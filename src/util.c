@@ -260,6 +260,14 @@ double now_monotonic(void)
 	return timespec_seconds(&ts);
 }
 
+uint64_t now_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
 void format_rfc3339_ms(double unix_seconds, char *out, size_t outsz)
 {
 	time_t sec = (time_t)floor(unix_seconds);

@@ -1,6 +1,10 @@
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "buf.h"
 #include "fixture.h"
 #include "util.h"
 
@@ -94,6 +98,61 @@ static void test_rfc3339(void **state)
 
 /* A sorted array kept by lower bound and insert, as the workload tables
  * are: keys land in order whatever order they come in, growth included. */
+static const char *put_double(struct buf *b, double v)
+{
+	b->len = 0;
+	buf_put_double(b, v);
+	buf_putc(b, '\0');
+	return b->data;
+}
+
+/* The text reads back as the value. A fraction prints as "%.15g" does
+ * wherever that reads back (so the outputs did not change with the fast
+ * path), and never longer than "%.17g"; integers print in full to 2^53. */
+static void test_put_double(void **state)
+{
+	static const struct {
+		double v;
+		const char *text;
+	} cases[] = {
+		{ 0.1, "0.1" },		 { -2.5, "-2.5" },	   { 0.000125738, "0.000125738" },
+		{ 1234.56, "1234.56" },	 { 1e-5, "1e-05" },	   { 1e15, "1000000000000000" },
+		{ 0.0001, "0.0001" },	 { 123456.000000001, "123456.000000001" },
+		{ 1.0 / 3, "0.33333333333333331" }, { 1e300, "1e+300" },
+	};
+	struct buf b;
+	unsigned int seed = 11;
+
+	buf_init(&b);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		assert_string_equal(put_double(&b, cases[i].v), cases[i].text);
+	for (int i = 0; i < 200000; i++) {
+		/* Decimals of 1..9 fractional digits and magnitudes 1e-6..1e16,
+		 * as collectors make them, and arbitrary bit patterns. */
+		double scale = pow(10, rand_r(&seed) % 10), v;
+		char p15[32], p17[32];
+
+		if (i % 2)
+			v = (double)((uint64_t)rand_r(&seed) * (uint64_t)rand_r(&seed) %
+				     10000000000000000ULL) / scale;
+		else
+			v = ldexp((double)rand_r(&seed) / RAND_MAX + 1, rand_r(&seed) % 100 - 40);
+		if (rand_r(&seed) % 2)
+			v = -v;
+		put_double(&b, v);
+		assert_true(strtod(b.data, NULL) == v);
+		snprintf(p15, sizeof(p15), "%.15g", v);
+		snprintf(p17, sizeof(p17), "%.17g", v);
+		if (v == floor(v))
+			continue;
+		if (strtod(p15, NULL) == v)
+			assert_string_equal(b.data, p15);
+		else
+			assert_true(strlen(b.data) <= strlen(p17));
+	}
+	buf_free(&b);
+}
+
 static void test_sorted_insert(void **state)
 {
 	static const uint64_t in[] = { 50, 10, 40, 20, 60, 30, 5 };
@@ -126,7 +185,7 @@ int main(void)
 		cmocka_unit_test(test_durations),   cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_numbers_strict), cmocka_unit_test(test_split_and_lines),
 		cmocka_unit_test(test_path_join),   cmocka_unit_test(test_rfc3339),
-		cmocka_unit_test(test_sorted_insert),
+		cmocka_unit_test(test_sorted_insert), cmocka_unit_test(test_put_double),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
