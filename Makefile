@@ -49,7 +49,8 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 
 BIN      := $(OUT)/infra-monitor
-SRCS     := $(sort $(wildcard src/*.c src/*/*.c))
+# src/freestanding/ holds programs the daemon carries inside it, built on their own below.
+SRCS     := $(filter-out src/freestanding/%,$(sort $(wildcard src/*.c src/*/*.c)))
 OBJS     := $(patsubst src/%.c,$(OUT)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(OUT)/obj/main.o,$(OBJS))
 LIB      := $(OUT)/libinfra.a
@@ -141,6 +142,22 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(VMLINUX_DIR)/vmlinux.h | $
 $(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# The statfs prober's child (src/freestanding/prober_child.c): a static program of a few KiB
+# without libc, which prober.c carries as bytes and runs from a memfd. Its own flags: none of
+# CFLAGS' libc, sanitizer or fuzzer options apply to it.
+PROBER_CHILD_CFLAGS := $(WARN) -Iinclude -Os -ffreestanding -fno-builtin -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fno-pie -no-pie -static -nostdlib -s \
+	-Wl,--build-id=none -Wl,-z,noseparate-code -Wl,-z,noexecstack
+$(OUT)/prober_child: src/freestanding/prober_child.c include/prober_wire.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(PROBER_CHILD_CFLAGS) $< -o $@
+$(OUT)/prober_child.h: $(OUT)/prober_child
+	$(call msg,GEN,$@)
+	$(Q){ echo 'static const unsigned char prober_child_elf[] = {'; \
+	      od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '};'; } >$@.tmp
+	$(Q)mv $@.tmp $@
+$(OUT)/obj/prober.o: $(OUT)/prober_child.h
 
 $(OUT)/tests/%: tests/%.c $(LIB) $(wildcard tests/*.h)
 	$(call msg,CC,$@)

@@ -18,23 +18,26 @@
 #include <stdbool.h>
 #include <sys/statvfs.h>
 
+#include "prober_wire.h"
+
 struct prober;
 
 struct prober *prober_new(void);
 /* Kills the current and the abandoned children without waiting for them. */
 void prober_free(struct prober *p);
 
-/* statvfs(path) in the child, waiting at most timeout_ms. 0, the call's
+/* statfs(path) in the child, waiting at most timeout_ms. 0, the call's
  * -errno, -ETIMEDOUT (the child is abandoned, and path counts as stuck until
  * that child is gone), or -errno when no child could be started. */
-int prober_statvfs(struct prober *p, const char *path, unsigned int timeout_ms,
-		   struct statvfs *out);
+int prober_statfs(struct prober *p, const char *path, unsigned int timeout_ms,
+		  struct prober_fs *out);
 
 /* Whether an abandoned child is still inside its call on path. Reaps the
  * children that have exited, so a mount that came back is asked again. */
 bool prober_stuck(struct prober *p, const char *path);
 
-/* What the child calls; tests replace it to stand in for a dead server. */
+/* What the child calls; tests replace it to stand in for a dead server, and
+ * the child then runs in the forked copy of the daemon (prober.c). */
 extern int (*prober_statvfs_fn)(const char *path, struct statvfs *buf);
 
 #endif

@@ -1,3 +1,6 @@
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/statvfs.h>
@@ -426,6 +429,52 @@ static void test_filesystem_bad(void **state)
 	}
 }
 
+/* The child is the small program run from a memfd, not a copy of this
+ * process, and answers as statvfs() does. */
+static void test_prober_runs_its_program(void **state)
+{
+	struct prober *p = prober_new();
+	struct prober_fs fs;
+	struct statvfs want;
+	char path[64], exe[PATH_MAX], line[4096];
+	long rss_kb = -1;
+	ssize_t n = -1;
+	FILE *f;
+	int child = 0;
+
+	assert_non_null(p);
+	prober_statvfs_fn = statvfs;
+	assert_int_equal(prober_statfs(p, "/", 1000, &fs), 0);
+	assert_int_equal(statvfs("/", &want), 0);
+	assert_int_equal(fs.bsize, want.f_bsize);
+	assert_int_equal(fs.blocks, want.f_blocks);
+	assert_int_equal(fs.files, want.f_files);
+	assert_int_equal(prober_statfs(p, "/no/such/mount", 1000, &fs), -ENOENT);
+
+	/* Earlier tests' children are gone or zombies (no exe link) by now. */
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fscanf(f, "%d", &child) == 1) {
+		snprintf(path, sizeof(path), "/proc/%d/exe", child);
+		n = readlink(path, exe, sizeof(exe) - 1);
+		if (n > 0)
+			break;
+	}
+	fclose(f);
+	assert_true(n > 0);
+	exe[n] = '\0';
+	assert_non_null(strstr(exe, "memfd:infra-monitor-prober"));
+	snprintf(path, sizeof(path), "/proc/%d/status", child);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "VmRSS: %ld", &rss_kb);
+	fclose(f);
+	assert_in_range(rss_kb, 1, 256);
+	prober_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +487,7 @@ int main(void)
 	    cmocka_unit_test(test_filesystem_fini_while_hung),
 	    cmocka_unit_test(test_filesystem_two_hung_mounts),
 	    cmocka_unit_test(test_filesystem_bad),
+	    cmocka_unit_test(test_prober_runs_its_program),
 	};
 	return cmocka_run_group_tests_name("filesystem", tests, NULL, NULL);
 }

@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 
 #include "collector.h"
 #include "config.h"
@@ -82,7 +81,7 @@ struct fs_mount {
 	bool stuck;    /* skipped: an earlier call still hangs */
 	uint64_t hash; /* of the three labels, to find duplicates fast */
 	int err;
-	struct statvfs st;
+	struct prober_fs st;
 };
 
 /* ---------------------------------------------------------------------------
@@ -178,13 +177,13 @@ static void fs_emit(struct metric_set *ms, struct family **fam, const struct fs_
 	};
 	/* node_exporter multiplies the block counts by f_bsize, not f_frsize; on Linux
 	 * they agree for every filesystem that reports both. */
-	double bs = (double)m->st.f_bsize;
+	double bs = (double)m->st.bsize;
 	double v[ARRAY_SIZE(defs)] = {
-	    (double)m->st.f_blocks * bs,
-	    (double)m->st.f_bfree * bs,
-	    (double)m->st.f_bavail * bs,
-	    (double)m->st.f_files,
-	    (double)m->st.f_ffree,
+	    (double)m->st.blocks * bs,
+	    (double)m->st.bfree * bs,
+	    (double)m->st.bavail * bs,
+	    (double)m->st.files,
+	    (double)m->st.ffree,
 	    m->ro ? 1 : 0,
 	    0,
 	};
@@ -296,7 +295,7 @@ static int filesystem_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		}
 		m->stuck = prober_stuck(s->prober, path);
 		if (!m->stuck)
-			m->err = prober_statvfs(s->prober, path, s->timeout_ms, &m->st);
+			m->err = prober_statfs(s->prober, path, s->timeout_ms, &m->st);
 	}
 	for (size_t i = 0; i < nmounts; i++)
 		fs_emit(ms, fam, &mounts[i]);

@@ -44,6 +44,8 @@ $(FUZZ_OUT)/obj/%.o: src/%.c $(BPF_SKELS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
+$(FUZZ_OUT)/obj/prober.o: $(OUT)/prober_child.h
+
 $(FUZZ_LIB): $(FUZZ_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -13,7 +13,8 @@
 #                ACCURACY (1: the null_blk and netem checks where the guest has them; 0: not)
 #
 # OUT receives: kernel, selfcheck.txt, and per rung R: R.prom (one scrape after the workload),
-# R.progs.json (tests/kernels/progs.c: the daemon's BPF programs), R.log (daemon stderr), R.workload
+# R.progs.json (tests/kernels/progs.c: the daemon's BPF programs), R.children (the executables of
+# the daemon's child processes), R.log (daemon stderr), R.workload
 # (what the workload did), R.meta (timings); then, in a guest with null_blk and netem, accuracy.*
 # (see accuracy); then per setting S of `infra-monitor doctor` (normal, and the hostile ones, see
 # hostile_settings): doctor-S.json, doctor-S.rc, once-S.prom and once-S.log; finally `done`.
@@ -296,6 +297,10 @@ for rung in $RUNGS; do
 	scrape_rc=$?
 	counts1=$(kernel_counts)
 	progs_of "$pid" >"$OUT/$rung.progs.json"
+	# What the daemon's children run: the statfs prober's is a program from a memfd (prober.c).
+	for c in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+		readlink /proc/"$c"/exe
+	done >"$OUT/$rung.children" 2>/dev/null
 	alive=0
 	kill -0 "$pid" 2>/dev/null && alive=1
 	kill "$pid" 2>/dev/null

@@ -293,6 +293,7 @@ def load_kernel(resdir, name):
                                 r"^kwork (\w+) (.*)$", read(os.path.join(r, rung + ".workload")), re.M)},
                             "load": load_times(log), "errors": load_errors(log),
                             "log": log,
+                            "children": read(os.path.join(r, rung + ".children")).splitlines(),
                             "workload": read(os.path.join(r, rung + ".workload"))}
     k["accuracy"] = {"meta": kv(read(os.path.join(r, "accuracy.meta")).strip()),
                      "nullb": [kv(line) for line in read(os.path.join(r, "accuracy.env")).splitlines()],
@@ -821,6 +822,33 @@ def untested_section(kernels, w, failures):
                 failures.append("%s: mq-deadline on %s but no queue time" % (where, dev))
 
 
+def prober_section(kernels, w, failures):
+    w("")
+    w("## Filesystem sizes through the statfs prober")
+    w("")
+    w("The filesystem collector's statfs() runs in a child process (prober.h), which runs the "
+      "freestanding program the daemon carries (src/freestanding/prober_child.c, built for the "
+      "kernel's architecture) from a memfd: the child's executable must be that memfd, and every "
+      "mount it was asked about must have its size and no device error (auto rung).")
+    w("")
+    w("| kernel | child executables | mounts sized | device errors |")
+    w("| --- | --- | --- | --- |")
+    for k in kernels:
+        rung = k["rungs"].get("auto")
+        if not rung:
+            continue
+        sizes = [v for n, lab, v in rung["samples"] if n == "node_filesystem_size_bytes"]
+        errors = sum(v for n, lab, v in rung["samples"] if n == "node_filesystem_device_error")
+        kids = rung["children"]
+        w("| %s | %s | %d | %d |" % (k["name"], ", ".join("`%s`" % c for c in kids) or "none",
+                                    len(sizes), errors))
+        if not any("memfd:infra-monitor-prober" in c for c in kids):
+            failures.append("%s: the statfs prober's child is not the memfd program: %s"
+                            % (k["name"], kids or "no children"))
+        if not sizes or min(sizes) <= 0 or errors:
+            failures.append("%s: filesystem sizes %s, %d device errors" % (k["name"], sizes, errors))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("results")
@@ -1037,6 +1065,7 @@ def main():
         accuracy_section(kernels, w, failures)
         lockdown_section(kernels, w, failures)
         doctor_section(kernels, w, failures)
+        prober_section(kernels, w, failures)
 
     w("")
     w("## Verdict")
