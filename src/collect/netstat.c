@@ -46,6 +46,7 @@ struct netstat_slot {
 
 struct netstat_state {
 	regex_t re;
+	bool re_ran; /* since it was compiled */
 	size_t nused;
 	struct netstat_slot slots[NETSTAT_CACHE_SLOTS];
 };
@@ -72,6 +73,8 @@ static bool netstat_wanted(struct netstat_state *st, const char *name)
 			return s->match;
 	}
 	bool match = regexec(&st->re, name, 0, NULL, 0) == 0;
+
+	st->re_ran = true;
 
 	if (st->nused < NETSTAT_CACHE_MAX && (s->name = strdup(name))) {
 		s->match = match;
@@ -198,6 +201,19 @@ static int netstat_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	err = ms_error(ms);
 out:
 	buf_free(&b);
+	/* glibc's regexec() builds a DFA as it matches and keeps it with the
+	 * regex: 450 KiB for the default's ".*_" over the first collection's
+	 * names. Those answers are cached now, and a fresh compile holds no DFA
+	 * until a new name comes. */
+	if (st->re_ran) {
+		regex_t fresh;
+
+		if (!collector_opt_regex(ctx, &netstat_options[0], &fresh)) {
+			regfree(&st->re);
+			st->re = fresh;
+			st->re_ran = false;
+		}
+	}
 	return err;
 }
 
