@@ -7,6 +7,7 @@ DESTDIR    ?=
 CC         ?= cc
 CLANG      ?= clang
 BPFTOOL    ?= bpftool
+LLVM_STRIP ?= llvm-strip
 OUT        := build
 # Target architecture as uname -m spells it (x86_64, aarch64; the kernel's x86 and arm64 are
 # taken too). Another than the host's cross-builds into build/ARCH/ with Debian's cross
@@ -137,7 +138,11 @@ $(patsubst %,$(OUT)/obj/bpf/%.o,$(BPF_PROGS)): $(OUT)/obj/bpf/%.o: $(OUT)/bpf/%.
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(VMLINUX_DIR)/vmlinux.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	@# The skeleton embeds the whole object: DWARF was 80 % of it and of the binary. BTF, which
+	@# CO-RE and the verifier's line info need, stays.
+	$(Q)$(LLVM_STRIP) -g $@.tmp -o $@
+	$(Q)rm -f $@.tmp
 
 $(OUT)/bpf/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
