@@ -88,6 +88,10 @@ int cgroup_paths_learn(struct cgroup_paths *c, uint64_t id, const char *path, do
  * grace_s, then forgotten by cgroup_paths_expire(), which needs no walk. */
 void cgroup_paths_removed(struct cgroup_paths *c, uint64_t id, double now);
 void cgroup_paths_expire(struct cgroup_paths *c, double now);
+/* Whether the kernel reported id removed and its grace period is over: dead
+ * for sure, where a lookup would walk the tree to find it missing. True until
+ * cgroup_paths_expire() forgets it. */
+bool cgroup_paths_gone(const struct cgroup_paths *c, uint64_t id, double now);
 /* Whether the root is the hierarchy's own (id 1), so the kernel's paths,
  * which start there, are paths below it too: not under a cgroup namespace's
  * mount or a subtree given as the root. */

@@ -184,7 +184,11 @@ static void test_cgroup_paths(void **state)
 	cgroup_paths_removed(c, 778, 112.7);
 	cgroup_paths_expire(c, 114.0);
 	assert_string_equal(cgroup_paths_lookup(c, 778, 114.0), "/brief");
+	assert_false(cgroup_paths_gone(c, 778, 114.0));
+	assert_true(cgroup_paths_gone(c, 778, 117.8));
+	assert_false(cgroup_paths_gone(c, a, 117.8));
 	cgroup_paths_expire(c, 117.8);
+	assert_false(cgroup_paths_gone(c, 778, 117.8));
 	assert_int_equal(cgroup_paths_walks(c), walks);
 	assert_null(cgroup_paths_lookup(c, 778, 117.8));
 	/* The same id renamed by a later report keeps the newer path. */

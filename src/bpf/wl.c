@@ -536,10 +536,13 @@ int bpfl_wl_read(struct bpfl_prog *p, struct bpfl_wl_family *f, size_t n)
 	return 0;
 }
 
-/* An id is dead once it has gone unnamed for the grace period since its
- * first event (a cgroup may die before the first walk that would find it). */
+/* An id is dead once the kernel reported it removed and the grace period
+ * passed, or once it has gone unnamed for the grace period since its first
+ * event (a cgroup may die before the first walk that would find it). */
 static bool dead(struct bpfl_wl *w, const struct wl_seen *s)
 {
+	if (cgroup_paths_gone(w->paths, s->id, w->now))
+		return true;
 	return !cgroup_paths_lookup(w->paths, s->id, w->now) &&
 	       w->now - s->first > w->o.grace_s + WL_RESCAN_S;
 }
@@ -572,7 +575,6 @@ void bpfl_wl_decide(struct bpfl_wl *w)
 		return;
 	w->now = now_monotonic();
 	tree_state(w);
-	cgroup_paths_expire(w->paths, w->now);
 	if (w->recheck_at && w->now >= w->recheck_at && w->tree_ok) {
 		w->recheck_at = 0;
 		tree_set(w, cgroup_paths_rescan(w->paths, w->now));
@@ -587,6 +589,9 @@ void bpfl_wl_decide(struct bpfl_wl *w)
 	}
 	if (w->tree_ok)
 		w->nseen = kept;
+	/* After the ids above were judged: those the kernel reported removed
+	 * were found dead without the walk a lookup of a forgotten id makes. */
+	cgroup_paths_expire(w->paths, w->now);
 	workload_selector_decide(w->sel, w->now);
 	/* Pods come and go like cgroups: names as of this collection, for the
 	 * info series and the terminal alike. */

@@ -264,6 +264,13 @@ void cgroup_paths_removed(struct cgroup_paths *c, uint64_t id, double now)
 	}
 }
 
+bool cgroup_paths_gone(const struct cgroup_paths *c, uint64_t id, double now)
+{
+	const struct cgroup_entry *e = find(c, id, NULL);
+
+	return e && e->removed && now - e->seen > c->grace_s;
+}
+
 /* The hierarchy's root is the first kernfs node of its tree. */
 #define CGROUP_TOP_ID 1
 
