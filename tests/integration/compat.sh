@@ -54,9 +54,9 @@ check "node_exporter and infra-monitor share default collectors (${#compared[@]}
 	test "${#compared[@]}" -gt 20
 
 # Ports without a fork each (this runs on loaded CI machines): a refused
-# connection means free.
+# connection means free. Below the ephemeral range, as free_port (lib.sh).
 ports=()
-for ((p = 20000 + RANDOM % 20000; ${#ports[@]} <= ${#compared[@]} + 1 && p < 65000; p++)); do
+for ((p = 20000 + RANDOM % 12000; ${#ports[@]} <= ${#compared[@]} + 1 && p < 32768; p++)); do
 	if ! { exec 3<>"/dev/tcp/127.0.0.1/$p"; } 2>/dev/null; then
 		ports+=("$p")
 	else
@@ -70,7 +70,8 @@ start_bg "$work/im.log" "$bin" --web.listen-address="127.0.0.1:$p_im" \
 	--collector.textfile.directory="$work/textfile"
 # One node_exporter per collector, all at once, and one curl fetching every
 # exposition in parallel (retrying until each listens): 40 first scrapes one
-# after the other cost tens of seconds.
+# after the other cost tens of seconds. Forty-odd Go programs starting at
+# once on two busy CPUs took over 20 s once: a minute before giving up.
 urls=()
 for i in "${!compared[@]}"; do
 	c=${compared[$i]}
@@ -88,8 +89,13 @@ start_bg "$work/ne-detailed.log" "$ne" --web.listen-address="127.0.0.1:$p_detail
 urls+=("http://127.0.0.1:$p_detailed/metrics" -o "$work/ne-detailed.prom")
 check "infra-monitor up" wait_url "http://127.0.0.1:$p_im/metrics" 10
 curl -fsS "http://127.0.0.1:$p_im/metrics" >"$work/im.prom"
-curl -sS --no-progress-meter -Z --retry 50 --retry-connrefused --retry-delay 0 --retry-max-time 20 "${urls[@]}" ||
+if ! curl -sS --no-progress-meter -Z --retry 50 --retry-connrefused --retry-delay 0 --retry-max-time 60 \
+	"${urls[@]}"; then
 	bad "a node_exporter did not answer (curl: $?)"
+	for c in "${compared[@]}"; do
+		[ -s "$work/ne-$c.prom" ] || tail -3 "$work/ne-$c.log" | sed "s/^/  node_exporter --collector.$c: /"
+	done
+fi
 # Scraped again after them: a device or mount that came or went in between
 # (a container's veth) is then in one of the two, as it was for node_exporter.
 curl -fsS "http://127.0.0.1:$p_im/metrics" >>"$work/im.prom"

@@ -30,10 +30,13 @@ json_true() {
 	jq -e "$@" "$file" >/dev/null
 }
 
+# Below Linux's ephemeral range (32768 and up): a port there can be the local
+# end of some connection, which refuses a connect as a free port does and
+# then refuses the listener's bind.
 free_port() {
 	local p
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 20000))
+		p=$((20000 + RANDOM % 12000))
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 	return 1
