@@ -48,6 +48,16 @@ check "still healthy after the flood" wait_url "http://127.0.0.1:$port/health" 2
 
 echo "== infra-monitor: 2,300 idle connections, beyond the 2,048 limit, for 6 s"
 mkdir -p "$work/evict"
+# The daemon's own descriptors, once the first flood's are closed: collectors
+# keep some open between collections (netclass up to 184, inside the 512 its
+# budget leaves beside the connections), so they are measured, not assumed.
+prev=-1
+for _ in $(seq 50); do
+	own_fds=$(find "/proc/$im/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+	[ "$own_fds" = "$prev" ] && [ "$own_fds" -lt 600 ] && break
+	prev=$own_fds
+	sleep 0.2
+done
 (
 	peak=0
 	for _ in $(seq 35); do
@@ -64,7 +74,9 @@ echo "  infra-monitor: scrape median $fm_median_ms ms, max $fm_max_ms ms; RSS pe
 	"$fm_rss_peak_kb kB; descriptors peak $fds; flood: $fm_flood"
 check "connections beyond the limit were closed to make room" \
 	test "$(flood_field closed_by_server "$fm_flood")" -ge 252
-check "daemon descriptors stay bounded ($fds <= 2,048 + 64 + 100)" test "$fds" -le 2212
+# 2,048 connections, and at most 64 more while eviction catches up (libmicrohttpd's hard limit).
+check "daemon descriptors stay bounded ($fds <= its own $own_fds + 2,048 + 64)" \
+	test "$fds" -le $((own_fds + 2048 + 64))
 check "10 scrapes during eviction answered 200 ($fm_codes)" \
 	test "$fm_codes" = "200 200 200 200 200 200 200 200 200 200"
 
