@@ -126,6 +126,8 @@ if [ "$rc" -eq 0 ]; then
 	say "ok: \`$TEST_CMD\` passed in $((SECONDS - t0)) s"
 else
 	say "FAIL: \`$TEST_CMD\` exited $rc after $((SECONDS - t0)) s"
+	# The kernel matrix's per-rung scrapes, logs and workload output, for a failure there.
+	[ -d build/kernels/results ] && cp -r build/kernels/results "$out/kernels-results"
 fi
 exit "$rc"
 INSIDE

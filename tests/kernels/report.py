@@ -808,9 +808,13 @@ def untested_section(kernels, w, failures):
             if want_rt <= 0:
                 failures.append("%s: the retransmit workload caused none (%s)" % (where, rt or "did not run"))
             elif st.get("tcplat") == "attached" and not (want_rt <= got_rt + miss_rt and got_rt <= top_rt):
+                has_fam = any(n == "infra_monitor_tcp_retransmits_total" for n, lab, x in rr["samples"])
                 failures.append("%s: tcplat counted %d retransmits (%d events missed in recursion): "
-                                "the workload's sockets %d, the kernel's RetransSegs %d"
-                                % (where, got_rt, miss_rt, want_rt, k_rt))
+                                "the workload's sockets %d, the kernel's RetransSegs %d; the scrape %s, "
+                                "bpf collector success %d"
+                                % (where, got_rt, miss_rt, want_rt, k_rt,
+                                   "has the family" if has_fam else "lacks the family",
+                                   _sum(rr["samples"], "infra_monitor_collector_success", collector="bpf")))
             if want_ud <= 0:
                 failures.append("%s: the UDP drop workload caused none (%s)" % (where, ud or "did not run"))
             elif v >= UDP_RCVBUFF_SINCE and st.get("skbdrop") == "attached" and \
