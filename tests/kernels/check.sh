@@ -165,7 +165,7 @@ accuracy() {
 		done <"$OUT/accuracy.env"
 		"$TOOLS/kwork" tcp "${KWORK_NETEM_TCP:-20}" || echo "kwork tcp failed rc=$?"
 	} >"$OUT/accuracy.workload" 2>&1
-	await_fresh_snapshot
+	sleep 2.2
 	scrape >"$OUT/accuracy.prom" 2>/dev/null
 	tail -n 1 "$OUT/jsonl-accuracy/infra-monitor.jsonl" >"$OUT/accuracy.jsonl" 2>/dev/null
 	kill "$pid" 2>/dev/null
@@ -245,25 +245,6 @@ echo "probes_rc=$? probes_ms=$(($(ms) - t0))" >>"$OUT/env"
 
 scrape() { "$TOOLS/kwork" get "$PORT" /metrics; }
 
-# The seq of the snapshot the daemon serves (/health's last_collection.seq; empty when it does not
-# answer).
-served_seq() { "$TOOLS/kwork" get "$PORT" /health 2>/dev/null | sed -n 's/^ *"seq": *\([0-9]*\).*/\1/p' | head -n 1; }
-
-# Waits (at most 20 s) until the snapshot served was started after this call: two collections
-# later. A fixed 2.2 s at a 1 s interval lost once on a loaded host (a test-fresh run beside CI)
-# and served a snapshot from before the workload's last events.
-await_fresh_snapshot() {
-	s0=$(served_seq)
-	n=0
-	while [ $n -lt 100 ]; do
-		s=$(served_seq)
-		[ -n "$s0" ] && [ -n "$s" ] && [ "$s" -ge $((s0 + 2)) ] && return 0
-		sleep 0.2
-		n=$((n + 1))
-	done
-	echo "kmatrix: no snapshot after seq ${s0:-none} within 20 s" >&2
-}
-
 # start_daemon NAME ARGS...: the daemon in the background (pid), logging to NAME.log and writing
 # JSONL to jsonl-NAME/. Ready (ready=1) when a scrape shows the BPF program info (every program
 # attached or failed) or the bpf collector failed (none attached: no program info); ready=0 when
@@ -310,8 +291,8 @@ for rung in $RUNGS; do
 	fi
 	workload >"$OUT/$rung.workload" 2>&1
 	t_work=$(($(ms) - t0 - t_ready))
-	# The snapshot served must be taken after the workload ended.
-	await_fresh_snapshot
+	# Two intervals: the snapshot served must be taken after the workload ended.
+	sleep 2.2
 	scrape >"$OUT/$rung.prom" 2>"$OUT/$rung.scrape-err"
 	scrape_rc=$?
 	counts1=$(kernel_counts)
