@@ -18,6 +18,8 @@
 #include "summary.h"
 
 struct config;
+struct kept_file;
+struct buf;
 
 struct collect_ctx {
 	const struct config *cfg;       /* read-only; NULL in unit tests */
@@ -37,7 +39,26 @@ struct collect_ctx {
 	/* Collector-specific error detail for /health ("mount /mnt/nfs timed out");
 	 * the runner clears it before each call. */
 	char detail[256];
+	/* The descriptors collect_read() keeps; collect_ctx_release() closes them. */
+	struct kept_file *kept;
+	size_t nkept, kept_cap;
 };
+
+/* Reads root/rel whole into b, as read_file_at() does, for a file of fixed
+ * name that the kernel makes (/proc/meminfo, /proc/sys/fs/file-nr). When the
+ * file is on procfs or sysfs its descriptor stays open in ctx and later calls
+ * read it again from offset 0, which makes the kernel format it afresh: one
+ * or two system calls instead of four, and no path walk. A read that fails on
+ * a kept descriptor (the sysctl or device behind it went away) is retried
+ * once on a fresh open, so the answer is always the one a fresh open gives.
+ * Files on other filesystems (fixture trees, /etc) are opened each time: a
+ * file replaced by rename would go on reading the old one. Pass ctx NULL
+ * for names that vary (a device's, a pool's: nothing is kept), and for a path
+ * through a device's name (class/net/eth0/...), where a rename would make a
+ * kept descriptor read another device than the name now means. */
+int collect_read(struct collect_ctx *ctx, const char *root, const char *rel, struct buf *b);
+/* Closes what collect_read() kept; the runner calls it after fini(). */
+void collect_ctx_release(struct collect_ctx *ctx);
 
 /* A collector's own flag ("--collector.netdev.device-exclude=REGEX"), declared
  * beside the code that reads it, so adding one touches one file. The config

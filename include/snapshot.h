@@ -52,6 +52,9 @@ struct snapshot_expo {
 	 * member per scrape (gzjoin.h), so the body is compressed only once. */
 	struct gzjoin_part z;
 	unsigned int renders;   /* bodies rendered (under lock): at most one per snapshot */
+	/* The previous snapshot's body length, or its hint: the body is
+	 * allocated once at about its final size rather than grown by doubling. */
+	size_t size_hint;
 };
 
 struct snapshot {

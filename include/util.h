@@ -3,6 +3,7 @@
 #ifndef IM_UTIL_H
 #define IM_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -16,6 +17,11 @@
  * report size 0, so this reads until EOF rather than trusting st_size. */
 int read_file_at(const char *root, const char *rel, struct buf *b);
 int read_file(const char *path, struct buf *b);
+/* Reads the rest of an open descriptor into b, as read_file() does; with
+ * from_start, all of it from offset 0 by pread(). A procfs or sysfs file
+ * formats its content afresh for a read at offset 0, so a descriptor kept
+ * open reads the current values each time. */
+int read_fd(int fd, bool from_start, struct buf *b);
 
 /* root "/" + rel into out, checking truncation: 0 or -ENAMETOOLONG. */
 int path_join(char *out, size_t outsz, const char *root, const char *rel);

@@ -1,10 +1,14 @@
 /* The collector table: every collector this binary knows, in run order.
  * Adding a collector is one line here plus its own src/collect/NAME.c. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
+#include <unistd.h>
 
 #include "buf.h"
 
@@ -287,4 +291,80 @@ int collector_regcomp(regex_t *re, const char *go_re)
 		err = -EINVAL;
 	buf_free(&out);
 	return err;
+}
+
+struct kept_file {
+	char *path;
+	int fd;
+};
+
+/* A bound on what one collector keeps, should a caller ever pass names that
+ * vary: past it, files are read as read_file_at() reads them. */
+#define KEPT_MAX 32
+
+static bool kernel_made(int fd)
+{
+	struct statfs st;
+
+	return fstatfs(fd, &st) == 0 &&
+	       (st.f_type == PROC_SUPER_MAGIC || st.f_type == SYSFS_MAGIC);
+}
+
+static void keep(struct collect_ctx *ctx, const char *path, int fd)
+{
+	char *copy = NULL;
+
+	if (ctx->nkept < KEPT_MAX && kernel_made(fd) &&
+	    !array_reserve((void **)&ctx->kept, &ctx->kept_cap, ctx->nkept,
+			   sizeof(*ctx->kept), 8) &&
+	    (copy = strdup(path))) {
+		ctx->kept[ctx->nkept++] = (struct kept_file){ .path = copy, .fd = fd };
+		return;
+	}
+	close(fd);
+}
+
+int collect_read(struct collect_ctx *ctx, const char *root, const char *rel, struct buf *b)
+{
+	char path[4096];
+	int fd, err = path_join(path, sizeof(path), root, rel);
+
+	if (err)
+		return err;
+	if (!ctx)
+		return read_file(path, b);
+	for (size_t i = 0; i < ctx->nkept; i++) {
+		struct kept_file *k = &ctx->kept[i];
+
+		if (strcmp(k->path, path))
+			continue;
+		if (!read_fd(k->fd, true, b))
+			return 0;
+		close(k->fd);
+		free(k->path);
+		*k = ctx->kept[--ctx->nkept];
+		break;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		buf_reset(b);
+		return -errno;
+	}
+	err = read_fd(fd, false, b);
+	if (err)
+		close(fd);
+	else
+		keep(ctx, path, fd);
+	return err;
+}
+
+void collect_ctx_release(struct collect_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->nkept; i++) {
+		close(ctx->kept[i].fd);
+		free(ctx->kept[i].path);
+	}
+	free(ctx->kept);
+	ctx->kept = NULL;
+	ctx->nkept = ctx->kept_cap = 0;
 }

@@ -144,9 +144,15 @@ void runner_free(struct runner *r)
 	pthread_mutex_lock(&r->mu);
 	/* A collector whose thread is stuck in it keeps its state: fini() would
 	 * free it under that thread. */
-	for (size_t i = 0; i < r->nslots; i++)
-		if (r->slots[i].c->fini && !r->slots[i].init_err && !r->slots[i].busy)
-			r->slots[i].c->fini(&r->slots[i].ctx);
+	for (size_t i = 0; i < r->nslots; i++) {
+		struct slot *s = &r->slots[i];
+
+		if (s->busy)
+			continue;
+		if (s->c->fini && !s->init_err)
+			s->c->fini(&s->ctx);
+		collect_ctx_release(&s->ctx);
+	}
 	r->gen++;
 	pthread_cond_broadcast(&r->work_cv);
 	last = --r->refs == 0;

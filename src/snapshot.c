@@ -128,6 +128,14 @@ int snapshot_render(struct snapshot *s, const struct snapshot *prev)
 		return (int)n;
 	s->nfams = (size_t)n;
 	buf_reset(&s->jsonl);
+	/* A line is about as long as the last one: one allocation, not a
+	 * doubling series that copies and faults in each size on the way. */
+	if (prev) {
+		buf_reserve(&s->jsonl, prev->jsonl.len + prev->jsonl.len / 16);
+		for (int f = 0; f < EXPO_FORMATS; f++)
+			s->expo[f].size_hint = prev->expo[f].body.len ? prev->expo[f].body.len
+								     : prev->expo[f].size_hint;
+	}
 	render_jsonl(&s->jsonl, s, s->fams, s->nfams, prev);
 	return s->jsonl.oom ? -ENOMEM : 0;
 }
@@ -146,6 +154,8 @@ static int expo_fill(struct snapshot *s, enum expo_format fmt, int want)
 
 	if (!(ready & EXPO_READY_BODY)) {
 		buf_reset(&e->body);
+		if (e->size_hint)
+			buf_reserve(&e->body, e->size_hint + e->size_hint / 16);
 		render_expo(&e->body, fmt, s->fams, s->nfams);
 		e->renders++;
 		err = e->body.oom ? -ENOMEM : 0;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,34 +25,41 @@ int path_join(char *out, size_t outsz, const char *root, const char *rel)
 	return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : 0;
 }
 
+int read_fd(int fd, bool from_start, struct buf *b)
+{
+	off_t off = 0;
+
+	buf_reset(b);
+	for (;;) {
+		ssize_t n;
+
+		if (buf_reserve(b, 4096))
+			return -ENOMEM;
+		n = from_start ? pread(fd, b->data + b->len, b->cap - b->len - 1, off)
+			       : read(fd, b->data + b->len, b->cap - b->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+		off += n;
+	}
+	buf_cstr(b);
+	return 0;
+}
+
 int read_file(const char *path, struct buf *b)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int err = 0;
+	int err;
 
 	buf_reset(b);
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		if (buf_reserve(b, 4096)) {
-			err = -ENOMEM;
-			break;
-		}
-		ssize_t n = read(fd, b->data + b->len, b->cap - b->len - 1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
-	}
+	err = read_fd(fd, false, b);
 	close(fd);
-	if (!err)
-		buf_cstr(b);
 	return err;
 }
 

@@ -99,7 +99,7 @@ static int arp_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = pp_read_text(ctx->procfs, "net/arp", &b);
+	err = pp_read_text(ctx, ctx->procfs, "net/arp", &b);
 	if (err)
 		goto out;
 	cur = b.data;

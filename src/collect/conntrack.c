@@ -46,11 +46,11 @@ static int conntrack_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = pp_read_u64(ctx->procfs, "sys/net/netfilter/nf_conntrack_count", &b, &count);
+	err = pp_read_u64(ctx, ctx->procfs, "sys/net/netfilter/nf_conntrack_count", &b, &count);
 	if (!err)
-		err = pp_read_u64(ctx->procfs, "sys/net/netfilter/nf_conntrack_max", &b, &max);
+		err = pp_read_u64(ctx, ctx->procfs, "sys/net/netfilter/nf_conntrack_max", &b, &max);
 	if (!err)
-		err = pp_read_text(ctx->procfs, "net/stat/nf_conntrack", &b);
+		err = pp_read_text(ctx, ctx->procfs, "net/stat/nf_conntrack", &b);
 	if (err)
 		goto out;
 	cur = b.data;

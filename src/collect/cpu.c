@@ -294,7 +294,7 @@ static void read_isolated(struct collect_ctx *ctx, struct cpu_state *st)
 	buf_init(&b);
 	/* A missing file (kernels before 4.2) or a garbled one means no
 	 * isolated CPUs to report, not a broken collector. */
-	if (read_file_at(ctx->sysfs, "devices/system/cpu/isolated", &b) == 0 &&
+	if (collect_read(ctx, ctx->sysfs, "devices/system/cpu/isolated", &b) == 0 &&
 	    pp_one_line(&b) == 0 && parse_cpulist(st, b.data) != 0) {
 		free(st->isolated);
 		st->isolated = NULL;
@@ -537,7 +537,7 @@ static int emit_cpuinfo(struct collect_ctx *ctx, struct cpu_state *st, struct me
 	int err;
 
 	buf_init(&b);
-	err = pp_read_text(ctx->procfs, "cpuinfo", &b);
+	err = pp_read_text(ctx, ctx->procfs, "cpuinfo", &b);
 	cursor = b.data;
 	while (!err && (line = next_line(&cursor))) {
 		char *colon = strchr(line, ':'), *v, *end;
@@ -692,7 +692,7 @@ static int cpu_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = pp_read_text(ctx->procfs, "stat", &b);
+	err = pp_read_text(ctx, ctx->procfs, "stat", &b);
 	if (!err)
 		err = parse_stat(st, b.data, &nlines);
 	if (!err)

@@ -277,7 +277,7 @@ static int diskstats_collect(struct collect_ctx *ctx, struct metric_set *ms)
 
 	buf_init(&b);
 	buf_init(&ub);
-	err = read_file_at(ctx->procfs, "diskstats", &b);
+	err = collect_read(ctx, ctx->procfs, "diskstats", &b);
 	if (err)
 		goto out;
 	cur = b.data;

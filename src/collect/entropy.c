@@ -16,9 +16,9 @@ static int entropy_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = pp_read_u64(ctx->procfs, "sys/kernel/random/entropy_avail", &b, &avail);
+	err = pp_read_u64(ctx, ctx->procfs, "sys/kernel/random/entropy_avail", &b, &avail);
 	if (!err)
-		err = pp_read_u64(ctx->procfs, "sys/kernel/random/poolsize", &b, &pool);
+		err = pp_read_u64(ctx, ctx->procfs, "sys/kernel/random/poolsize", &b, &pool);
 	if (err)
 		goto out;
 	ms_set(ms, "node_entropy_available_bits", METRIC_GAUGE, "Bits of available entropy.",

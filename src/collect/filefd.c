@@ -20,7 +20,7 @@ static int filefd_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = read_file_at(ctx->procfs, "sys/fs/file-nr", &b);
+	err = collect_read(ctx, ctx->procfs, "sys/fs/file-nr", &b);
 	if (!err)
 		err = pp_one_line(&b);
 	if (err)

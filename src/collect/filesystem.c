@@ -225,13 +225,13 @@ static void fs_detail(struct collect_ctx *ctx, const struct fs_mount *mounts, si
 	}
 }
 
-static int fs_read_mounts(const struct collect_ctx *ctx, struct buf *b)
+static int fs_read_mounts(struct collect_ctx *ctx, struct buf *b)
 {
-	int err = read_file_at(ctx->procfs, "1/mountinfo", b);
+	int err = collect_read(ctx, ctx->procfs, "1/mountinfo", b);
 
 	/* Not in the host's PID namespace, or /proc/1 hidden (hidepid=): our own view. */
 	if (err == -ENOENT || err == -EACCES)
-		err = read_file_at(ctx->procfs, "self/mountinfo", b);
+		err = collect_read(ctx, ctx->procfs, "self/mountinfo", b);
 	return err;
 }
 

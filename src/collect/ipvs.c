@@ -110,7 +110,7 @@ static int ipvs_totals(struct collect_ctx *ctx, struct metric_set *ms, struct bu
 					     "The total amount of outgoing data." };
 	char *cur, *line = NULL, *f[6];
 	uint64_t v[5];
-	int err = pp_read_text(ctx->procfs, "net/ip_vs_stats", b);
+	int err = pp_read_text(ctx, ctx->procfs, "net/ip_vs_stats", b);
 
 	if (err)
 		return err == -ENOENT ? -ENODATA : err;
@@ -144,7 +144,7 @@ static int ipvs_backends(struct collect_ctx *ctx, struct buf *b, struct ipvs_bac
 	size_t n = 0, cap = 0;
 	unsigned lineno = 0;
 	char *cur, *line;
-	int err = pp_read_text(ctx->procfs, "net/ip_vs", b);
+	int err = pp_read_text(ctx, ctx->procfs, "net/ip_vs", b);
 
 	if (err)
 		return err;

@@ -16,7 +16,7 @@ static int kernel_hung_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = pp_read_u64(ctx->procfs, "sys/kernel/hung_task_detect_count", &b, &v);
+	err = pp_read_u64(ctx, ctx->procfs, "sys/kernel/hung_task_detect_count", &b, &v);
 	buf_free(&b);
 	if (err)
 		return err == -ENOENT ? -ENODATA : err;

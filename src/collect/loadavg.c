@@ -1,7 +1,7 @@
 /* loadavg: /proc/loadavg → node_load1, node_load5, node_load15.
  *
  * The model for every /proc collector: read the whole file once through
- * read_file_at() under ctx->procfs, parse strictly, fill the metric set, and
+ * collect_read() under ctx->procfs, parse strictly, fill the metric set, and
  * return -errno on anything unexpected so the runner drops the set.
  */
 #include <errno.h>
@@ -20,7 +20,7 @@ static int loadavg_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = read_file_at(ctx->procfs, "loadavg", &b);
+	err = collect_read(ctx, ctx->procfs, "loadavg", &b);
 	if (err)
 		goto out;
 	if (split_fields(b.data, fields, 3) != 3) {

@@ -453,7 +453,7 @@ static int mdadm_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = pp_read_text(ctx->procfs, "mdstat", &b);
+	err = pp_read_text(ctx, ctx->procfs, "mdstat", &b);
 	if (err == -ENOENT)
 		err = -ENODATA;
 	if (!err)

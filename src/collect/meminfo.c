@@ -98,7 +98,7 @@ static int meminfo_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = pp_read_text(ctx->procfs, "meminfo", &b);
+	err = pp_read_text(ctx, ctx->procfs, "meminfo", &b);
 	if (err)
 		goto out;
 	cursor = b.data;

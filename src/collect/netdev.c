@@ -348,7 +348,7 @@ static int netdev_proc(struct collect_ctx *ctx, const struct netdev_state *st,
 
 	buf_init(&b);
 	buf_init(&sb);
-	err = read_file_at(ctx->procfs, "net/dev", &b);
+	err = collect_read(ctx, ctx->procfs, "net/dev", &b);
 	if (err)
 		goto out;
 	cur = b.data;

@@ -184,7 +184,7 @@ static int netstat_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		return -EINVAL;
 	buf_init(&b);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		err = read_file_at(ctx->procfs, files[i].rel, &b);
+		err = collect_read(ctx, ctx->procfs, files[i].rel, &b);
 		if (err == -ENOENT && files[i].optional) {
 			err = 0;
 			continue;

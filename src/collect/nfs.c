@@ -108,7 +108,7 @@ static int nfs_parse(struct collect_ctx *ctx, const char *rel, struct nfs_stats 
 
 	memset(st, 0, sizeof(*st));
 	buf_init(&b);
-	err = pp_read_text(ctx->procfs, rel, &b);
+	err = pp_read_text(ctx, ctx->procfs, rel, &b);
 	if (err)
 		goto out;
 	cur = b.data;

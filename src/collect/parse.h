@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "collector.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -118,11 +119,13 @@ static inline int pp_check_text(const struct buf *b)
 	return 0;
 }
 
-/* A multi-line /proc file under root, read whole and checked as above. The
- * read's own errors pass through unchanged (-ENOENT for a missing file). */
-static inline int pp_read_text(const char *root, const char *rel, struct buf *b)
+/* A multi-line /proc file under root, read whole (collect_read()) and
+ * checked as above. The read's own errors pass through unchanged (-ENOENT
+ * for a missing file). */
+static inline int pp_read_text(struct collect_ctx *ctx, const char *root, const char *rel,
+			       struct buf *b)
 {
-	int err = read_file_at(root, rel, b);
+	int err = collect_read(ctx, root, rel, b);
 
 	return err ? err : pp_check_text(b);
 }
@@ -142,9 +145,10 @@ static inline int pp_one_line(struct buf *b)
 
 /* A /proc/sys or sysfs file that holds one decimal number (nf_conntrack_max,
  * entropy_avail): read whole, one line, the number and nothing else. */
-static inline int pp_read_u64(const char *root, const char *rel, struct buf *b, uint64_t *v)
+static inline int pp_read_u64(struct collect_ctx *ctx, const char *root, const char *rel,
+			      struct buf *b, uint64_t *v)
 {
-	int err = read_file_at(root, rel, b);
+	int err = collect_read(ctx, root, rel, b);
 
 	if (!err)
 		err = pp_one_line(b);

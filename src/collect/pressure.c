@@ -115,7 +115,7 @@ static int pressure_collect(struct collect_ctx *ctx, struct metric_set *ms)
 
 	buf_init(&b);
 	for (size_t i = 0; i < NRES; i++) {
-		err = pp_read_text(ctx->procfs, resources[i].file, &b);
+		err = pp_read_text(ctx, ctx->procfs, resources[i].file, &b);
 		if (err == -ENOENT || err == -EOPNOTSUPP) {
 			snprintf(ctx->detail, sizeof(ctx->detail), "%s",
 				 err == -ENOENT ? "no PSI in this kernel (4.20+, CONFIG_PSI)"

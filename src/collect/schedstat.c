@@ -29,7 +29,7 @@ static int schedstat_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = pp_read_text(ctx->procfs, "schedstat", &b);
+	err = pp_read_text(ctx, ctx->procfs, "schedstat", &b);
 	if (err)
 		goto out;
 	cur = b.data;

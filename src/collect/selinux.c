@@ -53,7 +53,7 @@ static int selinux_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = pp_read_u64(ctx->sysfs, "fs/selinux/enforce", &b, &enforce);
+	err = pp_read_u64(ctx, ctx->sysfs, "fs/selinux/enforce", &b, &enforce);
 	if (err == -ENOENT) {
 		ms_set(ms, "node_selinux_enabled", METRIC_GAUGE,
 		       "SELinux is enabled, 1 is true, 0 is false", 0);

@@ -91,7 +91,7 @@ static int sockstat_collect(struct collect_ctx *ctx, struct metric_set *ms)
 
 	buf_init(&b);
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		err = read_file_at(ctx->procfs, files[i].rel, &b);
+		err = collect_read(ctx, ctx->procfs, files[i].rel, &b);
 		if (err == -ENOENT) {
 			err = 0;
 			continue;

@@ -51,7 +51,7 @@ static int softnet_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = pp_read_text(ctx->procfs, "net/softnet_stat", &b);
+	err = pp_read_text(ctx, ctx->procfs, "net/softnet_stat", &b);
 	if (err)
 		goto out;
 	for (size_t i = 0; i < SN_NFAMS; i++)

@@ -118,7 +118,7 @@ static int stat_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = pp_read_text(ctx->procfs, "stat", &b);
+	err = pp_read_text(ctx, ctx->procfs, "stat", &b);
 	if (!err)
 		err = parse(b.data, v, want_si ? si : NULL, &have_si);
 	if (err)

@@ -79,7 +79,7 @@ static int add_sources(struct collect_ctx *ctx, struct metric_set *ms, struct fa
 	int err;
 
 	snprintf(rel, sizeof(rel), CS_DIR "/clocksource%s/%s", devname, file);
-	err = read_file_at(ctx->sysfs, rel, b);
+	err = collect_read(ctx, ctx->sysfs, rel, b);
 	if (!err)
 		err = pp_one_line(b);
 	if (err)

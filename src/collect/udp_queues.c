@@ -49,7 +49,7 @@ static int uq_sum(struct collect_ctx *ctx, const char *rel, struct buf *b, uint6
 {
 	char *cur, *line;
 	uint64_t lineno = 1;
-	int err = pp_read_text(ctx->procfs, rel, b);
+	int err = pp_read_text(ctx, ctx->procfs, rel, b);
 
 	*tx = *rx = 0;
 	if (err)

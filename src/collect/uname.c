@@ -87,7 +87,7 @@ static int uname_collect(struct collect_ctx *ctx, struct metric_set *ms)
 			values[i][MAX_VALUE] = '\0';
 			continue;
 		}
-		err = read_file_at(ctx->procfs, fields[i].file, &b);
+		err = collect_read(ctx, ctx->procfs, fields[i].file, &b);
 		if (!err)
 			err = pp_one_line(&b);
 		if (!err && (b.len > MAX_VALUE || !pp_label_text(b.data, b.len)))

@@ -83,7 +83,7 @@ static int vmstat_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	int err;
 
 	buf_init(&b);
-	err = pp_read_text(ctx->procfs, "vmstat", &b);
+	err = pp_read_text(ctx, ctx->procfs, "vmstat", &b);
 	if (err)
 		goto out;
 	cursor = b.data;
