@@ -22,6 +22,9 @@ int read_file(const char *path, struct buf *b);
  * formats its content afresh for a read at offset 0, so a descriptor kept
  * open reads the current values each time. */
 int read_fd(int fd, bool from_start, struct buf *b);
+/* True when fd is a file of procfs or sysfs: the kernel makes its content at
+ * each read, and a file there is never replaced under a kept descriptor. */
+bool fd_on_kernel_fs(int fd);
 
 /* root "/" + rel into out, checking truncation: 0 or -ENAMETOOLONG. */
 int path_join(char *out, size_t outsz, const char *root, const char *rel);

@@ -2,12 +2,10 @@
  * Adding a collector is one line here plus its own src/collect/NAME.c. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -302,19 +300,11 @@ struct kept_file {
  * vary: past it, files are read as read_file_at() reads them. */
 #define KEPT_MAX 32
 
-static bool kernel_made(int fd)
-{
-	struct statfs st;
-
-	return fstatfs(fd, &st) == 0 &&
-	       (st.f_type == PROC_SUPER_MAGIC || st.f_type == SYSFS_MAGIC);
-}
-
 static void keep(struct collect_ctx *ctx, const char *path, int fd)
 {
 	char *copy = NULL;
 
-	if (ctx->nkept < KEPT_MAX && kernel_made(fd) &&
+	if (ctx->nkept < KEPT_MAX && fd_on_kernel_fs(fd) &&
 	    !array_reserve((void **)&ctx->kept, &ctx->kept_cap, ctx->nkept,
 			   sizeof(*ctx->kept), 8) &&
 	    (copy = strdup(path))) {

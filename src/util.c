@@ -3,12 +3,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -48,6 +50,14 @@ int read_fd(int fd, bool from_start, struct buf *b)
 	}
 	buf_cstr(b);
 	return 0;
+}
+
+bool fd_on_kernel_fs(int fd)
+{
+	struct statfs st;
+
+	return fstatfs(fd, &st) == 0 &&
+	       (st.f_type == PROC_SUPER_MAGIC || st.f_type == SYSFS_MAGIC);
 }
 
 int read_file(const char *path, struct buf *b)

@@ -2,7 +2,11 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -429,6 +433,65 @@ static void test_filesystem_bad(void **state)
 	}
 }
 
+/* mountinfo is kept open on procfs and read again only when poll() says
+ * the mount table changed: a mount, a remount read-only and an umount made
+ * between collections each show in the next one. In a mount namespace of
+ * this test's own, seen through a procfs root whose "1" is this process. */
+static void test_filesystem_follows_mount_changes(void **state)
+{
+	char root[] = "/tmp/test-fs-mounts-XXXXXX", link[64], mnt[64];
+	struct collect_ctx ctx = { .sysfs = "/sys", .rootfs = "/" };
+	struct metric_set *ms;
+	const struct sample *ro;
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		fprintf(stderr, "skipped: needs root to make a mount namespace (%s)\n",
+			strerror(errno ? errno : EPERM));
+		skip();
+	}
+	prober_statvfs_fn = statvfs;
+	assert_non_null(mkdtemp(root));
+	snprintf(link, sizeof(link), "%s/1", root);
+	snprintf(mnt, sizeof(mnt), "%s/mnt", root);
+	assert_int_equal(symlink("/proc/self", link), 0);
+	assert_int_equal(mkdir(mnt, 0755), 0);
+	ctx.procfs = root;
+	assert_int_equal(collector_filesystem.init(&ctx), 0);
+
+	ms = ms_new();
+	assert_int_equal(collector_filesystem.collect(&ctx, ms), 0);
+	assert_null(fs_sample(ms, "node_filesystem_size_bytes", mnt));
+	ms_free(ms);
+
+	assert_int_equal(mount("tmpfs", mnt, "tmpfs", 0, "size=1m"), 0);
+	ms = ms_new();
+	assert_int_equal(collector_filesystem.collect(&ctx, ms), 0);
+	assert_non_null(fs_sample(ms, "node_filesystem_size_bytes", mnt));
+	assert_true(fs_sample(ms, "node_filesystem_size_bytes", mnt)->value == 1048576.0);
+	ro = fs_sample(ms, "node_filesystem_readonly", mnt);
+	assert_true(ro && ro->value == 0);
+	ms_free(ms);
+
+	assert_int_equal(mount(NULL, mnt, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), 0);
+	ms = ms_new();
+	assert_int_equal(collector_filesystem.collect(&ctx, ms), 0);
+	ro = fs_sample(ms, "node_filesystem_readonly", mnt);
+	assert_true(ro && ro->value == 1);
+	ms_free(ms);
+
+	assert_int_equal(umount(mnt), 0);
+	ms = ms_new();
+	assert_int_equal(collector_filesystem.collect(&ctx, ms), 0);
+	assert_null(fs_sample(ms, "node_filesystem_size_bytes", mnt));
+	ms_free(ms);
+
+	collector_filesystem.fini(&ctx);
+	assert_int_equal(rmdir(mnt), 0);
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(rmdir(root), 0);
+}
+
 /* The child is the small program run from a memfd, not a copy of this
  * process, and answers as statvfs() does. */
 static void test_prober_runs_its_program(void **state)
@@ -488,6 +551,7 @@ int main(void)
 	    cmocka_unit_test(test_filesystem_two_hung_mounts),
 	    cmocka_unit_test(test_filesystem_bad),
 	    cmocka_unit_test(test_prober_runs_its_program),
+	    cmocka_unit_test(test_filesystem_follows_mount_changes),
 	};
 	return cmocka_run_group_tests_name("filesystem", tests, NULL, NULL);
 }

@@ -16,12 +16,15 @@
  * and one series per (device, fstype, mountpoint).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "collector.h"
 #include "config.h"
@@ -72,6 +75,13 @@ struct fs_state {
 	struct device_filter *mount_points, *fs_types;
 	unsigned int timeout_ms;
 	struct prober *prober;
+	/* mountinfo, kept open while it is on procfs, and its last text. The
+	 * kernel flags a change of the mount table to poll() (POLLPRI: the
+	 * namespace's event count, which mount, umount, move and a change of a
+	 * mount's options bump), so an unchanged table is not formatted and
+	 * read again every collection. */
+	int mounts_fd;
+	struct buf mounts;
 };
 
 /* One mount from mountinfo; strings point into the read buffer, decoded. */
@@ -225,14 +235,53 @@ static void fs_detail(struct collect_ctx *ctx, const struct fs_mount *mounts, si
 	}
 }
 
-static int fs_read_mounts(struct collect_ctx *ctx, struct buf *b)
+static void fs_close_mounts(struct fs_state *s)
 {
-	int err = collect_read(ctx, ctx->procfs, "1/mountinfo", b);
+	if (s->mounts_fd >= 0)
+		close(s->mounts_fd);
+	s->mounts_fd = -1;
+}
 
+static int fs_open_mounts(const struct collect_ctx *ctx, struct fs_state *s, const char *rel)
+{
+	char path[PATH_MAX];
+	int err = path_join(path, sizeof(path), ctx->procfs, rel);
+
+	if (err)
+		return err;
+	s->mounts_fd = open(path, O_RDONLY | O_CLOEXEC);
+	return s->mounts_fd < 0 ? -errno : 0;
+}
+
+/* The mount table's text into b: the kept copy while poll() reports no
+ * change, else read afresh. */
+static int fs_read_mounts(const struct collect_ctx *ctx, struct fs_state *s, struct buf *b)
+{
+	struct pollfd changed = { .fd = s->mounts_fd, .events = POLLPRI };
+	int err;
+
+	if (s->mounts_fd >= 0 && poll(&changed, 1, 0) == 0)
+		goto copy;
+	if (s->mounts_fd >= 0 && !read_fd(s->mounts_fd, true, &s->mounts))
+		goto copy;
+	fs_close_mounts(s);
+	err = fs_open_mounts(ctx, s, "1/mountinfo");
 	/* Not in the host's PID namespace, or /proc/1 hidden (hidepid=): our own view. */
 	if (err == -ENOENT || err == -EACCES)
-		err = collect_read(ctx, ctx->procfs, "self/mountinfo", b);
-	return err;
+		err = fs_open_mounts(ctx, s, "self/mountinfo");
+	if (!err)
+		err = read_fd(s->mounts_fd, false, &s->mounts);
+	/* A fixture tree's file is read again each time: poll() says nothing
+	 * of a regular file's changes. */
+	if (err || !fd_on_kernel_fs(s->mounts_fd))
+		fs_close_mounts(s);
+	if (err)
+		return err;
+copy:
+	buf_reset(b);
+	buf_put(b, s->mounts.data, s->mounts.len);
+	buf_cstr(b);
+	return b->oom ? -ENOMEM : 0;
 }
 
 static int filesystem_collect(struct collect_ctx *ctx, struct metric_set *ms)
@@ -248,7 +297,7 @@ static int filesystem_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	if (!s)
 		return -EINVAL;
 	buf_init(&b);
-	err = fs_read_mounts(ctx, &b);
+	err = fs_read_mounts(ctx, s, &b);
 	if (err)
 		goto out;
 
@@ -316,6 +365,8 @@ static void filesystem_fini(struct collect_ctx *ctx)
 	prober_free(s->prober);
 	device_filter_free(s->fs_types);
 	device_filter_free(s->mount_points);
+	fs_close_mounts(s);
+	buf_free(&s->mounts);
 	free(s);
 	ctx->state = NULL;
 }
@@ -327,6 +378,8 @@ static int filesystem_init(struct collect_ctx *ctx)
 
 	if (!s)
 		return -ENOMEM;
+	s->mounts_fd = -1;
+	buf_init(&s->mounts);
 	s->timeout_ms = (unsigned int)collector_opt_ms(ctx, &filesystem_options[FS_OPT_TIMEOUT]);
 	s->prober = prober_new();
 	errno = ENOMEM;
