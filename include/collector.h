@@ -44,19 +44,24 @@ struct collect_ctx {
 	size_t nkept, kept_cap;
 };
 
-/* Reads root/rel whole into b, as read_file_at() does, for a file of fixed
- * name that the kernel makes (/proc/meminfo, /proc/sys/fs/file-nr). When the
- * file is on procfs or sysfs its descriptor stays open in ctx and later calls
- * read it again from offset 0, which makes the kernel format it afresh: one
- * or two system calls instead of four, and no path walk. A read that fails on
- * a kept descriptor (the sysctl or device behind it went away) is retried
- * once on a fresh open, so the answer is always the one a fresh open gives.
- * Files on other filesystems (fixture trees, /etc) are opened each time: a
- * file replaced by rename would go on reading the old one. Pass ctx NULL
- * for names that vary (a device's, a pool's: nothing is kept), and for a path
- * through a device's name (class/net/eth0/...), where a rename would make a
- * kept descriptor read another device than the name now means. */
+/* Reads root/rel whole into b, as read_file_at() does, for a file the kernel
+ * makes (/proc/meminfo, /sys/block/sda/queue/rotational). When the file is on
+ * procfs or sysfs its descriptor stays open in ctx while every collection
+ * reads it (collect_ctx_sweep()), and later calls read it again from offset
+ * 0, which makes the kernel format it afresh: one or two system calls
+ * instead of four, and no path walk. A read that fails on a kept descriptor
+ * (the sysctl, device or pool behind it went away) is retried once on a
+ * fresh open, so the answer is always the one a fresh open gives. Files on
+ * other filesystems (fixture trees, /etc) are opened each time: a file
+ * replaced by rename would go on reading the old one. Pass ctx NULL (nothing
+ * kept) for a path through a name that can move to another device
+ * (class/net/eth0/...: network devices are renamed), where a kept
+ * descriptor would go on reading the device that had the name. */
 int collect_read(struct collect_ctx *ctx, const char *root, const char *rel, struct buf *b);
+/* Closes the files collect_read() kept that the collect() just ended did not
+ * read (a device or a pool that went away), so a file stays open only while
+ * every collection reads it; the runner calls it after each collect(). */
+void collect_ctx_sweep(struct collect_ctx *ctx);
 /* Closes what collect_read() kept; the runner calls it after fini(). */
 void collect_ctx_release(struct collect_ctx *ctx);
 

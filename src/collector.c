@@ -2,6 +2,7 @@
  * Adding a collector is one line here plus its own src/collect/NAME.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,21 +295,34 @@ int collector_regcomp(regex_t *re, const char *go_re)
 struct kept_file {
 	char *path;
 	int fd;
+	bool read;      /* by the collect() under way */
 };
 
-/* A bound on what one collector keeps, should a caller ever pass names that
- * vary: past it, files are read as read_file_at() reads them. */
-#define KEPT_MAX 32
+/* A bound on the files kept by all collectors together (hundreds of disks):
+ * past it, files are opened each time. With the netclass collector's 184 it
+ * stays inside the 512 descriptors the daemon budgets for itself beside its
+ * HTTP connections (HTTP_NOFILE_WANTED). */
+#define KEPT_MAX 256
+static atomic_uint kept_total;
+
+static void kept_close(struct collect_ctx *ctx, size_t i)
+{
+	atomic_fetch_sub(&kept_total, 1);
+	close(ctx->kept[i].fd);
+	free(ctx->kept[i].path);
+	ctx->kept[i] = ctx->kept[--ctx->nkept];
+}
 
 static void keep(struct collect_ctx *ctx, const char *path, int fd)
 {
 	char *copy = NULL;
 
-	if (ctx->nkept < KEPT_MAX && fd_on_kernel_fs(fd) &&
+	if (atomic_load(&kept_total) < KEPT_MAX && fd_on_kernel_fs(fd) &&
 	    !array_reserve((void **)&ctx->kept, &ctx->kept_cap, ctx->nkept,
 			   sizeof(*ctx->kept), 8) &&
 	    (copy = strdup(path))) {
-		ctx->kept[ctx->nkept++] = (struct kept_file){ .path = copy, .fd = fd };
+		ctx->kept[ctx->nkept++] = (struct kept_file){ .path = copy, .fd = fd, .read = true };
+		atomic_fetch_add(&kept_total, 1);
 		return;
 	}
 	close(fd);
@@ -328,11 +342,10 @@ int collect_read(struct collect_ctx *ctx, const char *root, const char *rel, str
 
 		if (strcmp(k->path, path))
 			continue;
+		k->read = true;
 		if (!read_fd(k->fd, true, b))
 			return 0;
-		close(k->fd);
-		free(k->path);
-		*k = ctx->kept[--ctx->nkept];
+		kept_close(ctx, i);
 		break;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -348,12 +361,20 @@ int collect_read(struct collect_ctx *ctx, const char *root, const char *rel, str
 	return err;
 }
 
+void collect_ctx_sweep(struct collect_ctx *ctx)
+{
+	for (size_t i = ctx->nkept; i-- > 0;) {
+		if (ctx->kept[i].read)
+			ctx->kept[i].read = false;
+		else
+			kept_close(ctx, i);
+	}
+}
+
 void collect_ctx_release(struct collect_ctx *ctx)
 {
-	for (size_t i = 0; i < ctx->nkept; i++) {
-		close(ctx->kept[i].fd);
-		free(ctx->kept[i].path);
-	}
+	while (ctx->nkept)
+		kept_close(ctx, ctx->nkept - 1);
 	free(ctx->kept);
 	ctx->kept = NULL;
 	ctx->nkept = ctx->kept_cap = 0;

@@ -265,6 +265,7 @@ static struct metric_set *run_one(struct slot *s, struct collector_result *res,
 	s->ctx.summary = part;
 	start_ns = now_monotonic_ns();
 	err = ms ? s->c->collect(&s->ctx, ms) : -ENOMEM;
+	collect_ctx_sweep(&s->ctx);
 	s->ctx.summary = NULL;
 	if (!err && ms_error(ms))
 		err = ms_error(ms);

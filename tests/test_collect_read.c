@@ -59,6 +59,16 @@ static void test_procfs_file_kept_and_fresh(void **state)
 	assert_int_equal(ctx.nkept, 1);
 	assert_int_equal(open_fds(), before + 1);
 
+	/* The sweep after a collection keeps what it read, and closes what
+	 * the next one did not read (a device that went away). */
+	collect_ctx_sweep(&ctx);
+	assert_int_equal(ctx.nkept, 1);
+	collect_ctx_sweep(&ctx);
+	assert_int_equal(ctx.nkept, 0);
+	assert_int_equal(open_fds(), before);
+
+	assert_int_equal(collect_read(&ctx, ctx.procfs, "self/io", &b), 0);
+	assert_int_equal(open_fds(), before + 1);
 	collect_ctx_release(&ctx);
 	assert_int_equal(ctx.nkept, 0);
 	assert_int_equal(open_fds(), before);

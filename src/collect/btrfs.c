@@ -47,7 +47,7 @@ static uint64_t btrfs_value(const struct btrfs_fs *fs, const char *rel)
 {
 	uint64_t v;
 
-	return sysfs_read_u64(fs->dir, rel, fs->b, &v) ? 0 : v;
+	return sysfs_read_u64(NULL, fs->dir, rel, fs->b, &v) ? 0 : v;
 }
 
 static void btrfs_add(const struct btrfs_fs *fs, const char *name, enum metric_type type,
@@ -109,8 +109,8 @@ static int btrfs_allocation(const struct btrfs_fs *fs, const char *type)
 		if (snprintf(sub, sizeof(sub), "%s/%s/%s", fs->dir, rel, mode) >= (int)sizeof(sub) ||
 		    lstat(sub, &st) || !S_ISDIR(st.st_mode) || !pp_label_text(mode, strlen(mode)))
 			continue;
-		total = sysfs_read_u64(sub, "total_bytes", fs->b, &total) ? 0 : total;
-		used = sysfs_read_u64(sub, "used_bytes", fs->b, &used) ? 0 : used;
+		total = sysfs_read_u64(NULL, sub, "total_bytes", fs->b, &total) ? 0 : total;
+		used = sysfs_read_u64(NULL, sub, "used_bytes", fs->b, &used) ? 0 : used;
 		btrfs_add(fs, "node_btrfs_used_bytes", METRIC_GAUGE,
 			  "Amount of used space by a layout/data type", (double)used,
 			  "block_group_type", type, mode);
@@ -273,7 +273,7 @@ static int btrfs_device_errors(const struct btrfs_fs *fs, const struct sysfs_dir
 static const char *btrfs_text(struct btrfs_fs *fs, const char *rel, struct buf *out)
 {
 	buf_reset(out);
-	if (!sysfs_read_str(fs->dir, rel, fs->b))
+	if (!sysfs_read_str(NULL, fs->dir, rel, fs->b))
 		sysfs_valid_utf8(out, fs->b->data, fs->b->len);
 	buf_put(out, "", 1);
 	return out->oom ? "" : out->data;

@@ -56,7 +56,7 @@ static int cpufreq_governors(struct metric_set *ms, const char *dir, const char 
 			     struct buf *b)
 {
 	char gov[64];
-	int err = sysfs_read_str(dir, "scaling_governor", b);
+	int err = sysfs_read_str(NULL, dir, "scaling_governor", b);
 
 	if (err)
 		return err;
@@ -65,7 +65,7 @@ static int cpufreq_governors(struct metric_set *ms, const char *dir, const char 
 	if (b->len >= sizeof(gov) || !pp_label_text(b->data, b->len))
 		return -EINVAL;
 	memcpy(gov, b->data, b->len + 1);
-	err = sysfs_read_str(dir, "scaling_available_governors", b);
+	err = sysfs_read_str(NULL, dir, "scaling_available_governors", b);
 	if (err)
 		return err;
 	if (!pp_label_text(b->data, b->len))
@@ -88,7 +88,7 @@ static int cpufreq_cpu(struct metric_set *ms, const char *dir, const char *cpu, 
 {
 	for (size_t i = 0; i < ARRAY_SIZE(freq_files); i++) {
 		uint64_t khz;
-		int err = sysfs_read_str(dir, freq_files[i].file, b);
+		int err = sysfs_read_str(NULL, dir, freq_files[i].file, b);
 
 		if (err == -ENOENT || err == -EACCES || err == -EPERM)
 			continue;
@@ -118,7 +118,7 @@ static int cpufreq_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		goto out;
 	}
 	offline[0] = '\0';
-	err = sysfs_read_str(ctx->sysfs, "devices/system/cpu/offline", &b);
+	err = sysfs_read_str(ctx, ctx->sysfs, "devices/system/cpu/offline", &b);
 	if (!err && b.len >= sizeof(offline))
 		err = -EINVAL;
 	if (!err)

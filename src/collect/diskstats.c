@@ -200,13 +200,13 @@ static void udev_read(const struct collect_ctx *ctx, const struct ds_state *st, 
 }
 
 /* "1" for a rotating disk, else "0", unreadable included (1.12's rotationalLabel). */
-static const char *ds_rotational(const struct collect_ctx *ctx, const char *dev, struct buf *b)
+static const char *ds_rotational(struct collect_ctx *ctx, const char *dev, struct buf *b)
 {
 	char rel[160];
 	uint64_t v;
 
 	if (snprintf(rel, sizeof(rel), "block/%s/queue/rotational", dev) >= (int)sizeof(rel) ||
-	    sysfs_read_u64(ctx->sysfs, rel, b, &v))
+	    sysfs_read_u64(ctx, ctx->sysfs, rel, b, &v))
 		return "0";
 	return v == 1 ? "1" : "0";
 }

@@ -77,7 +77,7 @@ static int dmi_init(struct collect_ctx *ctx)
 		snprintf(path, sizeof(path), "%s/%s", dir, dmi_fields[i][0]);
 		if (lstat(path, &sb) || !S_ISREG(sb.st_mode))
 			continue;
-		err = sysfs_read_str(dir, dmi_fields[i][0], &b);
+		err = sysfs_read_str(ctx, dir, dmi_fields[i][0], &b);
 		if (err == -EACCES || err == -EPERM) {
 			err = 0; /* serials and UUID: root only */
 			continue;

@@ -55,7 +55,7 @@ static int dm_fail(struct collect_ctx *ctx, const char *rel, int err, const char
 /* One attribute as label text: read, trimmed, valid UTF-8. */
 static int dm_label(struct collect_ctx *ctx, const char *rel, struct buf *b)
 {
-	int err = sysfs_read_str(ctx->sysfs, rel, b);
+	int err = sysfs_read_str(ctx, ctx->sysfs, rel, b);
 
 	if (err)
 		return dm_fail(ctx, rel, err, NULL);
@@ -66,7 +66,7 @@ static int dm_label(struct collect_ctx *ctx, const char *rel, struct buf *b)
 
 static int dm_number(struct collect_ctx *ctx, const char *rel, struct buf *b, uint64_t *v)
 {
-	int err = sysfs_read_u64(ctx->sysfs, rel, b, v);
+	int err = sysfs_read_u64(ctx, ctx->sysfs, rel, b, v);
 
 	return err ? dm_fail(ctx, rel, err, err == -EINVAL ? "not a number" : NULL) : 0;
 }
@@ -122,7 +122,7 @@ static int dm_device(struct collect_ctx *ctx, struct metric_set *ms, struct fami
 	if (!pp_label_text(dm, strlen(dm)))
 		return dm_fail(ctx, dm, -EINVAL, "device name not UTF-8 text");
 	snprintf(rel, sizeof(rel), "block/%s/dm/uuid", dm);
-	err = sysfs_read_str(ctx->sysfs, rel, b);
+	err = sysfs_read_str(ctx, ctx->sysfs, rel, b);
 	if (err == -ENOENT)
 		return 0; /* not a device-mapper device */
 	if (err)

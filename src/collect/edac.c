@@ -49,7 +49,7 @@ static void dimm_label(const char *row, const char *chan, struct buf *b, char *o
 	size_t n = 0;
 
 	snprintf(rel, sizeof(rel), "ch%s_dimm_label", chan);
-	if (sysfs_read_str(row, rel, b) || !pp_label_text(b->data, b->len)) {
+	if (sysfs_read_str(NULL, row, rel, b) || !pp_label_text(b->data, b->len)) {
 		snprintf(out, sz, "unknown");
 		return;
 	}
@@ -68,10 +68,10 @@ static int edac_row(struct metric_set *ms, const char *row, const char *mc, cons
 {
 	struct sysfs_dir d;
 	uint64_t ce, ue;
-	int err = sysfs_read_u64(row, "ce_count", b, &ce);
+	int err = sysfs_read_u64(NULL, row, "ce_count", b, &ce);
 
 	if (!err)
-		err = sysfs_read_u64(row, "ue_count", b, &ue);
+		err = sysfs_read_u64(NULL, row, "ue_count", b, &ue);
 	if (!err)
 		err = sysfs_dir_read(&d, row, NULL);
 	if (err)
@@ -87,14 +87,14 @@ static int edac_row(struct metric_set *ms, const char *row, const char *mc, cons
 		if (!numbered(f, "ch", chan, sizeof(chan)) || strcmp(f + 2 + strlen(chan), "_ce_count"))
 			continue;
 		dimm_label(row, chan, b, dimm, sizeof(dimm));
-		err = sysfs_read_u64(row, f, b, &ce);
+		err = sysfs_read_u64(NULL, row, f, b, &ce);
 		if (err)
 			break;
 		add(ms, "node_edac_channel_correctable_errors_total",
 		    "Total correctable memory errors for this channel.", (double)ce, mc, rownum, chan,
 		    dimm);
 		snprintf(rel, sizeof(rel), "ch%s_ue_count", chan);
-		if (!sysfs_read_u64(row, rel, b, &ue))
+		if (!sysfs_read_u64(NULL, row, rel, b, &ue))
 			add(ms, "node_edac_channel_uncorrectable_errors_total",
 			    "Total uncorrectable memory errors for this channel.", (double)ue, mc,
 			    rownum, chan, dimm);
@@ -113,7 +113,7 @@ static int edac_controller(struct metric_set *ms, const char *dir, const char *m
 	int err = 0;
 
 	for (size_t i = 0; !err && i < 4; i++)
-		err = sysfs_read_u64(dir, files[i], b, &v[i]);
+		err = sysfs_read_u64(NULL, dir, files[i], b, &v[i]);
 	if (!err)
 		err = sysfs_dir_read(&d, dir, NULL);
 	if (err)

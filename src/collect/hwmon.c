@@ -445,7 +445,7 @@ static int hwmon_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		    hwmon_base_name(c->dir, &b, c->base, sizeof(c->base)))
 			continue;
 		c->namefile[0] = '\0';
-		if (!sysfs_read_str(c->dir, "name", &b))
+		if (!sysfs_read_str(ctx, c->dir, "name", &b))
 			snprintf(c->namefile, sizeof(c->namefile), "%s", b.data);
 		n++;
 	}

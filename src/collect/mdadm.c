@@ -400,7 +400,7 @@ static int md_sysfs_array(struct metric_set *ms, const char *root, const char *d
 	uint64_t disks = 0, degraded = 0;
 	bool has_disks = false, has_degraded = false;
 	int err = snprintf(dir, sizeof(dir), "%s/block/%s/md", root, dev) >= (int)sizeof(dir) ?
-		  -ENAMETOOLONG : sysfs_read_str(dir, "level", b);
+		  -ENAMETOOLONG : sysfs_read_str(NULL, dir, "level", b);
 
 	if (err)
 		return err;
@@ -410,12 +410,12 @@ static int md_sysfs_array(struct metric_set *ms, const char *root, const char *d
 	for (size_t i = 0; i < ARRAY_SIZE(degraded_levels); i++)
 		has_degraded |= !strcmp(b->data, degraded_levels[i]);
 	if (has_disks) {
-		err = sysfs_read_str(dir, "raid_disks", b);
+		err = sysfs_read_str(NULL, dir, "raid_disks", b);
 		if (err)
 			return err;
 		has_disks = md_raid_disks(b->data, &disks);
 	}
-	if (has_degraded && (err = sysfs_read_u64(dir, "degraded", b, &degraded)))
+	if (has_degraded && (err = sysfs_read_u64(NULL, dir, "degraded", b, &degraded)))
 		return err;
 	if (has_disks)
 		ms_add(ms, ms_family(ms, "node_md_raid_disks", METRIC_GAUGE,

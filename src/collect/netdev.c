@@ -211,7 +211,7 @@ static void netdev_nohandler(const struct collect_ctx *ctx, struct metric_set *m
 	if (snprintf(rel, sizeof(rel), "class/net/%s/statistics/rx_nohandler", dev) >=
 	    (int)sizeof(rel))
 		return;
-	if (sysfs_read_u64(ctx->sysfs, rel, b, &v))
+	if (sysfs_read_u64(NULL, ctx->sysfs, rel, b, &v))
 		return;
 	if (!*fam)
 		*fam = ms_family(ms, "node_network_receive_nohandler_total", METRIC_COUNTER,

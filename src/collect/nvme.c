@@ -40,7 +40,7 @@ static uint64_t nvme_number(const char *dir, const char *rel, struct buf *b, int
 {
 	uint64_t v = 0;
 
-	*err = sysfs_read_str(dir, rel, b);
+	*err = sysfs_read_str(NULL, dir, rel, b);
 	if (!*err && parse_u64(b->data, &v))
 		v = 0;
 	return v;
@@ -61,7 +61,7 @@ static int nvme_namespace(struct metric_set *ms, const char *dir, const char *de
 	if (err)
 		return err;
 	snprintf(ana, sizeof(ana), "unknown");
-	if (!sysfs_read_str(dir, "ana_state", b) && pp_label_text(b->data, b->len))
+	if (!sysfs_read_str(NULL, dir, "ana_state", b) && pp_label_text(b->data, b->len))
 		snprintf(ana, sizeof(ana), "%s", b->data);
 	ms_add(ms, ms_family(ms, "node_nvme_namespace_info", METRIC_GAUGE,
 			     "Information about NVMe namespaces. Value is always 1"),
@@ -93,7 +93,7 @@ static int nvme_controller(struct metric_set *ms, const char *dir, const char *d
 
 	l[0] = (struct label){ "device", dev };
 	for (size_t i = 0; !err && i < ARRAY_SIZE(files); i++) {
-		err = sysfs_read_str(dir, files[i], b);
+		err = sysfs_read_str(NULL, dir, files[i], b);
 		if (err)
 			break;
 		sysfs_valid_utf8(text, b->data, b->len);

@@ -150,7 +150,7 @@ static int ps_supply(struct metric_set *ms, const char *dir, const char *name, s
 		 * directories whose names could match. */
 		if (fstatat(dfd, f, &sb, AT_SYMLINK_NOFOLLOW) || !S_ISREG(sb.st_mode))
 			continue;
-		err = sysfs_read_str(dir, f, b);
+		err = sysfs_read_str(NULL, dir, f, b);
 		if (err) {
 			err = ps_unanswered(err) ? 0 : err;
 			continue;

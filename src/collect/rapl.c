@@ -114,7 +114,7 @@ static int rapl_collect(struct collect_ctx *ctx, struct metric_set *ms)
 				 sysfs_dir_name(&d, i));
 		if (err)
 			break;
-		if (sysfs_read_str(dir, "name", &b))
+		if (sysfs_read_str(ctx, dir, "name", &b))
 			continue; /* the powercap control type itself, not a zone */
 		if (b.len >= sizeof(name) || !pp_label_text(b.data, b.len)) {
 			err = -EINVAL;
@@ -122,9 +122,9 @@ static int rapl_collect(struct collect_ctx *ctx, struct metric_set *ms)
 		}
 		memcpy(name, b.data, b.len + 1);
 		idx = rapl_index(name, seen, &nseen);
-		err = sysfs_read_u64(dir, "max_energy_range_uj", &b, &max);
+		err = sysfs_read_u64(ctx, dir, "max_energy_range_uj", &b, &max);
 		if (!err)
-			err = sysfs_read_u64(dir, "energy_uj", &b, &uj);
+			err = sysfs_read_u64(ctx, dir, "energy_uj", &b, &uj);
 		if (err)
 			break;
 		rapl_count(name, idx, seen, &nseen);

@@ -92,9 +92,9 @@ int sysfs_each_set(const char *root, const char *rel,
 	return err ? err : found ? 0 : -ENODATA;
 }
 
-int sysfs_read_str(const char *root, const char *rel, struct buf *b)
+int sysfs_read_str(struct collect_ctx *ctx, const char *root, const char *rel, struct buf *b)
 {
-	int err = read_file_at(root, rel, b);
+	int err = collect_read(ctx, root, rel, b);
 	size_t start = 0;
 
 	if (err)
@@ -112,23 +112,26 @@ int sysfs_read_str(const char *root, const char *rel, struct buf *b)
 	return 0;
 }
 
-int sysfs_read_u64(const char *root, const char *rel, struct buf *b, uint64_t *out)
+int sysfs_read_u64(struct collect_ctx *ctx, const char *root, const char *rel, struct buf *b,
+		   uint64_t *out)
 {
-	int err = sysfs_read_str(root, rel, b);
+	int err = sysfs_read_str(ctx, root, rel, b);
 
 	return err ? err : parse_u64(b->data, out);
 }
 
-int sysfs_read_i64(const char *root, const char *rel, struct buf *b, int64_t *out)
+int sysfs_read_i64(struct collect_ctx *ctx, const char *root, const char *rel, struct buf *b,
+		   int64_t *out)
 {
-	int err = sysfs_read_str(root, rel, b);
+	int err = sysfs_read_str(ctx, root, rel, b);
 
 	return err ? err : parse_i64(b->data, out);
 }
 
-int sysfs_read_double(const char *root, const char *rel, struct buf *b, double *out)
+int sysfs_read_double(struct collect_ctx *ctx, const char *root, const char *rel, struct buf *b,
+		   double *out)
 {
-	int err = sysfs_read_str(root, rel, b);
+	int err = sysfs_read_str(ctx, root, rel, b);
 
 	return err ? err : parse_double(b->data, out);
 }

@@ -41,13 +41,18 @@ static inline const char *sysfs_dir_name(const struct sysfs_dir *d, size_t i)
 int sysfs_each_set(const char *root, const char *rel,
 		   int (*fn)(const char *dir, const char *name, void *arg), void *arg);
 
-/* root/rel as one line of text with surrounding white space removed, in b.
- * 0, the read's -errno, or -EINVAL for a NUL or a second line. */
-int sysfs_read_str(const char *root, const char *rel, struct buf *b);
+/* root/rel as one line of text with surrounding white space removed, in b,
+ * read by collect_read() (ctx NULL: nothing kept, as for a path through a
+ * network device's name). 0, the read's -errno, or -EINVAL for a NUL or a
+ * second line. */
+int sysfs_read_str(struct collect_ctx *ctx, const char *root, const char *rel, struct buf *b);
 /* The same, parsed whole as a number; b is scratch space. */
-int sysfs_read_u64(const char *root, const char *rel, struct buf *b, uint64_t *out);
-int sysfs_read_i64(const char *root, const char *rel, struct buf *b, int64_t *out);
-int sysfs_read_double(const char *root, const char *rel, struct buf *b, double *out);
+int sysfs_read_u64(struct collect_ctx *ctx, const char *root, const char *rel, struct buf *b,
+		   uint64_t *out);
+int sysfs_read_i64(struct collect_ctx *ctx, const char *root, const char *rel, struct buf *b,
+		   int64_t *out);
+int sysfs_read_double(struct collect_ctx *ctx, const char *root, const char *rel, struct buf *b,
+		      double *out);
 
 /* root "/" a "/" b into out: 0 or -ENAMETOOLONG. */
 int sysfs_path(char *out, size_t outsz, const char *root, const char *a, const char *b);

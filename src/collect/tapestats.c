@@ -73,7 +73,7 @@ static int tape_read(const char *sysfs, const char *dev, uint64_t *v, struct buf
 		uint64_t x;
 		size_t k;
 
-		err = sysfs_read_u64(dir, f, b, &x);
+		err = sysfs_read_u64(NULL, dir, f, b, &x);
 		for (k = 0; !err && k < NSTATS && strcmp(tape_stats[k].file, f); k++)
 			;
 		if (!err && k < NSTATS)

@@ -36,10 +36,10 @@ static int thermal_zone(struct metric_set *ms, const char *dir, const char *zone
 	char type[128];
 	int64_t temp;
 
-	if (sysfs_read_str(dir, "type", b) || !pp_label_text(b->data, b->len))
+	if (sysfs_read_str(NULL, dir, "type", b) || !pp_label_text(b->data, b->len))
 		return 0;
 	snprintf(type, sizeof(type), "%s", b->data);
-	if (sysfs_read_i64(dir, "temp", b, &temp))
+	if (sysfs_read_i64(NULL, dir, "temp", b, &temp))
 		return 0;
 	ms_add(ms, ms_family(ms, "node_thermal_zone_temp", METRIC_GAUGE,
 			     "Zone temperature in Celsius"),
@@ -53,7 +53,7 @@ static int cooling_device(struct metric_set *ms, const char *dir, const char *na
 	static const char *const files[] = { "max_state", "cur_state" };
 	char type[128];
 	int64_t st[2];
-	int err = sysfs_read_str(dir, "type", b);
+	int err = sysfs_read_str(NULL, dir, "type", b);
 
 	if (err)
 		return ignorable(err) ? 0 : err;
@@ -61,7 +61,7 @@ static int cooling_device(struct metric_set *ms, const char *dir, const char *na
 		return 0; /* not a label Prometheus would take */
 	snprintf(type, sizeof(type), "%s", b->data);
 	for (size_t i = 0; i < 2; i++) {
-		err = sysfs_read_str(dir, files[i], b);
+		err = sysfs_read_str(NULL, dir, files[i], b);
 		if (err)
 			return ignorable(err) ? 0 : err;
 		/* cur_state is -1 while intel_powerclamp is idle. */

@@ -45,7 +45,7 @@ static int wd_device(struct metric_set *ms, const char *dir, const char *name, s
 
 	labels[0] = (struct label){ "name", name };
 	for (size_t i = 0; i < ARRAY_SIZE(wd_texts); i++) {
-		err = sysfs_read_str(dir, wd_texts[i], b);
+		err = sysfs_read_str(NULL, dir, wd_texts[i], b);
 		if (err && err != -ENOENT)
 			return err;
 		if (!err)
@@ -56,7 +56,7 @@ static int wd_device(struct metric_set *ms, const char *dir, const char *name, s
 	for (size_t i = 0; i < ARRAY_SIZE(wd_numbers); i++) {
 		int64_t v;
 
-		err = sysfs_read_i64(dir, wd_numbers[i].file, b, &v);
+		err = sysfs_read_i64(NULL, dir, wd_numbers[i].file, b, &v);
 		if (err == -ENOENT)
 			continue;
 		if (err)

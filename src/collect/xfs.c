@@ -253,7 +253,7 @@ static int xfs_collect(struct collect_ctx *ctx, struct metric_set *ms)
 
 		if (snprintf(rel, sizeof(rel), "fs/xfs/%s/stats/stats", dev) >= (int)sizeof(rel))
 			continue;
-		err = pp_read_text(NULL, ctx->sysfs, rel, &b);
+		err = pp_read_text(ctx, ctx->sysfs, rel, &b);
 		if (err == -ENOENT || err == -ENOTDIR) {
 			err = 0; /* not a filesystem's directory (the global stats/) */
 			continue;

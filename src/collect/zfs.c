@@ -346,7 +346,7 @@ static int zfs_pool(struct collect_ctx *ctx, struct metric_set *ms, const char *
 		if (!io && !state && !objset)
 			continue;
 		snprintf(rel, sizeof(rel), ZFS_BASE "/%s/%s", zpool, file);
-		err = state ? read_file_at(ctx->procfs, rel, b) : pp_read_text(NULL, ctx->procfs, rel, b);
+		err = state ? read_file_at(ctx->procfs, rel, b) : pp_read_text(ctx, ctx->procfs, rel, b);
 		if (err == -ENOENT) {
 			err = 0; /* the pool is being exported */
 			continue;
