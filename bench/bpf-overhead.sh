@@ -125,7 +125,7 @@ start_bpftrace() { # start_bpftrace NAME: runs $work/NAME.bt until killed, waits
 }
 start_daemon() { # start_daemon: the daemon with stats as given
 	mkdir -p "$work/jsonl"
-	"$bin" --web.listen-address=127.0.0.1:$((20000 + RANDOM % 20000)) --output.dir="$work/jsonl" --collect.interval=5s \
+	"$bin" --web.listen-address=127.0.0.1:$((20000 + RANDOM % 12000)) --output.dir="$work/jsonl" --collect.interval=5s \
 		--log.level=warn "$@" >"$work/daemon.log" 2>&1 &
 	pids+=($!)
 	daemon=$!

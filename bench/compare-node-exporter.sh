@@ -38,7 +38,8 @@ trap 'for p in "${running[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/
 # Prometheus 2.42's default scrape Accept header.
 accept='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
 
-port() { echo $((20000 + RANDOM % 20000)); }
+# Below 32768, where the kernel picks ephemeral ports for outgoing connections.
+port() { echo $((20000 + RANDOM % 12000)); }
 tree() { echo "$1"; pgrep -P "$1" || true; } # the process and its children
 rss_kb() { tree "$1" | while read -r p; do awk '/^VmRSS/ {print $2}' "/proc/$p/status"; done |
 	awk '{s += $1} END {print s}'; }

@@ -22,7 +22,8 @@ ne=$(command -v prometheus-node-exporter || command -v node_exporter) ||
 	{ echo "flood.sh: node_exporter not installed" >&2; exit 1; }
 flood_build "$work/flood" || exit 1
 
-port() { echo $((20000 + RANDOM % 20000)); }
+# Below 32768, where the kernel picks ephemeral ports for outgoing connections.
+port() { echo $((20000 + RANDOM % 12000)); }
 start() { # start PORT command...: background, wait for /metrics, sets started_pid
 	local p=$1
 	shift
