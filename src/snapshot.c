@@ -118,6 +118,10 @@ long snapshot_families(const struct snapshot *s, const struct family ***out)
 	return (long)n;
 }
 
+/* Bits of snapshot_expo.ready. */
+#define EXPO_READY_BODY 1
+#define EXPO_READY_Z 2
+
 int snapshot_render(struct snapshot *s, const struct snapshot *prev)
 {
 	long n;
@@ -132,17 +136,18 @@ int snapshot_render(struct snapshot *s, const struct snapshot *prev)
 	 * doubling series that copies and faults in each size on the way. */
 	if (prev) {
 		buf_reserve(&s->jsonl, prev->jsonl.len + prev->jsonl.len / 16);
-		for (int f = 0; f < EXPO_FORMATS; f++)
-			s->expo[f].size_hint = prev->expo[f].body.len ? prev->expo[f].body.len
-								     : prev->expo[f].size_hint;
+		for (int f = 0; f < EXPO_FORMATS; f++) {
+			const struct snapshot_expo *e = &prev->expo[f];
+			/* prev is served meanwhile: its body length is final only
+			 * once its ready bit says so (expo_fill()'s release). */
+			int ready = atomic_load_explicit(&e->ready, memory_order_acquire);
+
+			s->expo[f].size_hint = ready & EXPO_READY_BODY ? e->body.len : e->size_hint;
+		}
 	}
 	render_jsonl(&s->jsonl, s, s->fams, s->nfams, prev);
 	return s->jsonl.oom ? -ENOMEM : 0;
 }
-
-/* Bits of snapshot_expo.ready. */
-#define EXPO_READY_BODY 1
-#define EXPO_READY_Z 2
 
 /* Renders what want asks for and is not ready yet; called with e->lock held,
  * so a caller that waited for it finds the work done and does none. */
