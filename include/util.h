@@ -17,14 +17,25 @@
  * report size 0, so this reads until EOF rather than trusting st_size. */
 int read_file_at(const char *root, const char *rel, struct buf *b);
 int read_file(const char *path, struct buf *b);
-/* Reads the rest of an open descriptor into b, as read_file() does; with
- * from_start, all of it from offset 0 by pread(). A procfs or sysfs file
- * formats its content afresh for a read at offset 0, so a descriptor kept
- * open reads the current values each time. */
-int read_fd(int fd, bool from_start, struct buf *b);
-/* True when fd is a file of procfs or sysfs: the kernel makes its content at
- * each read, and a file there is never replaced under a kept descriptor. */
-bool fd_on_kernel_fs(int fd);
+/* read_fd() flags. READ_FROM_START reads all of the file from offset 0 by
+ * pread(): a procfs or sysfs file formats its content afresh for a read at
+ * offset 0, so a descriptor kept open reads the current values each time.
+ * READ_WHOLE_AT_ONCE is for a file that hands over all it has to one read
+ * with room for it, a sysfs attribute (one show() into one page) or a sysctl
+ * (one handler call): a short read is then its end, and the read that would
+ * return 0 to say so is saved. A procfs seq_file does not qualify: it stops
+ * a read where its buffer fills (a page, at first), short of the caller's
+ * room, and goes on at the next. */
+#define READ_FROM_START 1u
+#define READ_WHOLE_AT_ONCE 2u
+/* Reads the rest of an open descriptor into b, as read_file() does, or as
+ * flags (READ_*) say. */
+int read_fd(int fd, unsigned int flags, struct buf *b);
+/* Which of procfs and sysfs fd is a file of, if either: the kernel makes
+ * its content at each read, and a file there is never replaced under a kept
+ * descriptor. KERNEL_FS_NONE is 0. */
+enum kernel_fs { KERNEL_FS_NONE, KERNEL_FS_PROC, KERNEL_FS_SYS };
+enum kernel_fs kernel_fs_of(int fd);
 
 /* root "/" + rel into out, checking truncation: 0 or -ENAMETOOLONG. */
 int path_join(char *out, size_t outsz, const char *root, const char *rel);

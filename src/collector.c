@@ -295,6 +295,7 @@ int collector_regcomp(regex_t *re, const char *go_re)
 struct kept_file {
 	char *path;
 	int fd;
+	unsigned int read_flags; /* for read_fd() */
 	bool read;      /* by the collect() under way */
 };
 
@@ -313,15 +314,27 @@ static void kept_close(struct collect_ctx *ctx, size_t i)
 	ctx->kept[i] = ctx->kept[--ctx->nkept];
 }
 
-static void keep(struct collect_ctx *ctx, const char *path, int fd)
+/* Keeps fd, open on path (root/rel), if it is a kernel file and the bound
+ * allows. */
+static void keep(struct collect_ctx *ctx, const char *path, const char *root, const char *rel,
+		 int fd)
 {
+	enum kernel_fs fs = atomic_load(&kept_total) < KEPT_MAX ? kernel_fs_of(fd) : KERNEL_FS_NONE;
+	/* The sysctls: procfs's sys/ directory. */
+	bool sysctl = fs == KERNEL_FS_PROC && root && ctx->procfs && !strcmp(root, ctx->procfs) &&
+		      !strncmp(rel, "sys/", 4);
 	char *copy = NULL;
 
-	if (atomic_load(&kept_total) < KEPT_MAX && fd_on_kernel_fs(fd) &&
-	    !array_reserve((void **)&ctx->kept, &ctx->kept_cap, ctx->nkept,
-			   sizeof(*ctx->kept), 8) &&
+	if (fs && !array_reserve((void **)&ctx->kept, &ctx->kept_cap, ctx->nkept,
+				 sizeof(*ctx->kept), 8) &&
 	    (copy = strdup(path))) {
-		ctx->kept[ctx->nkept++] = (struct kept_file){ .path = copy, .fd = fd, .read = true };
+		ctx->kept[ctx->nkept++] = (struct kept_file){
+			.path = copy,
+			.fd = fd,
+			.read_flags = READ_FROM_START |
+				      (fs == KERNEL_FS_SYS || sysctl ? READ_WHOLE_AT_ONCE : 0),
+			.read = true,
+		};
 		atomic_fetch_add(&kept_total, 1);
 		return;
 	}
@@ -343,7 +356,7 @@ int collect_read(struct collect_ctx *ctx, const char *root, const char *rel, str
 		if (strcmp(k->path, path))
 			continue;
 		k->read = true;
-		if (!read_fd(k->fd, true, b))
+		if (!read_fd(k->fd, k->read_flags, b))
 			return 0;
 		kept_close(ctx, i);
 		break;
@@ -353,11 +366,11 @@ int collect_read(struct collect_ctx *ctx, const char *root, const char *rel, str
 		buf_reset(b);
 		return -errno;
 	}
-	err = read_fd(fd, false, b);
+	err = read_fd(fd, 0, b);
 	if (err)
 		close(fd);
 	else
-		keep(ctx, path, fd);
+		keep(ctx, path, root, rel, fd);
 	return err;
 }
 

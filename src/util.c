@@ -27,18 +27,20 @@ int path_join(char *out, size_t outsz, const char *root, const char *rel)
 	return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : 0;
 }
 
-int read_fd(int fd, bool from_start, struct buf *b)
+int read_fd(int fd, unsigned int flags, struct buf *b)
 {
 	off_t off = 0;
 
 	buf_reset(b);
 	for (;;) {
+		size_t room;
 		ssize_t n;
 
 		if (buf_reserve(b, 4096))
 			return -ENOMEM;
-		n = from_start ? pread(fd, b->data + b->len, b->cap - b->len - 1, off)
-			       : read(fd, b->data + b->len, b->cap - b->len - 1);
+		room = b->cap - b->len - 1;
+		n = flags & READ_FROM_START ? pread(fd, b->data + b->len, room, off)
+					    : read(fd, b->data + b->len, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -47,17 +49,22 @@ int read_fd(int fd, bool from_start, struct buf *b)
 			break;
 		b->len += (size_t)n;
 		off += n;
+		if ((flags & READ_WHOLE_AT_ONCE) && (size_t)n < room)
+			break;
 	}
 	buf_cstr(b);
 	return 0;
 }
 
-bool fd_on_kernel_fs(int fd)
+enum kernel_fs kernel_fs_of(int fd)
 {
 	struct statfs st;
 
-	return fstatfs(fd, &st) == 0 &&
-	       (st.f_type == PROC_SUPER_MAGIC || st.f_type == SYSFS_MAGIC);
+	if (fstatfs(fd, &st))
+		return KERNEL_FS_NONE;
+	if (st.f_type == PROC_SUPER_MAGIC)
+		return KERNEL_FS_PROC;
+	return st.f_type == SYSFS_MAGIC ? KERNEL_FS_SYS : KERNEL_FS_NONE;
 }
 
 int read_file(const char *path, struct buf *b)
@@ -68,7 +75,7 @@ int read_file(const char *path, struct buf *b)
 	buf_reset(b);
 	if (fd < 0)
 		return -errno;
-	err = read_fd(fd, false, b);
+	err = read_fd(fd, 0, b);
 	close(fd);
 	return err;
 }

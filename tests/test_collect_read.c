@@ -1,6 +1,6 @@
 /* collect_read(): procfs files are kept open and read afresh, other files are
  * opened each time, and a kept descriptor that fails gives way to a fresh
- * open. */
+ * open; read_fd()'s READ_WHOLE_AT_ONCE. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -149,12 +149,65 @@ static void test_failed_kept_read_reopens(void **state)
 	buf_free(&b);
 }
 
+/* A sysctl stays open too, and each read through it is whole and fresh:
+ * random/uuid answers a new one every time. */
+static void test_sysctl_kept_and_fresh(void **state)
+{
+	struct collect_ctx ctx = { .procfs = "/proc" };
+	struct buf b;
+	char first[64];
+
+	(void)state;
+	buf_init(&b);
+	assert_int_equal(collect_read(&ctx, ctx.procfs, "sys/kernel/random/uuid", &b), 0);
+	assert_int_equal(b.len, 37);
+	snprintf(first, sizeof(first), "%s", b.data);
+	assert_int_equal(collect_read(&ctx, ctx.procfs, "sys/kernel/random/uuid", &b), 0);
+	assert_int_equal(ctx.nkept, 1);
+	assert_int_equal(b.len, 37);
+	assert_string_not_equal(b.data, first);
+	collect_ctx_release(&ctx);
+	buf_free(&b);
+}
+
+/* READ_WHOLE_AT_ONCE: a short read is the end (a second read of the pipe,
+ * whose writer is still there, would fail with EAGAIN), and full reads go
+ * on to the rest. */
+static void test_read_whole_at_once(void **state)
+{
+	char path[] = "/tmp/test_collect_read.XXXXXX";
+	static char big[10000];
+	struct buf b;
+	int p[2], fd;
+
+	(void)state;
+	buf_init(&b);
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	assert_int_equal(write(p[1], "42\n", 3), 3);
+	assert_int_equal(read_fd(p[0], READ_WHOLE_AT_ONCE, &b), 0);
+	assert_string_equal(b.data, "42\n");
+	close(p[0]);
+	close(p[1]);
+
+	memset(big, 'x', sizeof(big));
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+	assert_int_equal(read_fd(fd, READ_FROM_START | READ_WHOLE_AT_ONCE, &b), 0);
+	assert_int_equal(b.len, sizeof(big));
+	close(fd);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_procfs_file_kept_and_fresh),
 		cmocka_unit_test(test_regular_file_opened_each_time),
 		cmocka_unit_test(test_failed_kept_read_reopens),
+		cmocka_unit_test(test_sysctl_kept_and_fresh),
+		cmocka_unit_test(test_read_whole_at_once),
 	};
 	return cmocka_run_group_tests_name("collect_read", tests, NULL, NULL);
 }

@@ -262,7 +262,7 @@ static int fs_read_mounts(const struct collect_ctx *ctx, struct fs_state *s, str
 
 	if (s->mounts_fd >= 0 && poll(&changed, 1, 0) == 0)
 		goto copy;
-	if (s->mounts_fd >= 0 && !read_fd(s->mounts_fd, true, &s->mounts))
+	if (s->mounts_fd >= 0 && !read_fd(s->mounts_fd, READ_FROM_START, &s->mounts))
 		goto copy;
 	fs_close_mounts(s);
 	err = fs_open_mounts(ctx, s, "1/mountinfo");
@@ -270,10 +270,10 @@ static int fs_read_mounts(const struct collect_ctx *ctx, struct fs_state *s, str
 	if (err == -ENOENT || err == -EACCES)
 		err = fs_open_mounts(ctx, s, "self/mountinfo");
 	if (!err)
-		err = read_fd(s->mounts_fd, false, &s->mounts);
+		err = read_fd(s->mounts_fd, 0, &s->mounts);
 	/* A fixture tree's file is read again each time: poll() says nothing
 	 * of a regular file's changes. */
-	if (err || !fd_on_kernel_fs(s->mounts_fd))
+	if (err || !kernel_fs_of(s->mounts_fd))
 		fs_close_mounts(s);
 	if (err)
 		return err;
