@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct buf {
 	char *data;
@@ -18,10 +19,38 @@ struct buf {
 void buf_init(struct buf *b);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
-int buf_reserve(struct buf *b, size_t extra);
-void buf_put(struct buf *b, const void *p, size_t n);
-void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, char c);
+/* buf_reserve()'s slow path: grows b, or fails sticky. */
+int buf_grow(struct buf *b, size_t extra);
+
+/* Room for extra more bytes and buf_cstr()'s terminator: 0 or -ENOMEM. The
+ * appends below are inline because the renderers call them for every token
+ * of a 60 KiB exposition, where the call itself was most of their cost. */
+static inline int buf_reserve(struct buf *b, size_t extra)
+{
+	if (!b->oom && b->len + extra + 1 <= b->cap)
+		return 0;
+	return buf_grow(b, extra);
+}
+
+static inline void buf_put(struct buf *b, const void *p, size_t n)
+{
+	if (buf_reserve(b, n))
+		return;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+static inline void buf_puts(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+static inline void buf_putc(struct buf *b, char c)
+{
+	if (buf_reserve(b, 1))
+		return;
+	b->data[b->len++] = c;
+}
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Shortest text that reads back as the same double; integers without exponent,

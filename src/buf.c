@@ -32,11 +32,10 @@ void buf_reset(struct buf *b)
 	b->oom = 0;
 }
 
-int buf_reserve(struct buf *b, size_t extra)
+int buf_grow(struct buf *b, size_t extra)
 {
 	if (b->oom)
 		return -ENOMEM;
-	/* +1 keeps room for buf_cstr()'s terminator. */
 	if (b->len + extra + 1 <= b->cap)
 		return 0;
 	size_t cap = b->cap ? b->cap : 256;
@@ -52,26 +51,6 @@ int buf_reserve(struct buf *b, size_t extra)
 	b->data = p;
 	b->cap = cap;
 	return 0;
-}
-
-void buf_put(struct buf *b, const void *p, size_t n)
-{
-	if (buf_reserve(b, n))
-		return;
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
-void buf_puts(struct buf *b, const char *s)
-{
-	buf_put(b, s, strlen(s));
-}
-
-void buf_putc(struct buf *b, char c)
-{
-	if (buf_reserve(b, 1))
-		return;
-	b->data[b->len++] = c;
 }
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
@@ -212,6 +191,14 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
+/* The bytes a JSON string holds as they are: printable ASCII but the quote
+ * and the backslash. NUL is not one, so a scan stops at the end. */
+static const bool json_plain[256] = {
+	[0x20 ... '"' - 1] = true,
+	['"' + 1 ... '\\' - 1] = true,
+	['\\' + 1 ... 0x7f] = true,
+};
+
 void buf_put_json_str(struct buf *b, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -220,7 +207,7 @@ void buf_put_json_str(struct buf *b, const char *str)
 	while (*s) {
 		const unsigned char *run = s;
 
-		while (*s >= 0x20 && *s < 0x80 && *s != '"' && *s != '\\')
+		while (json_plain[*s])
 			s++;
 		buf_put(b, run, (size_t)(s - run));
 		if (!*s)
