@@ -230,7 +230,9 @@ mapfile -t files < <(grep -v ENOENT "$work/strace" | perl -ne '
 	grep -E '^(statfs:|/(proc|sys|run)/)' | sort -u)
 raw_us=$("$work/rawread" 2000 "${files[@]}")
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
+# Ratios keep six decimals, so a verdict is never a rounding's; shown with three.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.6f", a / b; else print "n/a"}'; }
+show() { awk -v r="$1" 'BEGIN {if (r == "n/a") print r; else printf "%.3f", r}'; }
 verdict() { # verdict RATIO OP LIMIT: "met" or "MISSED"
 	awk -v r="$1" -v op="$2" -v l="$3" 'BEGIN {
 		ok = (r == "n/a") ? 0 : (op == "<=" ? r <= l : r >= l); print ok ? "met" : "MISSED" }'
@@ -266,12 +268,12 @@ r_pss=$(ratio "${R[im/1,pss10k]}" "${R[nd/1,pss10k]}")
 r_p99=$(ratio "${R[im/1,p99]}" "${R[nd/1,p99]}")
 r_rps=$(ratio "${R[im/1,rps]}" "${R[nd/1,rps]}")
 echo "== issue 11 targets (against node_exporter on its defaults, gzip as Prometheus asks)"
-echo "CPU per collection <= 1/4 of its CPU per scrape: $r_cpu  $(verdict "$r_cpu" '<=' 0.25)"
-echo "  (against its CPU per scrape back to back:       $r_cpu_b2b)"
-echo "collect time <= 2x the raw read:                 $r_collect  $(verdict "$r_collect" '<=' 2)"
-echo "RSS <= 1/3:                                      $r_rss  $(verdict "$r_rss" '<=' 0.3334)"
-echo "  (PSS, shared pages divided among their users:   $r_pss)"
-echo "scrape p99 lead kept (< 1):                      $r_p99  $(verdict "$r_p99" '<=' 0.9999)"
-echo "req/s lead kept (> 1):                           $r_rps  $(verdict "$r_rps" '>=' 1.0001)"
+echo "CPU per collection <= 1/4 of its CPU per scrape: $(show "$r_cpu")  $(verdict "$r_cpu" '<=' 0.25)"
+echo "  (against its CPU per scrape back to back:       $(show "$r_cpu_b2b"))"
+echo "collect time <= 2x the raw read:                 $(show "$r_collect")  $(verdict "$r_collect" '<=' 2)"
+echo "RSS <= 1/3:                                      $(show "$r_rss")  $(verdict "$r_rss" '<=' 0.333333)"
+echo "  (PSS, shared pages divided among their users:   $(show "$r_pss"))"
+echo "scrape p99 lead kept (< 1):                      $(show "$r_p99")  $(verdict "$r_p99" '<=' 0.999999)"
+echo "req/s lead kept (> 1):                           $(show "$r_rps")  $(verdict "$r_rps" '>=' 1.000001)"
 echo "RSS growth 1k->${scrapes}:                        $(( ${R[im/0,rss10k]} - ${R[im/0,rss1k]} )) KiB plain, $(( ${R[im/1,rss10k]} - ${R[im/1,rss1k]} )) KiB gzip"
 [ "$compat_ok" = 1 ]
