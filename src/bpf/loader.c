@@ -648,8 +648,11 @@ int bpfl_set_read(struct bpfl_set *s, size_t *nread)
 
 	*nread = 0;
 	/* First, so that the cgroups made since the last read are named. */
-	if (s->names.status == BPFL_ATTACHED)
+	s->names.read_ok = 0;
+	if (s->names.status == BPFL_ATTACHED) {
 		err = s->names.ops->read(&s->names);
+		s->names.read_ok = !err;
+	}
 	for (size_t i = 0; i < NPROGS; i++) {
 		struct bpfl_prog *p = &s->progs[i];
 		int e;
@@ -675,7 +678,8 @@ void bpfl_set_fill(struct bpfl_set *s, struct metric_set *ms)
 	for (size_t i = 0; i < NPROGS; i++)
 		if (s->progs[i].read_ok)
 			s->progs[i].ops->fill(&s->progs[i], ms);
-	if (s->names.status == BPFL_ATTACHED)
+	/* As for the programs: no figures from a read that failed. */
+	if (s->names.read_ok)
 		s->names.ops->fill(&s->names, ms);
 	bpfl_wl_fill(s->wl, ms);
 }
