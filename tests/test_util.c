@@ -119,6 +119,7 @@ static void test_put_double(void **state)
 		{ 1234.56, "1234.56" },	 { 1e-5, "1e-05" },	   { 1e15, "1000000000000000" },
 		{ 0.0001, "0.0001" },	 { 123456.000000001, "123456.000000001" },
 		{ 1.0 / 3, "0.33333333333333331" }, { 1e300, "1e+300" },
+		{ 12345e-9, "1.2345e-05" }, { -3e-7, "-3e-07" },	   { 1.5e-12, "1.5e-12" },
 	};
 	struct buf b;
 	unsigned int seed = 11;
@@ -132,7 +133,10 @@ static void test_put_double(void **state)
 		double scale = pow(10, rand_r(&seed) % 10), v;
 		char p15[32], p17[32];
 
-		if (i % 2)
+		if (i % 4 == 3)
+			/* Durations: integer ns in seconds, under 100 us as well. */
+			v = (double)(rand_r(&seed) % (i % 8 == 3 ? 100000 : 100000000)) / 1e9;
+		else if (i % 2)
 			v = (double)((uint64_t)rand_r(&seed) * (uint64_t)rand_r(&seed) %
 				     10000000000000000ULL) / scale;
 		else
