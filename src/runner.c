@@ -171,7 +171,8 @@ static void log_transition(struct slot *s, const struct collector_result *res)
 		log_warnf("collector", LOG_KV("collector", s->c->name, "err", res->detail),
 			  "collector partly failed");
 
-	snprintf(s->last_detail, sizeof(s->last_detail), "%s", res->detail);
+	if (!same_detail)
+		snprintf(s->last_detail, sizeof(s->last_detail), "%s", res->detail);
 	if (res->status == s->last_status && res->err == s->last_err)
 		return;
 	if (res->status == COLLECTOR_FAILED)

@@ -86,6 +86,19 @@ static void test_path_join(void **state)
 	assert_int_equal(path_join(out, sizeof(out), "/", "x"), 0);
 	assert_string_equal(out, "/x");
 	assert_int_equal(path_join(out, sizeof(out), "/very/long/root", "file"), -ENAMETOOLONG);
+	/* No root, a root ending in '/', a rel starting with one: no slash
+	 * added; exactly filling out (15 + NUL) fits, one more does not. */
+	assert_int_equal(path_join(out, sizeof(out), NULL, "rel/x"), 0);
+	assert_string_equal(out, "rel/x");
+	assert_int_equal(path_join(out, sizeof(out), "", "/abs"), 0);
+	assert_string_equal(out, "/abs");
+	assert_int_equal(path_join(out, sizeof(out), "/host/", "proc"), 0);
+	assert_string_equal(out, "/host/proc");
+	assert_int_equal(path_join(out, sizeof(out), "/host", "/proc"), 0);
+	assert_string_equal(out, "/host/proc");
+	assert_int_equal(path_join(out, sizeof(out), "/123456", "8901234"), 0);
+	assert_string_equal(out, "/123456/8901234");
+	assert_int_equal(path_join(out, sizeof(out), "/123456", "89012345"), -ENAMETOOLONG);
 }
 
 static void test_rfc3339(void **state)
