@@ -19,6 +19,9 @@
  * fresh descriptors; a read that finds the device gone (ENODEV) is retried
  * once with fresh ones, so the values are always those a fresh open gives.
  *
+ * While rtnetlink reports no link change, a collection exports the last
+ * read again (netclass_state.links_fd), for at most NC_REREAD_SECONDS.
+ *
  * --collector.netclass.netlink makes node_exporter read the same properties
  * over rtnetlink; the values are the kernel's same fields, so this collector
  * reads sysfs either way. --collector.netclass_rtnl.with-stats (per-device
@@ -28,10 +31,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,6 +92,7 @@ static const struct nc_prop {
 };
 #define NC_SPEED 14
 #define NC_FLAGS 7
+#define NC_IFINDEX 8
 
 /* The label-valued attributes of node_network_info, in its label order
  * after device (adminstate, derived from flags, goes before ifalias). */
@@ -106,7 +115,14 @@ static const char *const nc_str_files[NC_NSTR] = { "address", "broadcast", "dupl
  * would not fit; the devices past this many are read with an open per file. */
 #define NC_CACHED_DEVICES 8
 
-/* One device's open descriptors. */
+/* What one read of a device's attribute files found. */
+struct nc_values {
+	char str[NC_NSTR][SYSATTR_MAX + 1];
+	int64_t num[ARRAY_SIZE(nc_props)];
+	bool have[ARRAY_SIZE(nc_props)];
+};
+
+/* One device's open descriptors, and its values as last read. */
 struct nc_dev {
 	char *name;
 	dev_t st_dev;   /* of the device directory, when devfd was opened */
@@ -115,12 +131,33 @@ struct nc_dev {
 	int fd[NC_NFILES];
 	bool reused;    /* opened by an earlier collection */
 	bool seen;      /* listed by this collection */
+	struct nc_values last;
 };
+
+/* The longest a collection goes on exporting the values last read while the
+ * kernel tells of no link change (below): the bound on how stale a value can
+ * be that changes without a notification (a veth's iflink when its peer moves
+ * to another namespace). */
+#define NC_REREAD_SECONDS 60.0
 
 struct netclass_state {
 	regex_t ignored;
 	bool ignore_invalid_speed;
 	struct nc_dev *cache;   /* NC_CACHED_DEVICES entries; name NULL when free */
+	/* Every property this collector exports changes by a netdevice event,
+	 * which rtnetlink tells its RTMGRP_LINK listeners of (RTM_NEWLINK,
+	 * RTM_DELLINK: MTU, flags, carrier and its counts, operstate,
+	 * address, alias, rename, a device made or gone). So while that socket
+	 * stays silent the last read still holds, and a collection exports it
+	 * again instead of 110 reads of 5 devices' files: 40 % of a
+	 * collection's system calls here. Only when the last read could
+	 * replay: every device had a cache entry, and sysfs shows the devices
+	 * of this process's network namespace, whose events the socket gets. */
+	int links_fd;           /* -1: no socket, read every time */
+	bool replayable;
+	double read_at;         /* now_monotonic() of the last read */
+	size_t order[NC_CACHED_DEVICES]; /* cache entries of the last read, in order */
+	size_t norder;
 };
 
 struct nc_fams {
@@ -247,18 +284,14 @@ static int nc_attr(struct nc_dev *d, size_t i, const char *file, char *out)
 	return sysattr_pread(d->fd[i], out);
 }
 
-/* One device's series. 0; -ESTALE when a descriptor kept from an earlier
- * collection finds the device gone (the caller opens it afresh), before
- * anything is added; or -EINVAL naming the attribute in ctx->detail. */
-static int nc_device(struct collect_ctx *ctx, struct metric_set *ms, struct nc_fams *fams,
-		     struct nc_dev *d, const char *dev)
+/* Reads d's attribute files into d->last. 0; -ESTALE when a descriptor
+ * kept from an earlier collection finds the device gone (the caller opens it
+ * afresh); or -errno naming the attribute in ctx->detail. */
+static int nc_read(struct collect_ctx *ctx, struct nc_dev *d, const char *dev)
 {
-	struct netclass_state *s = ctx->state;
-	char str[NC_NSTR][SYSATTR_MAX + 1], val[SYSATTR_MAX + 1];
-	int64_t num[ARRAY_SIZE(nc_props)];
-	bool have[ARRAY_SIZE(nc_props)];
-	const char *admin = "unknown";
-	struct label info[7];
+	char (*str)[SYSATTR_MAX + 1] = d->last.str, val[SYSATTR_MAX + 1];
+	int64_t *num = d->last.num;
+	bool *have = d->last.have;
 
 	for (size_t i = 0; i < NC_NSTR; i++) {
 		int n = nc_attr(d, i, nc_str_files[i], str[i]);
@@ -294,6 +327,20 @@ static int nc_device(struct collect_ctx *ctx, struct metric_set *ms, struct nc_f
 		}
 		have[i] = true;
 	}
+	return 0;
+}
+
+/* The series of device dev from the values vals read of it. 0, or -EINVAL
+ * naming the attribute in ctx->detail. */
+static int nc_emit(struct collect_ctx *ctx, struct metric_set *ms, struct nc_fams *fams,
+		   const struct nc_values *vals, const char *dev)
+{
+	struct netclass_state *s = ctx->state;
+	const char (*str)[SYSATTR_MAX + 1] = vals->str;
+	const int64_t *num = vals->num;
+	const bool *have = vals->have;
+	const char *admin = "unknown";
+	struct label info[7];
 
 	if (!fams->up) {
 		fams->up = ms_family(ms, "node_network_up", METRIC_GAUGE,
@@ -363,13 +410,19 @@ static struct nc_dev *nc_cache_entry(struct netclass_state *s, int classfd, cons
 	return d;
 }
 
+/* nc_collect_dev()'s *slot besides a cache entry's index. */
+#define NC_SLOT_GONE (-1)       /* removed since the listing: nothing exported */
+#define NC_SLOT_UNCACHED (-2)   /* read through descriptors of this collection */
+
 /* dev's series, read through its cache entry, or through descriptors opened
- * for this collection only when the cache is full. 0 (also when the device
- * went away since the listing), or -errno naming the file in ctx->detail. */
+ * for this collection only when the cache is full; *slot says which. 0 (also
+ * when the device went away since the listing), or -errno naming the file in
+ * ctx->detail. */
 static int nc_collect_dev(struct collect_ctx *ctx, struct metric_set *ms, struct nc_fams *fams,
-			  int classfd, const char *dev)
+			  int classfd, const char *dev, int *slot)
 {
-	struct nc_dev tmp, *d = nc_cache_entry(ctx->state, classfd, dev);
+	struct netclass_state *s = ctx->state;
+	struct nc_dev tmp, *d = nc_cache_entry(s, classfd, dev);
 	int err = 0;
 
 	nc_dev_init(&tmp);
@@ -386,16 +439,90 @@ static int nc_collect_dev(struct collect_ctx *ctx, struct metric_set *ms, struct
 			if (d->devfd < 0)
 				break;
 		}
-		err = nc_device(ctx, ms, fams, d, dev);
+		err = nc_read(ctx, d, dev);
 		if (err != -ESTALE)
 			break;
 		nc_dev_close(d);
+	}
+	*slot = NC_SLOT_GONE;
+	if (!err && d->devfd >= 0) {
+		err = nc_emit(ctx, ms, fams, &d->last, dev);
+		*slot = d == &tmp ? NC_SLOT_UNCACHED : (int)(d - s->cache);
 	}
 	if (d == &tmp)
 		nc_dev_close(&tmp);
 	else if (err || d->devfd < 0)
 		nc_dev_free(d);
 	return err;
+}
+
+/* A socket told of every link change in this network namespace, or -1. */
+static int nc_links_socket(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Whether the kernel told of a link change since the last call, or may have:
+ * ENOBUFS says notifications were dropped. Empties the socket. */
+static bool nc_links_changed(int fd)
+{
+	char msg[4096];
+	bool changed = false;
+
+	for (;;) {
+		if (recv(fd, msg, sizeof(msg), MSG_DONTWAIT) >= 0)
+			changed = true;
+		else if (errno != EINTR)
+			return changed || errno != EAGAIN;
+	}
+}
+
+/* Whether dev, as read from sysfs into v, is the device of that name in this
+ * process's network namespace, whose changes reach links_fd: the same index,
+ * and the same hardware address where that is a MAC. A sysfs mounted from
+ * another namespace (a container given the host's /sys but not its network)
+ * names other devices, whose lo and eth0 may even have the same indexes. */
+static bool nc_in_our_netns(int links_fd, const struct nc_values *v, const char *dev)
+{
+	struct ifreq ifr = { 0 };
+	const unsigned char *a = (const unsigned char *)ifr.ifr_hwaddr.sa_data;
+	char mac[18];
+
+	if (!v->have[NC_IFINDEX] || strlen(dev) >= sizeof(ifr.ifr_name))
+		return false;
+	memcpy(ifr.ifr_name, dev, strlen(dev) + 1);
+	if (ioctl(links_fd, SIOCGIFINDEX, &ifr) || ifr.ifr_ifindex != v->num[NC_IFINDEX])
+		return false;
+	if (strlen(v->str[NC_ADDRESS]) != sizeof(mac) - 1)
+		return true;
+	if (ioctl(links_fd, SIOCGIFHWADDR, &ifr))
+		return false;
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4],
+		 a[5]);
+	return !strcmp(mac, v->str[NC_ADDRESS]);
+}
+
+/* The series of the last read again, in its order. */
+static int nc_replay(struct collect_ctx *ctx, struct metric_set *ms)
+{
+	struct netclass_state *s = ctx->state;
+	struct nc_fams fams = { 0 };
+
+	for (size_t i = 0; i < s->norder; i++) {
+		const struct nc_dev *d = &s->cache[s->order[i]];
+		int err = nc_emit(ctx, ms, &fams, &d->last, d->name);
+
+		if (err)
+			return err;
+	}
+	return ms_error(ms);
 }
 
 static int netclass_collect(struct collect_ctx *ctx, struct metric_set *ms)
@@ -407,7 +534,15 @@ static int netclass_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	char **devs = NULL;
 	size_t ndevs = 0;
 	int classfd = -1, err;
+	double started = now_monotonic();
+	bool replayable;
 
+	/* Emptied first: a change while the files are read is seen next time. */
+	if (s->links_fd >= 0 && !nc_links_changed(s->links_fd) && s->replayable &&
+	    started - s->read_at < NC_REREAD_SECONDS)
+		return nc_replay(ctx, ms);
+	s->replayable = false;
+	s->norder = 0;
 	buf_init(&names);
 	err = path_join(path, sizeof(path), ctx->sysfs, "class/net");
 	if (err)
@@ -421,9 +556,12 @@ static int netclass_collect(struct collect_ctx *ctx, struct metric_set *ms)
 	err = nc_devices(classfd, &names, &devs, &ndevs);
 	if (err)
 		goto out;
+	replayable = s->links_fd >= 0 && kernel_fs_of(classfd) == KERNEL_FS_SYS;
 	for (size_t i = 0; i < NC_CACHED_DEVICES; i++)
 		s->cache[i].seen = false;
 	for (size_t i = 0; i < ndevs; i++) {
+		int slot;
+
 		if (!regexec(&s->ignored, devs[i], 0, NULL, 0))
 			continue;
 		if (!pp_label_text(devs[i], strlen(devs[i]))) {
@@ -431,15 +569,27 @@ static int netclass_collect(struct collect_ctx *ctx, struct metric_set *ms)
 			err = -EINVAL;
 			goto out;
 		}
-		err = nc_collect_dev(ctx, ms, &fams, classfd, devs[i]);
+		err = nc_collect_dev(ctx, ms, &fams, classfd, devs[i], &slot);
 		if (err)
 			goto out;
+		if (slot == NC_SLOT_UNCACHED)
+			replayable = false;
+		if (slot < 0)
+			continue;
+		replayable = replayable && s->norder < NC_CACHED_DEVICES &&
+			     nc_in_our_netns(s->links_fd, &s->cache[slot].last, devs[i]);
+		if (s->norder < NC_CACHED_DEVICES)
+			s->order[s->norder++] = (size_t)slot;
 	}
 	/* Devices gone since the last collection give their descriptors back. */
 	for (size_t i = 0; i < NC_CACHED_DEVICES; i++)
 		if (s->cache[i].name && !s->cache[i].seen)
 			nc_dev_free(&s->cache[i]);
 	err = ms_error(ms);
+	if (!err) {
+		s->replayable = replayable;
+		s->read_at = started;
+	}
 out:
 	if (classfd >= 0)
 		close(classfd);
@@ -469,6 +619,7 @@ static int netclass_init(struct collect_ctx *ctx)
 	}
 	for (size_t i = 0; i < NC_CACHED_DEVICES; i++)
 		nc_dev_init(&s->cache[i]);
+	s->links_fd = nc_links_socket();
 	s->ignore_invalid_speed =
 	    collector_opt_bool(ctx, &netclass_options[NC_OPT_INVALID_SPEED]);
 	if (collector_opt_bool(ctx, &netclass_options[NC_OPT_WITH_STATS]))
@@ -486,6 +637,8 @@ static void netclass_fini(struct collect_ctx *ctx)
 		return;
 	for (size_t i = 0; i < NC_CACHED_DEVICES; i++)
 		nc_dev_free(&s->cache[i]);
+	if (s->links_fd >= 0)
+		close(s->links_fd);
 	free(s->cache);
 	regfree(&s->ignored);
 	free(s);
