@@ -36,8 +36,6 @@ int buf_grow(struct buf *b, size_t extra)
 {
 	if (b->oom)
 		return -ENOMEM;
-	if (b->len + extra + 1 <= b->cap)
-		return 0;
 	size_t cap = b->cap ? b->cap : 256;
 
 	while (cap < b->len + extra + 1)
@@ -88,81 +86,87 @@ void buf_put_u64(struct buf *b, uint64_t v)
 	buf_put(b, tmp + i, sizeof(tmp) - i);
 }
 
+/* The fewest fractional digits k, from first to last (at most 22: 10^22 is
+ * a double exactly), with which |v| has a decimal M / 10^k that reads back
+ * as |v|; k and M in *digits, or -1. A candidate is checked by dividing it
+ * back: M / 10^k with M < 2^53 is the correctly rounded value of the
+ * decimal, as strtod() gives. */
+static int fewest_fraction_digits(double a, int first, int last, uint64_t *digits)
+{
+	double p = 1;
+
+	for (int k = 0; k < first; k++)
+		p *= 10;
+	for (int k = first; k <= last; k++, p *= 10) {
+		double m = rint(a * p);
+
+		if (m >= 9007199254740992.0)
+			return -1;
+		if (m != 0 && m / p == a) {
+			*digits = (uint64_t)m;
+			return k;
+		}
+	}
+	return -1;
+}
+
 /* v printed as the decimal with the fewest fractional digits (at most 9)
  * that reads back as v, in the range where "%.15g" prints fixed notation;
  * false when there is none. Where "%.15g" reads back, the text is the same as
  * the snprintf() path below prints (and shorter than "%.17g" where it does
  * not), found several times faster: durations (integer ns / 1e9), CPU seconds
- * (ticks / 100) and most other fractional values take this path. A candidate is checked by dividing it back: M / 10^k with M
- * < 2^53 is the correctly rounded value of the decimal, as strtod() gives. */
+ * (ticks / 100) and most other fractional values take this path. */
 static bool put_short_decimal(struct buf *b, double v)
 {
 	static const uint64_t pow10[] = { 1,	   10,	     100,	1000,	    10000,
 					  100000, 1000000, 10000000, 100000000, 1000000000 };
 	double a = fabs(v);
+	uint64_t digits, frac;
+	char tmp[16];
+	int k;
 
 	if (a < 1e-4 || a >= 1e15)
 		return false;
-	for (size_t k = 1; k < ARRAY_SIZE(pow10); k++) {
-		double p = (double)pow10[k], m = rint(a * p);
-		uint64_t digits, frac;
-		char tmp[16];
-
-		if (m >= 9007199254740992.0)
-			return false;
-		if (m / p != a)
-			continue;
-		digits = (uint64_t)m;
-		frac = digits % pow10[k];
-		if (v < 0)
-			buf_putc(b, '-');
-		buf_put_u64(b, digits / pow10[k]);
-		buf_putc(b, '.');
-		for (size_t i = k; i-- > 0; frac /= 10)
-			tmp[i] = (char)('0' + frac % 10);
-		buf_put(b, tmp, k);
-		return true;
-	}
-	return false;
+	k = fewest_fraction_digits(a, 1, (int)ARRAY_SIZE(pow10) - 1, &digits);
+	if (k < 0)
+		return false;
+	frac = digits % pow10[k];
+	if (v < 0)
+		buf_putc(b, '-');
+	buf_put_u64(b, digits / pow10[k]);
+	buf_putc(b, '.');
+	for (int i = k; i-- > 0; frac /= 10)
+		tmp[i] = (char)('0' + frac % 10);
+	buf_put(b, tmp, (size_t)k);
+	return true;
 }
 
 /* The same below 1e-4, where "%.15g" writes an exponent ("1.2345e-05"):
  * the collectors' durations under 100 us, a hundred per collection, took
- * snprintf() and strtod() here. The digits are those of the fewest
- * fractional digits that read back, up to 22 (10^22 is a double exactly). */
+ * snprintf() and strtod() here. */
 static bool put_short_exponent(struct buf *b, double v)
 {
-	double a = fabs(v), p = 1e4;
+	uint64_t digits;
+	int k = fewest_fraction_digits(fabs(v), 5, 22, &digits), n = 0, exp10;
 	char tmp[24];
 
-	for (int k = 5; k <= 22; k++) {
-		double m;
-		uint64_t digits;
-		int n = 0, exp10;
-
-		p *= 10;
-		m = rint(a * p);
-		if (m >= 9007199254740992.0)
-			return false;
-		if (m == 0 || m / p != a)
-			continue;
-		for (digits = (uint64_t)m; digits; digits /= 10)
-			tmp[sizeof(tmp) - ++n] = (char)('0' + digits % 10);
-		exp10 = k - n + 1;
-		if (v < 0)
-			buf_putc(b, '-');
-		buf_putc(b, tmp[sizeof(tmp) - n]);
-		if (n > 1) {
-			buf_putc(b, '.');
-			buf_put(b, tmp + sizeof(tmp) - n + 1, (size_t)n - 1);
-		}
-		buf_puts(b, "e-");
-		if (exp10 < 10)
-			buf_putc(b, '0');
-		buf_put_u64(b, (uint64_t)exp10);
-		return true;
+	if (k < 0)
+		return false;
+	for (; digits; digits /= 10)
+		tmp[sizeof(tmp) - ++n] = (char)('0' + digits % 10);
+	exp10 = k - n + 1;
+	if (v < 0)
+		buf_putc(b, '-');
+	buf_putc(b, tmp[sizeof(tmp) - n]);
+	if (n > 1) {
+		buf_putc(b, '.');
+		buf_put(b, tmp + sizeof(tmp) - n + 1, (size_t)n - 1);
 	}
-	return false;
+	buf_puts(b, "e-");
+	if (exp10 < 10)
+		buf_putc(b, '0');
+	buf_put_u64(b, (uint64_t)exp10);
+	return true;
 }
 
 void buf_put_double(struct buf *b, double v)
