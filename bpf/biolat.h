@@ -5,7 +5,8 @@
 
 #include "hist.h"
 
-/* In-flight table: direct-mapped by a hash of the request, a power of 2. A
+/* In-flight table: direct-mapped (by the request's queue and tag on tp_btf,
+ * by a hash of the request elsewhere), a power of 2. A
  * collision with a live request evicts it and is counted; with a few hundred
  * requests in flight that is rare, and it spares the ~275 ns of a hash update
  * per I/O that a BPF hash map would cost. */
