@@ -66,8 +66,10 @@ CG_SUMS = [
 CG_ABSENT_ON_TRACEPOINT = ("tcplat", "runqlat", "skbdrop")
 # Accuracy (issue 13): the most a corrected quantile may be off its known value. Enforced where
 # the emulated guest can show it: the 2 ms p50 (and srtt p50). Under TCG an hrtimer completion
-# lands 40-80 us late, more than the 0 ns device's own cost, and a starved vCPU puts
-# millisecond outliers into p99: the 250 us quantiles and the p99s are shown, not enforced.
+# lands late, more than the 0 ns device's own cost: 40-80 us with the host's default 50 us of
+# timer slack on QEMU's main loop, 20-30 us since the matrix gives QEMU 1 ns of slack (the 250 us
+# p50 then 9-12 % high on 5.10, 6.1 and 6.12); and a starved vCPU puts millisecond outliers into
+# p99: the 250 us quantiles and the p99s are shown, not enforced.
 # The enforced two came out 6.5-9.1 % (2 ms p50) and 6.8-8.7 % (srtt p50) high in the first
 # runs, with the bucket width alone allowing 9 %: at 10 % a loaded run would fail now and then
 # on the emulator's lateness, not on the histograms, so the bound is 15 % and the table keeps
@@ -613,8 +615,9 @@ def accuracy_section(kernels, w, failures):
       "it, which separates the daemon's error from the guest's (an emulator's late timer shows on both "
       "clocks). The corrected p50 must be within %d %% of the delay for the 2 ms p50, and srtt p50 within %d %% of 20 ms as "
       "measured. The 250 us quantiles and the p99s are shown, **not enforced**: under TCG an hrtimer "
-      "completion lands 40-80 us late (more than the 0 ns device's own cost), and a vCPU the host "
-      "starves puts millisecond outliers into p99 (2 of 200 samples are p99). Issue 13 asks all of "
+      "completion lands 20-30 us late, more than the 0 ns device's own cost, even with the 1 ns of "
+      "timer slack the matrix gives QEMU (40-80 us with the host's default 50 us), and a vCPU the "
+      "host starves puts millisecond outliers into p99 (2 of 200 samples are p99). Issue 13 asks all of "
       "them within 10 %%: that needs a guest with real timers (KVM), which this machine does not boot." % (
           ACCURACY_TOLERANCE * 100, ACCURACY_TOLERANCE * 100))
     w("")
