@@ -153,7 +153,7 @@ boot_guest() {
 	# The guest's hrtimers are QEMU timers, which its main loop waits for in ppoll(); with the
 	# host's default 50 us of timer slack they fired up to that much late, so a null_blk device
 	# completing after 250 us took 33-50 % longer (issue 13's accuracy runs); with 1 ns of
-	# slack, 9-12 %. QEMU inherits the slack from this shell.
+	# slack, 7-15 % (two runs of 5.10, 6.1 and 6.12). QEMU inherits the slack from this shell.
 	echo 1 2>/dev/null >/proc/self/timerslack_ns
 	$qemu "${accel_args[@]}" -smp 2 -m 1024 -nic none \
 		-no-reboot -display none -monitor none -serial "file:$out/console.log" \

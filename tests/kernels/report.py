@@ -68,7 +68,7 @@ CG_ABSENT_ON_TRACEPOINT = ("tcplat", "runqlat", "skbdrop")
 # the emulated guest can show it: the 2 ms p50 (and srtt p50). Under TCG an hrtimer completion
 # lands late, more than the 0 ns device's own cost: 40-80 us with the host's default 50 us of
 # timer slack on QEMU's main loop, 20-30 us since the matrix gives QEMU 1 ns of slack (the 250 us
-# p50 then 9-12 % high on 5.10, 6.1 and 6.12); and a starved vCPU puts millisecond outliers into
+# p50 then 7-15 % high on 5.10, 6.1 and 6.12 in two runs); and a starved vCPU puts millisecond outliers into
 # p99: the 250 us quantiles and the p99s are shown, not enforced.
 # The enforced two came out 6.5-9.1 % (2 ms p50) and 6.8-8.7 % (srtt p50) high in the first
 # runs, with the bucket width alone allowing 9 %: at 10 % a loaded run would fail now and then
