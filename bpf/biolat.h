@@ -57,12 +57,14 @@ struct biolat_start {
 
 /* Whether s holds a request that may still complete, at now (ns on
  * CLOCK_MONOTONIC, bpf_ktime_get_ns()'s clock). The one staleness rule, for
- * the kernel's eviction count and userspace's in-flight count alike. */
+ * the kernel's eviction count and userspace's in-flight count alike. now
+ * may be a little older than s's stamps: insert passes the kernel's own
+ * stamp of its request, taken from the plug's cached clock. */
 static inline int biolat_start_live(const struct biolat_start *s, __u64 now)
 {
 	__u64 last = s->issue_ns > s->insert_ns ? s->issue_ns : s->insert_ns;
 
-	return s->id && now - last < BIOLAT_STALE_NS;
+	return s->id && (__s64)(now - last) < (__s64)BIOLAT_STALE_NS;
 }
 
 struct biolat_key {
