@@ -17,6 +17,12 @@ if [ -n "$(ls -A "$out/artifacts" 2>/dev/null)" ]; then
 	mv "$out"/artifacts/* "$out/artifacts.old/"
 fi
 mkdir -p "$out/artifacts" "$out/logs"
+# The targets build their fake /proc and /sys trees and write their files
+# under TMPDIR, and a libFuzzer process ends by exit(), not by cleaning up:
+# one scratch directory per run, removed with it.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/im-fuzz-run.XXXXXX") || exit 2
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR=$scratch
 
 run_one() {
 	local bin=$1 seconds=$2 out=$3 name maxlen=65536
