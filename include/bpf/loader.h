@@ -50,6 +50,7 @@ struct bpfl_prog {
 	struct bpf_object_skeleton *sk; /* borrowed from skel: load, attach, destroy */
 	void *state;                    /* the program's own (ops->init/free) */
 	const char *procfs;             /* the set's --path.procfs; NULL: /proc */
+	const char *sysfs;              /* the set's --path.sysfs; NULL: /sys */
 	struct bpfl_wl *wl;             /* the set's, NULL without attribution */
 	int wl_on;                      /* this program attributes (prepare decided) */
 	char wl_why[120];               /* why it does not */
@@ -68,6 +69,7 @@ struct bpfl_opts {
 	const char *view;                       /* NULL: every program; else one ops->view */
 	struct bpfl_wl_opts wl;                 /* per-workload attribution */
 	const char *procfs;                     /* for names the programs look up */
+	const char *sysfs;                      /* for the devices they look at */
 	enum bpf_hook_pref hook;                /* auto or one forced rung */
 	enum bpf_stats_mode stats;
 	uint64_t stats_window_ms, stats_period_ms;

@@ -603,6 +603,7 @@ int bpfl_set_open(struct bpfl_set **out, const struct bpfl_opts *o, char *why, s
 		p->ops = prog_ops[i];
 		p->wl = s->wl;
 		p->procfs = o->procfs;
+		p->sysfs = o->sysfs;
 		p->name = prog_ops[i]->name;
 		p->hook = -1;
 		p->event_cost_ns = NAN;

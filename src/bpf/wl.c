@@ -229,8 +229,9 @@ int bpfl_wl_prepare(struct bpfl_prog *p, bool rung_ok, const char *why, volatile
 	int err = 0, ncpu;
 
 	p->wl_on = w && rung_ok;
+	/* Without w, the set says why (off by flag, no cgroup2 tree) in bpf/cgroup. */
 	if (!w)
-		snprintf(p->wl_why, sizeof(p->wl_why), "no attribution on this host");
+		snprintf(p->wl_why, sizeof(p->wl_why), "attribution off (see bpf/cgroup)");
 	else if (!rung_ok)
 		snprintf(p->wl_why, sizeof(p->wl_why), "%s", why);
 	*on = (uint32_t)p->wl_on;

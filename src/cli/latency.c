@@ -162,6 +162,7 @@ int latency_main(const struct config *cfg)
 	struct bpfl_opts o = {
 		.view = cfg->latency_what,
 		.procfs = cfg->procfs ? cfg->procfs : "/proc",
+		.sysfs = cfg->sysfs,
 		.hook = cfg->bpf_hook,
 		.stats = BPF_STATS_OFF,
 	};

@@ -32,6 +32,7 @@ static int bpf_init(struct collect_ctx *ctx)
 	const struct config *cfg = ctx->cfg;
 	struct bpfl_opts o = {
 		.procfs = ctx->procfs,
+		.sysfs = ctx->sysfs,
 		.hook = cfg ? cfg->bpf_hook : BPF_HOOK_AUTO,
 		.stats = cfg ? cfg->bpf_stats : BPF_STATS_SAMPLED,
 		.stats_window_ms = cfg ? cfg->bpf_stats_window_ms : 1000,

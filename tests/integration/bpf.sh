@@ -30,9 +30,15 @@ fi
 
 work=$(mktemp -d)
 loop=
+sched_was=
 finish() {
 	cleanup
-	[ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
+	if [ -n "$loop" ]; then
+		# Queue settings outlive the device's binding: leave them as found.
+		echo 1 >"/sys/block/${loop##*/}/queue/iostats" 2>/dev/null
+		[ -n "$sched_was" ] && echo "$sched_was" >"/sys/block/${loop##*/}/queue/scheduler" 2>/dev/null
+		losetup -d "$loop" 2>/dev/null
+	fi
 	rm -rf "$work"
 }
 trap finish EXIT
@@ -181,5 +187,40 @@ check "daemon: /metrics promtool silent on infra_monitor_" lint_infra "$work/met
 check "daemon: /health lists bpf/biolat" \
 	bash -c "curl -fsS http://127.0.0.1:$port/health | grep -q 'bpf/biolat'"
 stop_daemon
+
+# Host-wide only, on a device the kernel stamps every request of (a scheduler,
+# or I/O statistics), biolat leaves its insert program out and takes queue
+# time from the kernel's stamp; on one with neither, insert is back.
+queue=/sys/block/$loopname/queue
+host_only_daemon() { # host_only_daemon LOG: --no-bpf.cgroup on a new port ($port)
+	port=$(free_port)
+	start_bg "$1" "$bin" --web.listen-address="127.0.0.1:$port" --output.dir="$work/jsonl" \
+		--collect.interval=1s --no-bpf.cgroup
+	wait_url "http://127.0.0.1:$port/health" 10
+}
+# (Not a pipe into grep -q: bpftool would die of SIGPIPE, and pipefail says so.)
+insert_attached() { [[ $(bpftool prog show) == *"name biolat_insert_btf "* ]]; }
+insert_absent() { ! insert_attached; }
+sched_was=$(sed 's/.*\[\(.*\)\].*/\1/' "$queue/scheduler")
+echo mq-deadline >"$queue/scheduler"
+host_only_daemon "$work/host-only.log"
+dd if=/dev/zero of="$loop" bs=4k count=64 oflag=direct conv=fsync status=none
+sleep 2
+curl -fsS "http://127.0.0.1:$port/metrics" >"$work/host-only.txt"
+w=$(count "$work/host-only.txt" "infra_monitor_disk_io_latency_seconds_count{device=\"$loopname\",op=\"write\",phase=\"total\"}")
+wq=$(count "$work/host-only.txt" "infra_monitor_disk_io_latency_seconds_count{device=\"$loopname\",op=\"write\",phase=\"queue\"}")
+qs=$(count "$work/host-only.txt" "infra_monitor_disk_io_latency_seconds_sum{device=\"$loopname\",op=\"write\",phase=\"queue\"}")
+check "host-only, mq-deadline: no insert program" insert_absent
+check "host-only, mq-deadline: $w writes >= 64, queue phase counts each ($wq)" \
+	[ "${w%.*}" -ge 64 ] && [ "$wq" = "$w" ]
+check "host-only, mq-deadline: queue time from the kernel's stamp ($qs s) > 0" \
+	awk -v s="$qs" 'BEGIN { exit !(s > 0) }'
+stop_daemon
+echo none >"$queue/scheduler"
+echo 0 >"$queue/iostats"
+host_only_daemon "$work/host-only2.log"
+check "host-only, no scheduler and no I/O statistics: insert program attached" insert_attached
+stop_daemon
+echo 1 >"$queue/iostats"
 unprivileged_and_terminal_checks
 summary bpf
