@@ -165,8 +165,7 @@ accuracy() {
 		done <"$OUT/accuracy.env"
 		"$TOOLS/kwork" tcp "${KWORK_NETEM_TCP:-20}" || echo "kwork tcp failed rc=$?"
 	} >"$OUT/accuracy.workload" 2>&1
-	sleep 2.2
-	scrape >"$OUT/accuracy.prom" 2>/dev/null
+	scrape_after_now accuracy >"$OUT/accuracy.prom" 2>/dev/null
 	tail -n 1 "$OUT/jsonl-accuracy/infra-monitor.jsonl" >"$OUT/accuracy.jsonl" 2>/dev/null
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
@@ -244,6 +243,22 @@ t0=$(ms)
 echo "probes_rc=$? probes_ms=$(($(ms) - t0))" >>"$OUT/env"
 
 scrape() { "$TOOLS/kwork" get "$PORT" /metrics; }
+# After the daemon NAME's next two collections (two more JSONL lines: the second
+# started after the call), a scrape: the snapshot then counts everything done
+# before the call. Two intervals' sleep was not always enough on a host whose
+# CPUs the matrix's guests keep busy. Not polled by scraping: a scrape is a TCP
+# connection, and one landing inside a collection makes the per-workload and
+# host-wide connect counts differ. Gives up after 30 s and scrapes what there is.
+lines_of() { n=$(wc -l 2>/dev/null <"$1") || n=0; echo $((n)); }
+scrape_after_now() {
+	jsonl=$OUT/jsonl-$1/infra-monitor.jsonl
+	want=$(($(lines_of "$jsonl") + 2))
+	give_up=$(($(ms) + 30000))
+	while [ "$(lines_of "$jsonl")" -lt "$want" ] && [ "$(ms)" -lt "$give_up" ]; do
+		sleep 0.2
+	done
+	scrape
+}
 
 # start_daemon NAME ARGS...: the daemon in the background (pid), logging to NAME.log and writing
 # JSONL to jsonl-NAME/. Ready (ready=1) when a scrape shows the BPF program info (every program
@@ -291,9 +306,7 @@ for rung in $RUNGS; do
 	fi
 	workload >"$OUT/$rung.workload" 2>&1
 	t_work=$(($(ms) - t0 - t_ready))
-	# Two intervals: the snapshot served must be taken after the workload ended.
-	sleep 2.2
-	scrape >"$OUT/$rung.prom" 2>"$OUT/$rung.scrape-err"
+	scrape_after_now "$rung" >"$OUT/$rung.prom" 2>"$OUT/$rung.scrape-err"
 	scrape_rc=$?
 	counts1=$(kernel_counts)
 	progs_of "$pid" >"$OUT/$rung.progs.json"
