@@ -243,16 +243,18 @@ t0=$(ms)
 echo "probes_rc=$? probes_ms=$(($(ms) - t0))" >>"$OUT/env"
 
 scrape() { "$TOOLS/kwork" get "$PORT" /metrics; }
-# After the daemon NAME's next two collections (two more JSONL lines: the second
-# started after the call), a scrape: the snapshot then counts everything done
-# before the call. Two intervals' sleep was not always enough on a host whose
-# CPUs the matrix's guests keep busy. Not polled by scraping: a scrape is a TCP
-# connection, and one landing inside a collection makes the per-workload and
-# host-wide connect counts differ. Gives up after 30 s and scrapes what there is.
+# A scrape once 2.2 s have passed and the daemon NAME has made two more
+# collections (two more JSONL lines: the second started after the call), so that
+# the snapshot counts everything done before the call. The sleep alone was not
+# always enough on a host whose CPUs the matrix's guests keep busy. Not polled by
+# scraping: a scrape is a TCP connection, and one landing inside a collection
+# makes the per-workload and host-wide connect counts differ. Gives up after 30 s
+# and scrapes what there is.
 lines_of() { n=$(wc -l 2>/dev/null <"$1") || n=0; echo $((n)); }
 scrape_after_now() {
 	jsonl=$OUT/jsonl-$1/infra-monitor.jsonl
 	want=$(($(lines_of "$jsonl") + 2))
+	sleep 2.2
 	give_up=$(($(ms) + 30000))
 	while [ "$(lines_of "$jsonl")" -lt "$want" ] && [ "$(ms)" -lt "$give_up" ]; do
 		sleep 0.2
