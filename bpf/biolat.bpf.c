@@ -263,7 +263,6 @@ SEC("tp_btf/block_rq_insert")
 int BPF_PROG(biolat_insert_btf)
 {
 	struct request *rq = rq_arg(ctx);
-
 	__u64 start_ns = rq->start_time_ns;
 
 	/* With I/O accounting on, blk_mq_rq_ctx_init() already stamped the

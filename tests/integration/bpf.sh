@@ -211,8 +211,8 @@ w=$(count "$work/host-only.txt" "infra_monitor_disk_io_latency_seconds_count{dev
 wq=$(count "$work/host-only.txt" "infra_monitor_disk_io_latency_seconds_count{device=\"$loopname\",op=\"write\",phase=\"queue\"}")
 qs=$(count "$work/host-only.txt" "infra_monitor_disk_io_latency_seconds_sum{device=\"$loopname\",op=\"write\",phase=\"queue\"}")
 check "host-only, mq-deadline: no insert program" insert_absent
-check "host-only, mq-deadline: $w writes >= 64, queue phase counts each ($wq)" \
-	[ "${w%.*}" -ge 64 ] && [ "$wq" = "$w" ]
+check "host-only, mq-deadline: $w writes >= 64" [ "${w%.*}" -ge 64 ]
+check "host-only, mq-deadline: queue phase counts each write ($wq = $w)" [ "$wq" = "$w" ]
 check "host-only, mq-deadline: queue time from the kernel's stamp ($qs s) > 0" \
 	awk -v s="$qs" 'BEGIN { exit !(s > 0) }'
 stop_daemon
