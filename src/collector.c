@@ -280,6 +280,12 @@ int collector_regcomp(regex_t *re, const char *go_re)
 			err = -EINVAL;     /* lazy quantifier */
 			break;
 		}
+		/* Nested repetition ("p++", "a*+"): Go refuses it, and glibc's
+		 * regcomp() expands it exponentially (2 GiB for 77 '+'). */
+		if ((*p == '*' || *p == '+' || *p == '?') && (p[1] == '*' || p[1] == '+')) {
+			err = -EINVAL;
+			break;
+		}
 		buf_putc(&out, *p);
 	}
 	if (!err && in_bracket)
