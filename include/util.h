@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <regex.h>
 #include <time.h>
 
 #include "buf.h"
@@ -49,6 +50,12 @@ int parse_duration_ms(const char *s, uint64_t *out_ms);
 /* Sizes: a byte count, or with a suffix KiB MiB GiB (and KB MB GB, powers of 1000). */
 int parse_bytes(const char *s, uint64_t *out);
 int parse_bool(const char *s, int *out);
+
+/* regcomp(re, ere, REG_EXTENDED | REG_NOSUB) for a pattern from the user,
+ * refusing first (-E2BIG) what glibc cannot compile in bounded memory and
+ * stack: repetition nested so deep it multiplies, or groups nested past 100.
+ * 0, -E2BIG or -EINVAL. */
+int regcomp_bounded(regex_t *re, const char *ere);
 
 /* Splits line in place at runs of blanks; returns the number of fields stored
  * (at most max). */

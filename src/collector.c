@@ -292,8 +292,8 @@ int collector_regcomp(regex_t *re, const char *go_re)
 		err = -EINVAL;
 	if (!err && out.oom)
 		err = -ENOMEM;
-	if (!err && regcomp(re, buf_cstr(&out), REG_EXTENDED | REG_NOSUB))
-		err = -EINVAL;
+	if (!err)
+		err = regcomp_bounded(re, buf_cstr(&out));
 	buf_free(&out);
 	return err;
 }

@@ -384,6 +384,13 @@ const char *config_collector_opt(const struct config *cfg, const struct collecto
 	return NULL;
 }
 
+/* What is wrong with a pattern regcomp_bounded() refused with err. */
+static const char *regex_problem(int err)
+{
+	return err == -E2BIG ? "too large (repetition or groups nested too deep)"
+			     : "invalid";
+}
+
 /* Checks value against the option's kind, then keeps a copy (the last one
  * given wins, so flags override the file). */
 static int set_collector_opt(struct config *cfg, const struct collector_option *o,
@@ -392,16 +399,16 @@ static int set_collector_opt(struct config *cfg, const struct collector_option *
 	struct collector_opt_value *v = NULL, *grown;
 	uint64_t u;
 	regex_t re;
-	int b;
+	int b, rc;
 
 	switch (o->kind) {
 	case COPT_STRING:
 		break;
 	case COPT_REGEX:
-		if (collector_regcomp(&re, value)) {
-			snprintf(err, errsz,
-				 "invalid regular expression \"%s\" (Go syntax that POSIX ERE "
-				 "can express)", value);
+		rc = collector_regcomp(&re, value);
+		if (rc) {
+			snprintf(err, errsz, "%s regular expression \"%s\" (Go syntax that POSIX ERE "
+				 "can express)", regex_problem(rc), value);
 			return -EINVAL;
 		}
 		regfree(&re);
@@ -709,17 +716,22 @@ static int apply_flags(struct config *cfg, int argc, char **argv)
 	return 0;
 }
 
-/* NULL (unset) is valid. */
-static bool regex_valid(const char *re)
+/* 0 when re is valid (unset is), else the flag's error, printed. */
+static int regex_check(const char *flag, const char *re)
 {
 	regex_t r;
+	char why[96];
+	int err;
 
 	if (!re)
-		return true;
-	if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB))
-		return false;
-	regfree(&r);
-	return true;
+		return 0;
+	err = regcomp_bounded(&r, re);
+	if (!err) {
+		regfree(&r);
+		return 0;
+	}
+	snprintf(why, sizeof(why), "%s regular expression", regex_problem(err));
+	return flag_error(flag, why);
 }
 
 static int validate(struct config *cfg)
@@ -747,8 +759,8 @@ static int validate(struct config *cfg)
 		return flag_error("--interval", "must be at least 100ms");
 	if (cfg->latency_cgroup && cfg->latency_by != LATENCY_BY_CGROUP)
 		return flag_error("--cgroup", "only with --by=cgroup");
-	if (!regex_valid(cfg->latency_cgroup))
-		return flag_error("--cgroup", "invalid regular expression");
+	if (regex_check("--cgroup", cfg->latency_cgroup))
+		return -EINVAL;
 	if (cfg->latency_by == LATENCY_BY_CGROUP && cfg->latency_what &&
 	    !strcmp(cfg->latency_what, "drops"))
 		return flag_error("--by=cgroup", "ranks latencies: disk, tcp or runq (drops have none)");
@@ -761,10 +773,9 @@ static int validate(struct config *cfg)
 		return flag_error("--output.max-bytes", "must be at least 4KiB");
 	if (!cfg->output_dir[0])
 		return flag_error("--output.dir", "must not be empty");
-	if (!regex_valid(cfg->bpf_cgroup_include))
-		return flag_error("--bpf.cgroup.include", "invalid regular expression");
-	if (!regex_valid(cfg->bpf_cgroup_exclude))
-		return flag_error("--bpf.cgroup.exclude", "invalid regular expression");
+	if (regex_check("--bpf.cgroup.include", cfg->bpf_cgroup_include) ||
+	    regex_check("--bpf.cgroup.exclude", cfg->bpf_cgroup_exclude))
+		return -EINVAL;
 	if (cfg->bpf_cgroup_max_entries < 16)
 		return flag_error("--bpf.cgroup.max-entries", "must be at least 16");
 	return 0;

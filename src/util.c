@@ -233,6 +233,135 @@ int parse_bool(const char *s, int *out)
 	return 0;
 }
 
+/* glibc's regcomp() builds one copy of a repeated expression per repetition
+ * it may take ("a+" becomes "aa*", "a{1,5}" five nested copies), so nested
+ * repetition multiplies: "p" and 77 '+' took 2 GiB, "a{1,1000}{1,10}" 80 MiB.
+ * Its parser also recurses once per group, and 30,000 nested groups overflow
+ * the stack. So the copies are counted first, the way glibc makes them, and
+ * a pattern past these bounds is refused. (Go's regexp, whose syntax the
+ * node_exporter flags take, has limits of the same kind.) */
+#define REGEX_MAX_DEPTH 100
+#define REGEX_MAX_COPIES 4096   /* beyond one per character of the pattern */
+
+struct regex_frame {
+	size_t alternatives;    /* copies in the branches before the current one */
+	size_t branch;          /* copies in the current branch */
+	size_t last;            /* copies in the branch's last atom or group */
+};
+
+static size_t add_capped(size_t a, size_t b, size_t cap)
+{
+	return a >= cap || b >= cap - a ? cap : a + b;
+}
+
+static size_t mul_capped(size_t a, size_t b, size_t cap)
+{
+	return a && b >= cap / a ? cap : a * b;
+}
+
+static size_t digits_capped(const char **p)
+{
+	size_t n = 0;
+
+	for (; isdigit((unsigned char)**p); (*p)++)
+		n = add_capped(mul_capped(n, 10, SIZE_MAX), (size_t)(**p - '0'), SIZE_MAX);
+	return n;
+}
+
+/* The copies glibc makes of an atom under the interval at p ("{n}", "{n,}",
+ * "{n,m}"), with *end just past it; 0 when p is not an interval (a literal
+ * '{' then). */
+static size_t interval_copies(const char *p, const char **end)
+{
+	size_t n, m = 0;
+	bool open = false;
+
+	if (!isdigit((unsigned char)*++p))
+		return 0;
+	n = digits_capped(&p);
+	if (*p == ',') {
+		p++;
+		open = !isdigit((unsigned char)*p);
+		m = digits_capped(&p);
+	}
+	if (*p != '}')
+		return 0;
+	*end = p + 1;
+	if (open)
+		n = add_capped(n, 1, SIZE_MAX);
+	return m > n ? m : n ? n : 1;
+}
+
+/* Just past the bracket expression opening at p, or NULL when unclosed. */
+static const char *bracket_end(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	for (; *p && *p != ']'; p++) {
+		if (*p == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+			char close[3] = { p[1], ']', 0 };
+			const char *end = strstr(p + 2, close);
+
+			if (end)
+				p = end + 1;
+		}
+	}
+	return *p ? p + 1 : NULL;
+}
+
+int regcomp_bounded(regex_t *re, const char *ere)
+{
+	struct regex_frame stack[REGEX_MAX_DEPTH + 1] = { 0 }, *f = stack;
+	size_t cap = add_capped(strlen(ere), REGEX_MAX_COPIES, SIZE_MAX);
+	const char *p = ere;
+
+	while (*p) {
+		const char *next = p + 1;
+		size_t times = 0, atom = 1;     /* times: a repetition's copies */
+
+		if (*p == '(') {
+			if (++f > stack + REGEX_MAX_DEPTH)
+				return -E2BIG;
+			*f = (struct regex_frame){ 0 };
+			atom = 0;
+		} else if (*p == ')' && f > stack) {
+			atom = add_capped(add_capped(f->alternatives, f->branch, cap), 1, cap);
+			f--;
+		} else if (*p == '|') {
+			f->alternatives = add_capped(f->alternatives, f->branch, cap);
+			f->branch = f->last = 0;
+			atom = 0;
+		} else if (*p == '*' || *p == '?') {
+			atom = 0;
+		} else if (*p == '+') {
+			times = 2;
+		} else if (*p == '{') {
+			times = interval_copies(p, &next);     /* 0: a literal '{' */
+		} else if (*p == '[') {
+			next = bracket_end(p);
+			if (!next)
+				break;         /* glibc's error to give */
+		} else if (*p == '\\' && p[1]) {
+			next = p + 2;
+		}
+		if (times) {
+			/* The atom's first copy is counted already. */
+			f->branch = add_capped(f->branch, mul_capped(f->last, times - 1, cap), cap);
+			f->last = mul_capped(f->last, times, cap);
+		} else if (atom) {
+			f->last = atom;
+			f->branch = add_capped(f->branch, atom, cap);
+		}
+		if (add_capped(f->alternatives, f->branch, cap) >= cap)
+			return -E2BIG;
+		p = next;
+	}
+	return regcomp(re, ere, REG_EXTENDED | REG_NOSUB) ? -EINVAL : 0;
+}
+
 size_t split_fields(char *line, char **fields, size_t max)
 {
 	size_t n = 0;

@@ -108,6 +108,10 @@ static void test_bad_flags_name_themselves(void **state)
 		{ "--no-collector.filesystem.timeout", "--no-collector.filesystem.timeout: unknown flag" },
 		{ "--collect.interval=10ms", "--collect.interval: must be at least 100ms" },
 		{ "--web.telemetry-path=/health", "--web.telemetry-path: must start with /" },
+		{ "--bpf.cgroup.include=(a|b){1,1000}{1,10}",
+		  "--bpf.cgroup.include: too large (repetition or groups nested too deep)" },
+		{ "--bpf.cgroup.exclude=[", "--bpf.cgroup.exclude: invalid regular expression" },
+		{ "--collector.diskstats.device-exclude=(x{1,100}){1,100}", "device-exclude=(x{1,100}){1,100}: too large" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct config cfg;

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,64 @@ static void test_sorted_insert(void **state)
 	free(a);
 }
 
+/* Patterns whose compiled size glibc multiplies are refused before
+ * regcomp() sees them; everyday ones, long or not, compile and match. */
+static void test_regcomp_bounded(void **state)
+{
+	static const struct {
+		const char *re, *text;
+		int rc, matches;
+	} cases[] = {
+		{ "^(sd|vd)[a-z]+$", "sda", 0, 1 },
+		{ "^(sd|vd)[a-z]+$", "loop0", 0, 0 },
+		{ "[a-z]{1,1000}", "x", 0, 1 },
+		{ "(ab|cd|ef){1,580}", "cdab", 0, 1 },
+		{ "a\\+\\+\\+{3}", "a+++++", 0, 1 },   /* escaped: one copy each */
+		{ "[+*{]{3}x", "+{*x", 0, 1 },               /* quantifiers as set members */
+		{ "a{x}", "", -EINVAL, 0 },                  /* not an interval: glibc refuses it */
+		{ "p++++++++++++++++++++++++++++++++", "", -E2BIG, 0 },
+		{ "(ab|cd|ef){1,1400}", "", -E2BIG, 0 },
+		{ "a{1,1000}{1,10}", "", -E2BIG, 0 },
+		{ "((((a{2}){4}){8}){16}){32}", "", -E2BIG, 0 },
+		{ "x{2,}{4096,}", "", -E2BIG, 0 },
+		{ "a{99999999999999999999999}", "", -E2BIG, 0 },
+		{ "(", "", -EINVAL, 0 },
+		{ "[[:alpha:]", "", -EINVAL, 0 },
+	};
+	char deep[2 * 101 + 2], long_list[8192];
+	regex_t re;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = regcomp_bounded(&re, cases[i].re);
+
+		if (rc != cases[i].rc)
+			fail_msg("%s: %d, not %d", cases[i].re, rc, cases[i].rc);
+		if (rc)
+			continue;
+		assert_int_equal(!regexec(&re, cases[i].text, 0, NULL, 0), cases[i].matches);
+		regfree(&re);
+	}
+	/* 100 nested groups compile; 101 would recurse deeper than allowed. */
+	memset(deep, '(', 101);
+	deep[101] = 'a';
+	memset(deep + 102, ')', 100);
+	deep[202] = 0;
+	assert_int_equal(regcomp_bounded(&re, deep + 1), 0);
+	regfree(&re);
+	deep[202] = ')';
+	deep[203] = 0;
+	assert_int_equal(regcomp_bounded(&re, deep), -E2BIG);
+	/* A long pattern without repetition is linear: its length is allowed
+	 * on top of the copies. */
+	long_list[0] = 0;
+	for (int i = 0; strlen(long_list) < sizeof(long_list) - 16; i++)
+		snprintf(long_list + strlen(long_list), 16, "%sdev%d", i ? "|" : "", i);
+	assert_int_equal(regcomp_bounded(&re, long_list), 0);
+	assert_int_equal(regexec(&re, "dev700", 0, NULL, 0), 0);
+	regfree(&re);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_numbers_strict), cmocka_unit_test(test_split_and_lines),
 		cmocka_unit_test(test_path_join),   cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_sorted_insert), cmocka_unit_test(test_put_double),
+		cmocka_unit_test(test_regcomp_bounded),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }

@@ -169,8 +169,8 @@ struct bpfl_wl *bpfl_wl_new(const struct bpfl_wl_opts *o, char *why, size_t whys
 		return NULL;
 	}
 	w->o = *o;
-	w->has_include = o->include && !regcomp(&w->include, o->include, REG_EXTENDED | REG_NOSUB);
-	w->has_exclude = o->exclude && !regcomp(&w->exclude, o->exclude, REG_EXTENDED | REG_NOSUB);
+	w->has_include = o->include && !regcomp_bounded(&w->include, o->include);
+	w->has_exclude = o->exclude && !regcomp_bounded(&w->exclude, o->exclude);
 	w->paths = cgroup_paths_new(w->root, WL_RESCAN_S, o->grace_s);
 	w->pods = pod_names_new();
 	w->sel = workload_selector_new(&pol);

@@ -20,6 +20,7 @@
 #include "bpf/loader.h"
 #include "cli.h"
 #include "log.h"
+#include "util.h"
 
 /* Rows of each ranking: a screenful with both rankings of one family. */
 #define TOP_ROWS 10
@@ -188,7 +189,7 @@ int latency_main(const struct config *cfg)
 		bpfl_wl_opts_from(&o.wl, cfg, o.procfs, cfg->rootfs ? cfg->rootfs : "/");
 		/* The terminal ranks every workload; no series cap applies. */
 		by.has_re = cfg->latency_cgroup &&
-			    !regcomp(&by.re, cfg->latency_cgroup, REG_EXTENDED | REG_NOSUB);
+			    !regcomp_bounded(&by.re, cfg->latency_cgroup);
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
