@@ -5,8 +5,10 @@
  * request in disk_io_start; complete checks the stamp is its own, adds
  * queue+service (insert -> complete), service (issue -> complete) and queue
  * (insert -> issue) to the per-CPU latency value of its device and op, the
- * bytes completed to its size histogram, and frees the slot. Userspace (src/bpf/biolat.c) sums the CPUs
- * and names the devices.
+ * bytes completed to its size histogram, and frees the slot. Where the kernel
+ * stamps the request itself (tp_btf), its stamps stand in for ours, and the
+ * slot only carries the cgroup when the task's is charged. Userspace
+ * (src/bpf/biolat.c) sums the CPUs and names the devices.
  *
  * Cost per I/O is what the design is about: disk_io_start is a plain array
  * indexed by a hash of the request (a lookup is a few ns, a hash-map update
@@ -49,6 +51,9 @@ const volatile __u32 targ_rq_arg = 0;
  * or issued it when no insert was seen: writeback then counts for the
  * flusher. */
 const volatile __u32 targ_bio_cgroup = 0;
+/* The cgroup comes from the task, which only our stamp in disk_io_start
+ * remembers until completion. */
+#define CGID_FROM_STAMP (wl_on && !targ_bio_cgroup)
 /* log2 of the slots of the (device, op) tables, as the loader sized them. */
 const volatile __u32 key_bits = BIOLAT_KEY_BITS;
 WL_HIST_MAP(cgroup_disk_io_latency_seconds);
@@ -77,6 +82,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct hist);
 } disk_io_size_bytes SEC(".maps");
+
+/* Per queue (by its id, modulo the size): the queue's id + 1 while its last
+ * completion showed the kernel's own issue stamp (rq->io_start_time_ns),
+ * else 0. blk_mq_start_request() stamps a request right after
+ * block_rq_issue when anything on the queue tracks I/O times
+ * (QUEUE_FLAG_STATS: writeback throttling, on by default for every blk-mq
+ * disk, sets it), on bpf_ktime_get_ns()'s clock. Learned at completion, as
+ * no flag says it at issue in every kernel. Written only when it changes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BIOLAT_QUEUES);
+	__type(key, __u32);
+	__type(value, __u32);
+} disk_queue_issue_stamped SEC(".maps");
 
 /* Slots taken on any CPU, so userspace reads only those. Written once per
  * slot (tested first, so the line is not bounced on every I/O). */
@@ -184,29 +203,41 @@ static __always_inline void stamp(struct biolat_start *s, __u64 id, __u32 dev, i
 	/* A new request, or a stale stamp (merged away, never completed) of a
 	 * request struct now reused: this is its start, and its owner. */
 	s->insert_ns = now;
-	s->cgid = wl_on && !targ_bio_cgroup ? bpf_get_current_cgroup_id() : 0;
+	s->cgid = CGID_FROM_STAMP ? bpf_get_current_cgroup_id() : 0;
 	s->issue_ns = is_issue ? now : 0;
 }
 
-/* complete: the request (id, dev) in slot s is done. start_ns, when the
- * kernel stamped the request itself (0 otherwise), is its start; kdev and op
- * key the sample, bytes is what this completion covers. */
+/* complete: the request (id, dev) in slot s is done. start_ns and
+ * issue_stamp_ns, when the kernel stamped the request itself (0 otherwise),
+ * are its start and issue; with both, s is needed only for the cgroup of
+ * CGID_FROM_STAMP. kdev and op key the sample, bytes is what this completion
+ * covers. */
 static __always_inline void complete(struct biolat_start *s, __u64 id, __u32 dev, __u64 start_ns,
-				     __u32 kdev, __u32 op, __u64 bytes, __u64 bio_cgid)
+				     __u64 issue_stamp_ns, __u32 kdev, __u32 op, __u64 bytes,
+				     __u64 bio_cgid)
 {
-	__u64 now = bpf_ktime_get_ns(), insert_ns, issue_ns, s_cgid;
+	__u64 now = bpf_ktime_get_ns(), insert_ns = 0, issue_ns = 0, s_cgid = 0;
+	int kernel_stamps = start_ns && issue_stamp_ns;
 	struct biolat_lat *v;
 	struct hist *size;
 	__u32 slot = 0, total;
 
-	if (!s || s->id != id || s->dev != dev)
+	if (s && s->id == id && s->dev == dev) {
+		insert_ns = s->insert_ns;
+		issue_ns = s->issue_ns;
+		s_cgid = s->cgid;
+		s->id = 0;
+	} else if (!kernel_stamps || CGID_FROM_STAMP) {
 		return;         /* started before we attached, or evicted */
-	insert_ns = s->insert_ns;
-	issue_ns = s->issue_ns;
-	s_cgid = s->cgid;
-	s->id = 0;
-	if (start_ns && start_ns <= issue_ns)
+	}
+	if (kernel_stamps) {
+		/* Both may come from a plug's cached clock (6.9 on), issue's
+		 * from another task's plug than start's, so possibly older. */
 		insert_ns = start_ns;
+		issue_ns = issue_stamp_ns > start_ns ? issue_stamp_ns : start_ns;
+	} else if (start_ns && start_ns <= issue_ns) {
+		insert_ns = start_ns;
+	}
 	if (!issue_ns || now < issue_ns || issue_ns < insert_ns)
 		return;         /* inserted, never issued: requeued or merged away */
 	v = key_slot(kdev, op, &slot);
@@ -273,16 +304,40 @@ int BPF_PROG(biolat_insert_btf)
 	 * event costs 75-100 ns). */
 	if (!start_ns)
 		stamp(slot_btf(rq), (__u64)rq, 0, 0, bpf_ktime_get_ns());
-	else if (wl_on && !targ_bio_cgroup)
+	else if (CGID_FROM_STAMP)
 		stamp(slot_btf(rq), (__u64)rq, 0, 0, start_ns);
 	return 0;
+}
+
+/* Passthrough requests (REQ_OP_DRV_IN and up; SCSI_IN/OUT before 5.11) may
+ * get no issue stamp whatever the queue: newer kernels leave them out. */
+#define REQ_OP_PASSTHROUGH_ 32
+
+static __always_inline __u32 *queue_issue_stamped(struct request *rq)
+{
+	__u32 idx = (__u32)rq->q->id & (BIOLAT_QUEUES - 1);
+
+	return bpf_map_lookup_elem(&disk_queue_issue_stamped, &idx);
 }
 
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(biolat_issue_btf)
 {
 	struct request *rq = rq_arg(ctx);
+	__u64 start_ns = rq->start_time_ns;
+	__u32 *stamped;
 
+	/* Where the kernel will stamp both times, completion reads them, and
+	 * issue has only the cgroup to note, taking the start stamp as its
+	 * time (as insert does). */
+	if (start_ns && (rq->cmd_flags & REQ_OP_MASK_) < REQ_OP_PASSTHROUGH_) {
+		stamped = queue_issue_stamped(rq);
+		if (stamped && *stamped == (__u32)rq->q->id + 1) {
+			if (CGID_FROM_STAMP)
+				stamp(slot_btf(rq), (__u64)rq, 0, 1, start_ns);
+			return 0;
+		}
+	}
 	stamp(slot_btf(rq), (__u64)rq, 0, 1, bpf_ktime_get_ns());
 	return 0;
 }
@@ -292,7 +347,16 @@ int BPF_PROG(biolat_issue_btf)
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(biolat_complete_btf, struct request *rq, int error, unsigned int nr_bytes)
 {
-	complete(slot_btf(rq), (__u64)rq, 0, rq->start_time_ns, rq_dev_btf(rq),
+	__u64 issue_stamp_ns = rq->io_start_time_ns;
+	__u32 *stamped, want;
+
+	if ((rq->cmd_flags & REQ_OP_MASK_) < REQ_OP_PASSTHROUGH_) {
+		stamped = queue_issue_stamped(rq);
+		want = issue_stamp_ns ? (__u32)rq->q->id + 1 : 0;
+		if (stamped && *stamped != want)
+			*stamped = want;
+	}
+	complete(slot_btf(rq), (__u64)rq, 0, rq->start_time_ns, issue_stamp_ns, rq_dev_btf(rq),
 		 op_of_flags(rq->cmd_flags), nr_bytes, targ_bio_cgroup ? rq_blkcg_id_btf(rq) : 0);
 	return 0;
 }
@@ -320,7 +384,7 @@ int BPF_PROG(biolat_issue_raw)
 SEC("raw_tp/block_rq_complete")
 int BPF_PROG(biolat_complete_raw, struct request *rq, int error, unsigned int nr_bytes)
 {
-	complete(slot_of((__u64)rq, 0), (__u64)rq, 0, 0, rq_dev_read(rq),
+	complete(slot_of((__u64)rq, 0), (__u64)rq, 0, 0, 0, rq_dev_read(rq),
 		 op_of_flags(BPF_CORE_READ(rq, cmd_flags)), nr_bytes,
 		 targ_bio_cgroup ? rq_blkcg_id_read(rq) : 0);
 	return 0;
@@ -351,7 +415,7 @@ int biolat_issue_tp(struct trace_event_raw_block_rq *ctx)
 /* Byte by byte: each load is its own CO-RE relocation off ctx, which the
  * verifier accepts; a memcpy would offset the ctx pointer. */
 #define COMPLETE_TP(ctx)                                                                   \
-	complete(slot_of(TP_ID(ctx), (ctx)->dev), TP_ID(ctx), (ctx)->dev, 0, (ctx)->dev,        \
+	complete(slot_of(TP_ID(ctx), (ctx)->dev), TP_ID(ctx), (ctx)->dev, 0, 0, (ctx)->dev,     \
 		 op_of_rwbs((ctx)->rwbs[0], (ctx)->rwbs[1]), (__u64)(ctx)->nr_sector << SECTOR_SHIFT_, 0)
 
 SEC("tracepoint/block/block_rq_complete")

@@ -26,6 +26,8 @@
  * block devices present, from 2^BIOLAT_MIN_KEY_BITS slots up. */
 #define BIOLAT_MIN_KEY_BITS 6
 #define BIOLAT_KEY_PROBES 4
+/* Queues whose issue stamps completion has seen (by id, a power of 2). */
+#define BIOLAT_QUEUES 1024
 
 enum biolat_op {
 	BIOLAT_OP_READ,

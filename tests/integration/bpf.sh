@@ -189,8 +189,10 @@ check "daemon: /health lists bpf/biolat" \
 stop_daemon
 
 # Host-wide only, on a device the kernel stamps every request of (a scheduler,
-# or I/O statistics), biolat leaves its insert program out and takes queue
-# time from the kernel's stamp; on one with neither, insert is back.
+# or I/O statistics), biolat leaves its insert program out and takes the
+# start from the kernel's stamp, and the issue too where the queue tracks I/O
+# times (writeback throttling does, on a loop device); on a device with
+# neither stamp, insert is back.
 queue=/sys/block/$loopname/queue
 host_only_daemon() { # host_only_daemon LOG: --no-bpf.cgroup on a new port ($port)
 	port=$(free_port)
@@ -201,6 +203,17 @@ host_only_daemon() { # host_only_daemon LOG: --no-bpf.cgroup on a new port ($por
 # (Not a pipe into grep -q: bpftool would die of SIGPIPE, and pipefail says so.)
 insert_attached() { [[ $(bpftool prog show) == *"name biolat_insert_btf "* ]]; }
 insert_absent() { ! insert_attached; }
+# A queue learned to carry the kernel's issue stamp holds its id + 1.
+issue_stamp_learned() {
+	local dump
+	dump=$(bpftool -j map dump name disk_queue_issu) || return 1
+	/usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+# One map: its elements; several of that name: each with its elements.
+elements = [e for m in d for e in m["elements"]] if d and "elements" in d[0] else d
+sys.exit(not any(int(b, 16) for e in elements for b in e["value"]))' <<<"$dump"
+}
 sched_was=$(sed 's/.*\[\(.*\)\].*/\1/' "$queue/scheduler")
 echo mq-deadline >"$queue/scheduler"
 host_only_daemon "$work/host-only.log"
@@ -209,12 +222,15 @@ sleep 2
 curl -fsS "http://127.0.0.1:$port/metrics" >"$work/host-only.txt"
 w=$(count "$work/host-only.txt" "infra_monitor_disk_io_latency_seconds_count{device=\"$loopname\",op=\"write\",phase=\"total\"}")
 wq=$(count "$work/host-only.txt" "infra_monitor_disk_io_latency_seconds_count{device=\"$loopname\",op=\"write\",phase=\"queue\"}")
-qs=$(count "$work/host-only.txt" "infra_monitor_disk_io_latency_seconds_sum{device=\"$loopname\",op=\"write\",phase=\"queue\"}")
+sum_of() { count "$work/host-only.txt" "infra_monitor_disk_io_latency_seconds_sum{device=\"$loopname\",op=\"write\",phase=\"$1\"}"; }
+ts=$(sum_of total) qs=$(sum_of queue) ss=$(sum_of service)
 check "host-only, mq-deadline: no insert program" insert_absent
 check "host-only, mq-deadline: $w writes >= 64" [ "${w%.*}" -ge 64 ]
 check "host-only, mq-deadline: queue phase counts each write ($wq = $w)" [ "$wq" = "$w" ]
-check "host-only, mq-deadline: queue time from the kernel's stamp ($qs s) > 0" \
-	awk -v s="$qs" 'BEGIN { exit !(s > 0) }'
+check "host-only, mq-deadline: total = queue + service ($ts = $qs + $ss s), service > 0" \
+	awk -v t="$ts" -v q="$qs" -v s="$ss" 'BEGIN { d = t - q - s; exit !(s > 0 && q >= 0 && d < 1e-6 && d > -1e-6) }'
+check "host-only, mq-deadline: the loop device's completions showed the kernel's issue stamp" \
+	issue_stamp_learned
 stop_daemon
 echo none >"$queue/scheduler"
 echo 0 >"$queue/iostats"
