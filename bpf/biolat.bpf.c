@@ -56,10 +56,9 @@ const volatile __u32 targ_bio_cgroup = 0;
 #define CGID_FROM_STAMP (wl_on && !targ_bio_cgroup)
 /* log2 of the slots of the (device, op) tables, as the loader sized them. */
 const volatile __u32 key_bits = BIOLAT_KEY_BITS;
-WL_HIST_MAP(cgroup_disk_io_latency_seconds);
-WL_COUNT_MAP(cgroup_disk_io_bytes_total);
+/* Latency and bytes in one entry (the bytes family is read from it). */
+WL_HIST_BYTES_MAP(cgroup_disk_io_latency_seconds);
 WL_CACHE_MAP(wl_disk_lat_cache, struct wl_hist_slot);
-WL_CACHE_MAP(wl_disk_bytes_cache, struct wl_count_slot);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -254,9 +253,8 @@ static __always_inline void complete(struct biolat_start *s, __u64 id, __u32 dev
 		hist_add_bytes(size, bytes);
 	if (targ_bio_cgroup)
 		s_cgid = bio_cgid;
-	wl_hist_slot(&cgroup_disk_io_latency_seconds, &wl_disk_lat_cache, s_cgid, op, total,
-		     now - insert_ns);
-	wl_count_add(&cgroup_disk_io_bytes_total, &wl_disk_bytes_cache, s_cgid, op, bytes);
+	wl_hist_bytes_slot(&cgroup_disk_io_latency_seconds, &wl_disk_lat_cache, s_cgid, op, total,
+			   now - insert_ns, bytes);
 }
 
 /* ---- tp_btf ------------------------------------------------------------ */

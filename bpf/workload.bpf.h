@@ -43,9 +43,9 @@ struct {
 	__type(value, __u64);
 } wl_overflow SEC(".maps");
 
-/* The value a new entry starts from (maps cannot take a stack value this big). */
-static const struct hist wl_zero_hist;
-static const struct wl_count wl_zero_count;
+/* The value a new entry starts from (maps cannot take a stack value this big),
+ * sized for the largest. */
+static const struct wl_hist_bytes wl_zero;
 
 #define WL_HIST_MAP(name)                                                          \
 	struct {                                                                   \
@@ -53,6 +53,14 @@ static const struct wl_count wl_zero_count;
 		__uint(max_entries, 1024); /* set by the loader */                 \
 		__type(key, struct wl_key);                                        \
 		__type(value, struct hist);                                        \
+	} name SEC(".maps")
+
+#define WL_HIST_BYTES_MAP(name)                                                    \
+	struct {                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                   \
+		__uint(max_entries, 1024);                                         \
+		__type(key, struct wl_key);                                        \
+		__type(value, struct wl_hist_bytes);                               \
 	} name SEC(".maps")
 
 #define WL_COUNT_MAP(name)                                                         \
@@ -100,7 +108,7 @@ static __always_inline __u64 wl_attribute(__u64 cgid)
 }
 
 /* cgid: as wl_attribute() returned it. */
-static __always_inline void *wl_entry(void *map, __u64 cgid, __u32 key, const void *zero)
+static __always_inline void *wl_entry(void *map, __u64 cgid, __u32 key)
 {
 	struct wl_key k = { .cgid = cgid, .key = key };
 	void *v = bpf_map_lookup_elem(map, &k);
@@ -110,7 +118,7 @@ static __always_inline void *wl_entry(void *map, __u64 cgid, __u32 key, const vo
 	if (v)
 		return v;
 	/* Another CPU may create it first: EEXIST, and the lookup finds it. */
-	bpf_map_update_elem(map, &k, zero, BPF_NOEXIST);
+	bpf_map_update_elem(map, &k, &wl_zero, BPF_NOEXIST);
 	v = bpf_map_lookup_elem(map, &k);
 	if (v)
 		return v;
@@ -122,10 +130,11 @@ static __always_inline void *wl_entry(void *map, __u64 cgid, __u32 key, const vo
 }
 
 /* Adds one value (ns or bytes) in histogram slot s, which the caller found
- * for its host-wide histogram already, to the workload's histogram of key.
+ * for its host-wide histogram already, to the workload's histogram of key,
+ * and with_bytes (a constant: a WL_HIST_BYTES_MAP) the event's bytes.
  * cache: the family's WL_CACHE_MAP, or NULL (a constant) for none. */
-static __always_inline void wl_hist_slot(void *map, void *cache, __u64 cgid, __u32 key, __u32 s,
-					 __u64 value)
+static __always_inline void wl_hist_add(void *map, void *cache, __u64 cgid, __u32 key, __u32 s,
+					__u64 value, int with_bytes, __u64 bytes)
 {
 	struct wl_hist_slot *c;
 	struct hist *h;
@@ -143,9 +152,11 @@ static __always_inline void wl_hist_slot(void *map, void *cache, __u64 cgid, __u
 			return;
 		c->slots[s]++;
 		c->sum += value;
+		if (with_bytes)
+			c->bytes += bytes;
 		return;
 	}
-	h = wl_entry(map, cgid, key, &wl_zero_hist);
+	h = wl_entry(map, cgid, key);
 	if (!h)
 		return;
 	barrier_var(s);
@@ -153,6 +164,21 @@ static __always_inline void wl_hist_slot(void *map, void *cache, __u64 cgid, __u
 		return;
 	__sync_fetch_and_add(&h->slots[s], 1);
 	__sync_fetch_and_add(&h->sum, value);
+	if (with_bytes)
+		__sync_fetch_and_add(&((struct wl_hist_bytes *)h)->bytes, bytes);
+}
+
+static __always_inline void wl_hist_slot(void *map, void *cache, __u64 cgid, __u32 key, __u32 s,
+					 __u64 value)
+{
+	wl_hist_add(map, cache, cgid, key, s, value, 0, 0);
+}
+
+/* An event of a WL_HIST_BYTES_MAP: its value in slot s, and its bytes. */
+static __always_inline void wl_hist_bytes_slot(void *map, void *cache, __u64 cgid, __u32 key,
+					       __u32 s, __u64 value, __u64 bytes)
+{
+	wl_hist_add(map, cache, cgid, key, s, value, 1, bytes);
 }
 
 /* Counts one event (and value, e.g. bytes) for the workload under key. */
@@ -171,7 +197,7 @@ static __always_inline void wl_count_add(void *map, void *cache, __u64 cgid, __u
 		s->c.value += value;
 		return;
 	}
-	c = wl_entry(map, cgid, key, &wl_zero_count);
+	c = wl_entry(map, cgid, key);
 	if (!c)
 		return;
 	__sync_fetch_and_add(&c->events, 1);

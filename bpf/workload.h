@@ -28,7 +28,14 @@ struct wl_key {
 
 struct wl_count {
 	__u64 events;
-	__u64 value;            /* bytes for disk I/O; events again elsewhere */
+	__u64 value;            /* events again (a count of values is a histogram) */
+};
+
+/* A histogram whose events also carry a size (disk I/O: latency and bytes),
+ * so one entry takes both, in the kernel and in the ledger. */
+struct wl_hist_bytes {
+	struct hist h;
+	__u64 bytes;
 };
 
 /* The per-CPU slots in front of a family's hash (WL_CACHE_MAP in
@@ -56,11 +63,12 @@ struct wl_slot_head {
 	__u64 misses;           /* events of other workloads that mapped here */
 };
 
-/* sum shares the head's cache line; slots fill 27 lines exactly. */
+/* sum and bytes share the head's cache line; slots fill 27 lines exactly. */
 struct wl_hist_slot {
 	struct wl_slot_head head;
 	__u64 sum;
-	__u64 pad[2];
+	__u64 bytes;            /* a wl_hist_bytes family's; 0 elsewhere */
+	__u64 pad;
 	__u64 slots[HIST_SLOTS];
 };
 

@@ -159,34 +159,42 @@ static void test_missed_owner_makes_way(void **state)
 	free(f);
 }
 
+/* Histograms, plain and with the bytes of their events (struct
+ * wl_hist_bytes): the slot's bytes are read only into the wider ledger. */
 static void test_histogram_slots(void **state)
 {
-	struct fake *f = calloc(1, sizeof(*f));
-	struct wlcache *c = wlcache_new((unsigned char *)f->hist, NSLOTS,
-					sizeof(struct wl_hist_slot), HIST_SLOTS + 1);
-	struct wl_hist_slot *h;
-	uint64_t hash[HIST_SLOTS + 1] = { 0 };
-	const uint64_t *v;
-
 	(void)state;
-	assert_non_null(c);
-	h = kernel_slot(f, 3, true, 7, 2);
-	assert_non_null(h);
-	h->slots[5] += 2;
-	h->sum += 300;
-	h->slots[HIST_SLOTS - 1]++;
-	h->sum += 1000;
-	hash[5] = 1;
-	hash[HIST_SLOTS] = 100;
-	assert_int_equal(wlcache_read(c, 0), 0);
-	v = wlcache_merge(c, 7, 2, hash);
-	assert_int_equal(v[5], 3);
-	assert_int_equal(v[HIST_SLOTS - 1], 1);
-	assert_int_equal(v[HIST_SLOTS], 1400);
-	/* Another key of the same workload has nothing in the slots. */
-	assert_ptr_equal(wlcache_merge(c, 7, 1, hash), hash);
-	wlcache_free(c);
-	free(f);
+	for (size_t words = HIST_SLOTS + 1; words <= HIST_SLOTS + 2; words++) {
+		struct fake *f = calloc(1, sizeof(*f));
+		struct wlcache *c = wlcache_new((unsigned char *)f->hist, NSLOTS,
+						sizeof(struct wl_hist_slot), words);
+		struct wl_hist_slot *h;
+		uint64_t hash[HIST_SLOTS + 2] = { 0 };
+		const uint64_t *v;
+
+		assert_non_null(c);
+		h = kernel_slot(f, 3, true, 7, 2);
+		assert_non_null(h);
+		h->slots[5] += 2;
+		h->sum += 300;
+		h->slots[HIST_SLOTS - 1]++;
+		h->sum += 1000;
+		h->bytes += 3 * 4096;
+		hash[5] = 1;
+		hash[HIST_SLOTS] = 100;
+		hash[HIST_SLOTS + 1] = 512;
+		assert_int_equal(wlcache_read(c, 0), 0);
+		v = wlcache_merge(c, 7, 2, hash);
+		assert_int_equal(v[5], 3);
+		assert_int_equal(v[HIST_SLOTS - 1], 1);
+		assert_int_equal(v[HIST_SLOTS], 1400);
+		if (words == HIST_SLOTS + 2)
+			assert_int_equal(v[HIST_SLOTS + 1], 3 * 4096 + 512);
+		/* Another key of the same workload has nothing in the slots. */
+		assert_ptr_equal(wlcache_merge(c, 7, 1, hash), hash);
+		wlcache_free(c);
+		free(f);
+	}
 }
 
 static void test_cpus_from_online_list(void **state)

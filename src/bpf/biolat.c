@@ -41,12 +41,10 @@ struct biolat_reading {
 	uint64_t inflight;              /* live entries in disk_io_start */
 };
 
-enum { WL_LATENCY, WL_BYTES, WL_NFAM };
-
 struct biolat_state {
 	struct biolat_reading now, shown;       /* shown: as the terminal last printed it */
 	struct disk_names *disks;
-	struct bpfl_wl_family wl[WL_NFAM];
+	struct bpfl_wl_family wl;       /* latency, and bytes with it */
 };
 
 static const char *const op_names[BIOLAT_OP_MAX] = { "read", "write", "flush", "discard",
@@ -152,9 +150,8 @@ static int biolat_prepare(struct bpfl_prog *p, int hook)
 	unsigned int bits = key_bits_for(p->procfs);
 	struct bpf_map *keyed[] = { skel->maps.disk_io_latency_seconds, skel->maps.disk_io_size_bytes,
 				    skel->maps.disk_io_slots_used };
-	struct bpf_map *wl_maps[] = { skel->maps.cgroup_disk_io_latency_seconds,
-				      skel->maps.cgroup_disk_io_bytes_total };
-	struct bpf_map *wl_caches[] = { skel->maps.wl_disk_lat_cache, skel->maps.wl_disk_bytes_cache };
+	struct bpf_map *wl_maps[] = { skel->maps.cgroup_disk_io_latency_seconds };
+	struct bpf_map *wl_caches[] = { skel->maps.wl_disk_lat_cache };
 	int n = bpfl_wl_prepare(p, true, NULL, &skel->rodata->wl_on, &skel->rodata->wl_filter,
 				wl_maps, ARRAY_SIZE(wl_maps), wl_caches, ARRAY_SIZE(wl_caches),
 				BIOLAT_OP_MAX);
@@ -320,24 +317,19 @@ static int biolat_init(struct bpfl_prog *p, const struct bpfl_opts *o)
 				  ? "the bio's blkcg (io controller on cgroup v2)"
 				  : "the task that inserted it (no io controller on cgroup v2: "
 				    "writeback counts for the flusher)");
-	st->wl[WL_LATENCY] = (struct bpfl_wl_family){
+	st->wl = (struct bpfl_wl_family){
 		.name = "infra_monitor_cgroup_disk_io_latency_seconds",
 		.help = "Block I/O latency, insert to complete (queue and service), per workload "
 			"and op.",
 		.value = BPFL_WL_HIST,
 		.fd = bpf_map__fd(((struct biolat_bpf *)p->skel)->maps.cgroup_disk_io_latency_seconds),
 		.cache = ((struct biolat_bpf *)p->skel)->maps.wl_disk_lat_cache,
-		.key_label = "op", .key_name = wl_op_name, .nkeys = BIOLAT_OP_MAX };
-	st->wl[WL_BYTES] = (struct bpfl_wl_family){
-		.name = "infra_monitor_cgroup_disk_io_bytes_total",
-		.help = "Bytes of block I/O completed per workload and op.",
-		.value = BPFL_WL_COUNT,
-		.fd = bpf_map__fd(((struct biolat_bpf *)p->skel)->maps.cgroup_disk_io_bytes_total),
-		.cache = ((struct biolat_bpf *)p->skel)->maps.wl_disk_bytes_cache,
+		.bytes_name = "infra_monitor_cgroup_disk_io_bytes_total",
+		.bytes_help = "Bytes of block I/O completed per workload and op.",
 		.key_label = "op", .key_name = wl_op_name, .nkeys = BIOLAT_OP_MAX };
 	return bpfl_wl_init(p, bpf_map__fd(((struct biolat_bpf *)p->skel)->maps.wl_ids),
-			    bpf_map__fd(((struct biolat_bpf *)p->skel)->maps.wl_overflow), st->wl,
-			    WL_NFAM);
+			    bpf_map__fd(((struct biolat_bpf *)p->skel)->maps.wl_overflow), &st->wl,
+			    1);
 }
 
 static int biolat_read(struct bpfl_prog *p)
@@ -355,7 +347,7 @@ static int biolat_read(struct bpfl_prog *p)
 	if (!err)
 		err = count_inflight(bpf_map__fd(skel->maps.disk_io_start), &r->inflight);
 	if (!err)
-		err = bpfl_wl_read(p, ((struct biolat_state *)p->state)->wl, WL_NFAM);
+		err = bpfl_wl_read(p, &((struct biolat_state *)p->state)->wl, 1);
 	return err;
 }
 
@@ -385,7 +377,7 @@ static void biolat_fill(struct bpfl_prog *p, struct metric_set *ms)
 		bpfl_add_hist(ms, lat, &e->queue, BPFL_SECONDS, l, 3);
 		bpfl_add_hist(ms, size, &e->size, BPFL_BYTES, l, 2);
 	}
-	bpfl_wl_fill_families(p, st->wl, WL_NFAM, ms);
+	bpfl_wl_fill_families(p, &st->wl, 1, ms);
 }
 
 static size_t biolat_maps(const struct bpfl_prog *p, struct bpfl_map_fill *out)
@@ -478,7 +470,7 @@ static void biolat_free(struct bpfl_prog *p)
 
 	if (!st)
 		return;
-	bpfl_wl_free_families(st->wl, WL_NFAM);
+	bpfl_wl_free_families(&st->wl, 1);
 	disk_names_free(st->disks);
 	free(st->now.e);
 	free(st->shown.e);

@@ -337,7 +337,9 @@ bool bpfl_wl_io_controller(const struct bpfl_wl *w)
 
 static size_t value_words(const struct bpfl_wl_family *f)
 {
-	return f->value == BPFL_WL_HIST ? HIST_SLOTS + 1 : sizeof(struct wl_count) / 8;
+	if (f->value == BPFL_WL_COUNT)
+		return sizeof(struct wl_count) / 8;
+	return f->bytes_name ? sizeof(struct wl_hist_bytes) / 8 : sizeof(struct hist) / 8;
 }
 
 /* A family's cache map, mmap-ed: the kernel's slots, which wlcache.c reads
@@ -616,7 +618,7 @@ struct fill_arg {
 	struct bpfl_wl *w;
 	const struct bpfl_wl_family *f;
 	struct metric_set *ms;
-	struct family *fam;
+	struct family *fam, *bytes_fam;
 };
 
 static void fill_entry(void *arg, uint64_t id, uint32_t key, const uint64_t *vals)
@@ -640,10 +642,10 @@ static void fill_entry(void *arg, uint64_t id, uint32_t key, const uint64_t *val
 		memcpy(h.slots, vals, sizeof(h.slots));
 		h.sum = vals[HIST_SLOTS];
 		bpfl_add_hist(a->ms, a->fam, &h, BPFL_SECONDS, l, nl);
+		if (a->bytes_fam)
+			ms_add_labels(a->ms, a->bytes_fam, (double)vals[HIST_SLOTS + 1], l, nl);
 	} else {
-		/* wl_count: events, then value (bytes where the family counts
-		 * bytes; the events again otherwise). */
-		ms_add_labels(a->ms, a->fam, (double)vals[1], l, nl);
+		ms_add_labels(a->ms, a->fam, (double)vals[0], l, nl);
 	}
 }
 
@@ -658,6 +660,8 @@ void bpfl_wl_fill_families(struct bpfl_prog *p, const struct bpfl_wl_family *f, 
 		a.fam = ms_family(ms, f[i].name,
 				  f[i].value == BPFL_WL_HIST ? METRIC_HISTOGRAM : METRIC_COUNTER,
 				  f[i].help);
+		if (f[i].bytes_name)
+			a.bytes_fam = ms_family(ms, f[i].bytes_name, METRIC_COUNTER, f[i].bytes_help);
 		workload_ledger_export(f[i].ledger, p->wl->sel, fill_entry, &a);
 	}
 }

@@ -70,7 +70,8 @@ struct wlcache *wlcache_new(unsigned char *mem, size_t nslots, size_t stride, si
 	struct wlcache *c;
 	size_t need = words == 2 ? sizeof(struct wl_count_slot) : sizeof(struct wl_hist_slot);
 
-	if (!mem || stride < need || (words != 2 && words != HIST_SLOTS + 1)) {
+	if (!mem || stride < need ||
+	    (words != 2 && words != HIST_SLOTS + 1 && words != HIST_SLOTS + 2)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -89,8 +90,9 @@ struct wlcache *wlcache_new(unsigned char *mem, size_t nslots, size_t stride, si
 	return c;
 }
 
-/* The slot's values in the ledger's layout (struct hist, or struct
- * wl_count), each word read once: the kernel may be adding to them. */
+/* The slot's values in the ledger's layout (struct hist, struct
+ * wl_hist_bytes or struct wl_count), each word read once: the kernel may be
+ * adding to them. */
 static void slot_values(const struct wlcache *c, const unsigned char *slot, uint64_t *out)
 {
 	const struct wl_hist_slot *h = (const void *)slot;
@@ -104,6 +106,8 @@ static void slot_values(const struct wlcache *c, const unsigned char *slot, uint
 	for (size_t i = 0; i < HIST_SLOTS; i++)
 		out[i] = __atomic_load_n(&h->slots[i], __ATOMIC_RELAXED);
 	out[HIST_SLOTS] = __atomic_load_n(&h->sum, __ATOMIC_RELAXED);
+	if (c->words == HIST_SLOTS + 2)
+		out[HIST_SLOTS + 1] = __atomic_load_n(&h->bytes, __ATOMIC_RELAXED);
 }
 
 static struct row_sum *row_sum(struct wlcache *c, uint64_t cgid, uint32_t key, bool add)
