@@ -148,6 +148,7 @@ static int biolat_prepare(struct bpfl_prog *p, int hook)
 {
 	struct biolat_bpf *skel = p->skel;
 	unsigned int bits = key_bits_for(p->procfs);
+	bool cgid_from_task;
 	struct bpf_map *keyed[] = { skel->maps.disk_io_latency_seconds, skel->maps.disk_io_size_bytes,
 				    skel->maps.disk_io_slots_used };
 	struct bpf_map *wl_maps[] = { skel->maps.cgroup_disk_io_latency_seconds };
@@ -174,9 +175,12 @@ static int biolat_prepare(struct bpfl_prog *p, int hook)
 	 * through an I/O scheduler (65-100 ns here). A device added later with
 	 * neither statistics nor a scheduler then has its total start at issue
 	 * for the few requests inserted rather than issued directly. */
-	if (hook == BPFL_TP_BTF && !(skel->rodata->wl_on && !skel->rodata->targ_bio_cgroup) &&
-	    every_queue_stamps(p->sysfs))
+	cgid_from_task = skel->rodata->wl_on && !skel->rodata->targ_bio_cgroup;
+	if (hook == BPFL_TP_BTF && !cgid_from_task && every_queue_stamps(p->sysfs))
 		bpf_program__set_autoload(skel->progs.biolat_insert_btf, false);
+	/* It keeps the cache of the task's cgroup honest: no task, no cache. */
+	if (hook == BPFL_TP_BTF && !cgid_from_task)
+		bpf_program__set_autoload(skel->progs.biolat_cgroup_rmdir, false);
 	n = rq_issue_nargs();
 	if (n < 0) {
 		snprintf(p->error, sizeof(p->error),

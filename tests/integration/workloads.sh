@@ -146,6 +146,7 @@ attribution() {
 	fi
 
 	brief_cgroup
+	cgroups_in_turn
 
 	echo "== latency --by=cgroup: a top of workloads"
 	# Three intervals while A writes: A ranks with its writes; the regex keeps
@@ -201,6 +202,29 @@ attribution() {
 # A cgroup gone within the collection it was made in, long before any walk
 # of the tree could find it: cgroup:cgroup_mkdir named it as it was made, so
 # its writes are its own, all of them, not other's.
+# Made, written from and removed one after another on one CPU. biolat keeps
+# each CPU's last cgroup of the writing task; the pause lets a removed
+# cgroup be freed (after a grace period and its release work), so that the
+# next mkdir reuses its memory. Each must still get exactly its own writes:
+# with the cache checked by address alone, turn1 got 48 and the others 0.
+cgroups_in_turn() {
+	echo "== cgroups made and removed in turn, on one CPU"
+	local k n
+	for k in 1 2 3 4 5; do
+		mkdir "$base/turn$k"
+		run_in "$base/turn$k" taskset -c 0 dd if=/dev/zero of="$loop" bs=4k count=$((8 * k)) \
+			oflag=direct status=none
+		rmdir "$base/turn$k"
+		sleep 1
+	done
+	sleep 2.5
+	curl -fsS "http://127.0.0.1:$port/metrics" >"$work/turns.txt"
+	for k in 1 2 3 4 5; do
+		n=$(metric "$work/turns.txt" "infra_monitor_cgroup_disk_io_latency_seconds_count{cgroup=\"/$tag/turn$k\",op=\"write\"}")
+		check "turn$k: exactly its own $((8 * k)) writes ($n)" [ "$n" -eq $((8 * k)) ]
+	done
+}
+
 brief_cgroup() {
 	echo "== a cgroup living less than a collection"
 	local before n
