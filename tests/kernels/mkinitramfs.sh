@@ -31,7 +31,7 @@ busybox=${BUSYBOX:-/bin/busybox}
 
 mkdir -p "$stage"/{bin,sbin,proc,sys,dev,tmp,run,out,tools,boot,etc,lib/modules} "$stage/sys/fs/bpf"
 cp "$busybox" "$stage/bin/busybox"
-readelf -l "$busybox" 2>/dev/null | grep -q 'INTERP' && {
+[[ $(readelf -l "$busybox" 2>/dev/null) == *INTERP* ]] && {
 	echo "mkinitramfs: $busybox is not static: apt-get install busybox-static" >&2
 	exit 1
 }
