@@ -39,7 +39,7 @@ static __always_inline void on_drop(__u32 reason, __u64 cgid)
 	c = bpf_map_lookup_elem(&skb_drops_total, &reason);
 	if (c)
 		(*c)++;
-	wl_count_add(&cgroup_skb_drops_total, &wl_drop_cache, cgid, reason, 1);
+	wl_count_add(&cgroup_skb_drops_total, &wl_drop_cache, cgid, reason);
 }
 
 /* kfree_skb(skb, location, reason[, rx_sk]): the reason is argument 2. */

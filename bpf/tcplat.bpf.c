@@ -82,13 +82,13 @@ static __always_inline void on_srtt_us(__u32 srtt_us, __u64 cgid)
 static __always_inline void on_retransmit(__u64 cgid)
 {
 	counter_inc(&tcp_retransmits_total, 0);
-	wl_count_add(&cgroup_tcp_retransmits_total, NULL, cgid, 0, 1);
+	wl_count_add(&cgroup_tcp_retransmits_total, NULL, cgid, 0);
 }
 
 static __always_inline void on_reset(__u32 direction, __u64 cgid)
 {
 	counter_inc(&tcp_resets_total, direction);
-	wl_count_add(&cgroup_tcp_resets_total, NULL, cgid, direction, 1);
+	wl_count_add(&cgroup_tcp_resets_total, NULL, cgid, direction);
 }
 
 static __always_inline void on_state(__u64 sk, int oldstate, int newstate, __u16 protocol,

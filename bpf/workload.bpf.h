@@ -181,9 +181,8 @@ static __always_inline void wl_hist_bytes_slot(void *map, void *cache, __u64 cgi
 	wl_hist_add(map, cache, cgid, key, s, value, 1, bytes);
 }
 
-/* Counts one event (and value, e.g. bytes) for the workload under key. */
-static __always_inline void wl_count_add(void *map, void *cache, __u64 cgid, __u32 key,
-					 __u64 value)
+/* Counts one event for the workload under key. */
+static __always_inline void wl_count_add(void *map, void *cache, __u64 cgid, __u32 key)
 {
 	struct wl_count_slot *s;
 	struct wl_count *c;
@@ -194,14 +193,12 @@ static __always_inline void wl_count_add(void *map, void *cache, __u64 cgid, __u
 	s = cache ? wl_cached(cache, cgid, key) : NULL;
 	if (s) {
 		s->c.events++;
-		s->c.value += value;
 		return;
 	}
 	c = wl_entry(map, cgid, key);
 	if (!c)
 		return;
 	__sync_fetch_and_add(&c->events, 1);
-	__sync_fetch_and_add(&c->value, value);
 }
 
 #endif

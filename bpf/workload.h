@@ -28,7 +28,6 @@ struct wl_key {
 
 struct wl_count {
 	__u64 events;
-	__u64 value;            /* events again (a count of values is a histogram) */
 };
 
 /* A histogram whose events also carry a size (disk I/O: latency and bytes),

@@ -30,15 +30,14 @@ static void *kernel_slot(struct fake *f, size_t i, bool hist, uint64_t cgid, uin
 	return wl_slot_take(h, cgid, key) ? h : NULL;
 }
 
-/* n events of cgid (key 0) counting value each, mapped to slot i. */
-static void count_events(struct fake *f, size_t i, uint64_t cgid, int n, uint64_t value)
+/* n events of cgid (key 0), mapped to slot i. */
+static void count_events(struct fake *f, size_t i, uint64_t cgid, int n)
 {
 	for (int e = 0; e < n; e++) {
 		struct wl_count_slot *s = kernel_slot(f, i, false, cgid, 0);
 
 		if (s) {
 			s->c.events++;
-			s->c.value += value;
 		} else {
 			f->hash_events[cgid]++;
 		}
@@ -46,7 +45,7 @@ static void count_events(struct fake *f, size_t i, uint64_t cgid, int n, uint64_
 }
 
 struct seen {
-	uint64_t events[8], value[8];
+	uint64_t events[8];
 };
 
 static void on_row(void *arg, uint64_t cgid, uint32_t key, const uint64_t *vals)
@@ -55,7 +54,6 @@ static void on_row(void *arg, uint64_t cgid, uint32_t key, const uint64_t *vals)
 
 	assert_int_equal(key, 0);
 	s->events[cgid] = vals[0];
-	s->value[cgid] = vals[1];
 }
 
 /* One collection as wl.c does it: slots, then each hash entry merged with
@@ -66,7 +64,7 @@ static struct seen collect(struct wlcache *c, struct fake *f, double now)
 
 	assert_int_equal(wlcache_read(c, now), 0);
 	for (uint64_t id = 1; id < 8; id++) {
-		uint64_t vals[2] = { f->hash_events[id], f->hash_events[id] * 10 };
+		uint64_t vals[1] = { f->hash_events[id] };
 
 		if (f->hash_events[id])
 			on_row(&s, id, 0, wlcache_merge(c, id, 0, vals));
@@ -79,18 +77,17 @@ static void test_exact_through_a_slots_life(void **state)
 {
 	struct fake *f = calloc(1, sizeof(*f));
 	struct wlcache *c = wlcache_new((unsigned char *)f->count, NSLOTS,
-					sizeof(struct wl_count_slot), 2);
+					sizeof(struct wl_count_slot), 1);
 	struct seen s;
 
 	(void)state;
 	assert_non_null(c);
-	count_events(f, 0, 1, 5, 10);
+	count_events(f, 0, 1, 5);
 	s = collect(c, f, 0);
 	assert_int_equal(s.events[1], 5);
-	assert_int_equal(s.value[1], 50);
 	assert_int_equal(f->count[0].head.state, WL_SLOT_OWNED);
 
-	count_events(f, 0, 1, 3, 10);
+	count_events(f, 0, 1, 3);
 	s = collect(c, f, 1);
 	assert_int_equal(s.events[1], 8);
 
@@ -99,11 +96,10 @@ static void test_exact_through_a_slots_life(void **state)
 	assert_int_equal(f->count[0].head.state, WL_SLOT_OWNED);
 	collect(c, f, 3);
 	assert_int_equal(f->count[0].head.state, WL_SLOT_DRAIN);
-	count_events(f, 0, 1, 1, 10);
+	count_events(f, 0, 1, 1);
 	assert_int_equal(f->hash_events[1], 1);
 	/* A program that saw it owned just before the drain still adds. */
 	f->count[0].c.events++;
-	f->count[0].c.value += 10;
 
 	/* Too soon to free, then freed: what it held was read first. */
 	s = collect(c, f, 3.5);
@@ -114,13 +110,11 @@ static void test_exact_through_a_slots_life(void **state)
 	assert_int_equal(f->count[0].c.events, 0);
 	assert_int_equal(f->count[0].head.cgid, WL_OTHER);
 	assert_int_equal(s.events[1], 10);
-	assert_int_equal(s.value[1], 100);
 
 	/* Claimed again by the same workload: counted from zero, on top. */
-	count_events(f, 0, 1, 2, 10);
+	count_events(f, 0, 1, 2);
 	s = collect(c, f, 5);
 	assert_int_equal(s.events[1], 12);
-	assert_int_equal(s.value[1], 120);
 
 	wlcache_forget(c, 1);
 	f->hash_events[1] = 0;
@@ -134,22 +128,22 @@ static void test_missed_owner_makes_way(void **state)
 {
 	struct fake *f = calloc(1, sizeof(*f));
 	struct wlcache *c = wlcache_new((unsigned char *)f->count, NSLOTS,
-					sizeof(struct wl_count_slot), 2);
+					sizeof(struct wl_count_slot), 1);
 	struct seen s;
 
 	(void)state;
-	count_events(f, 2, 1, 1, 1);
-	count_events(f, 2, 2, 2, 1);
+	count_events(f, 2, 1, 1);
+	count_events(f, 2, 2, 2);
 	collect(c, f, 0);
 	/* Missed by twice its own events: not yet. */
 	assert_int_equal(f->count[2].head.state, WL_SLOT_OWNED);
-	count_events(f, 2, 1, 1, 1);
-	count_events(f, 2, 2, 3, 1);
+	count_events(f, 2, 1, 1);
+	count_events(f, 2, 2, 3);
 	collect(c, f, 1);
 	assert_int_equal(f->count[2].head.state, WL_SLOT_DRAIN);
 	s = collect(c, f, 2);
 	assert_int_equal(f->count[2].head.state, WL_SLOT_FREE);
-	count_events(f, 2, 2, 4, 1);
+	count_events(f, 2, 2, 4);
 	assert_int_equal(f->count[2].head.cgid, 2);
 	s = collect(c, f, 3);
 	assert_int_equal(s.events[1], 2);
@@ -217,7 +211,7 @@ static void test_bad_layout(void **state)
 	assert_null(wlcache_new(mem, 1, sizeof(mem), HIST_SLOTS + 1));
 	assert_int_equal(errno, EINVAL);
 	assert_null(wlcache_new(mem, 1, sizeof(mem), 3));
-	assert_null(wlcache_new(NULL, 1, sizeof(mem), 2));
+	assert_null(wlcache_new(NULL, 1, sizeof(mem), 1));
 	wlcache_free(NULL);
 }
 

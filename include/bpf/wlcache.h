@@ -15,7 +15,7 @@ struct wlcache;
 
 /* mem: nslots slots of stride bytes (the mmap-ed map, owned by the caller);
  * words: the ledger's value width, HIST_SLOTS + 1 for struct wl_hist_slot
- * (HIST_SLOTS + 2 with its bytes), 2 for struct wl_count_slot. NULL with
+ * (HIST_SLOTS + 2 with its bytes), 1 for struct wl_count_slot. NULL with
  * errno set on failure. */
 struct wlcache *wlcache_new(unsigned char *mem, size_t nslots, size_t stride, size_t words);
 void wlcache_free(struct wlcache *c);

@@ -68,10 +68,10 @@ void wlcache_free(struct wlcache *c)
 struct wlcache *wlcache_new(unsigned char *mem, size_t nslots, size_t stride, size_t words)
 {
 	struct wlcache *c;
-	size_t need = words == 2 ? sizeof(struct wl_count_slot) : sizeof(struct wl_hist_slot);
+	size_t need = words == 1 ? sizeof(struct wl_count_slot) : sizeof(struct wl_hist_slot);
 
 	if (!mem || stride < need ||
-	    (words != 2 && words != HIST_SLOTS + 1 && words != HIST_SLOTS + 2)) {
+	    (words != 1 && words != HIST_SLOTS + 1 && words != HIST_SLOTS + 2)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -98,9 +98,8 @@ static void slot_values(const struct wlcache *c, const unsigned char *slot, uint
 	const struct wl_hist_slot *h = (const void *)slot;
 	const struct wl_count_slot *n = (const void *)slot;
 
-	if (c->words == 2) {
+	if (c->words == 1) {
 		out[0] = __atomic_load_n(&n->c.events, __ATOMIC_RELAXED);
-		out[1] = __atomic_load_n(&n->c.value, __ATOMIC_RELAXED);
 		return;
 	}
 	for (size_t i = 0; i < HIST_SLOTS; i++)
@@ -164,7 +163,7 @@ static int read_slot(struct wlcache *c, size_t i, double now)
 	}
 	slot_values(c, slot, c->cur);
 	/* Events: the histogram's slots, or a counter's first word. */
-	for (size_t k = 0; k < (c->words == 2 ? 1 : HIST_SLOTS); k++)
+	for (size_t k = 0; k < (c->words == 1 ? 1 : HIST_SLOTS); k++)
 		events += c->cur[k] - prev[k];
 	misses = __atomic_load_n(&h->misses, __ATOMIC_RELAXED) - v->misses;
 	v->misses += misses;
