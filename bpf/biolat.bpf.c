@@ -213,7 +213,10 @@ static __always_inline __u64 current_cgid(__u32 user)
 	struct cgid_cache *c;
 	__u64 rmdirs, cgid;
 
-	if (user == CGID_NO_CACHE)
+	/* Only where a program cannot nest in itself, which came in 5.12 with
+	 * bpf_check_mtu() (and after bpf_get_current_task_btf(), 5.11): before,
+	 * the cached path is dead code the verifier never sees. */
+	if (user == CGID_NO_CACHE || !bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_check_mtu))
 		return bpf_get_current_cgroup_id();
 	/* rmdirs read first: a later bump can only make the entry stale. */
 	rmdirs = cgroup_rmdirs;
