@@ -57,7 +57,7 @@ const volatile __u32 targ_bio_cgroup = 0;
 /* log2 of the slots of the (device, op) tables, as the loader sized them. */
 const volatile __u32 key_bits = BIOLAT_KEY_BITS;
 /* Latency and bytes in one entry (the bytes family is read from it). */
-WL_HIST_BYTES_MAP(cgroup_disk_io_latency_seconds);
+WL_MAP(cgroup_disk_io_latency_seconds, struct wl_hist_bytes);
 WL_CACHE_MAP(wl_disk_lat_cache, struct wl_hist_slot);
 
 struct {

@@ -55,7 +55,7 @@ struct {
 } runqueue_latency_seconds SEC(".maps");
 
 /* Per workload: the cgroup of the task switched in (tp_btf and raw_tp). */
-WL_HIST_MAP(cgroup_runqueue_latency_seconds);
+WL_MAP(cgroup_runqueue_latency_seconds, struct hist);
 WL_CACHE_MAP(wl_runq_cache, struct wl_hist_slot);
 
 struct {

@@ -27,7 +27,7 @@ struct {
 
 /* Per workload and reason: the cgroup of the skb's socket, the root when it
  * has none (tp_btf and raw_tp). */
-WL_COUNT_MAP(cgroup_skb_drops_total);
+WL_MAP(cgroup_skb_drops_total, struct wl_count);
 WL_CACHE_MAP(wl_drop_cache, struct wl_count_slot);
 
 static __always_inline void on_drop(__u32 reason, __u64 cgid)

@@ -55,10 +55,10 @@ PERCPU_ARRAY(tcp_resets_total, __u64, TCPLAT_RESETS);
 PERCPU_ARRAY(bpf_map_full_misses_total, __u64, 1);
 
 /* Per workload: the socket's cgroup (tp_btf and raw_tp). */
-WL_HIST_MAP(cgroup_tcp_srtt_seconds);
-WL_HIST_MAP(cgroup_tcp_connect_latency_seconds);
-WL_COUNT_MAP(cgroup_tcp_retransmits_total);
-WL_COUNT_MAP(cgroup_tcp_resets_total);
+WL_MAP(cgroup_tcp_srtt_seconds, struct hist);
+WL_MAP(cgroup_tcp_connect_latency_seconds, struct hist);
+WL_MAP(cgroup_tcp_retransmits_total, struct wl_count);
+WL_MAP(cgroup_tcp_resets_total, struct wl_count);
 /* Only the per-segment hook has slots: connects, retransmits and resets are
  * rare next to it, and the resets have two writers. */
 WL_CACHE_MAP(wl_srtt_cache, struct wl_hist_slot);

@@ -1,8 +1,8 @@
 /* Per-workload attribution for the kernel programs (types in workload.h).
  *
- * A program that attributes defines its maps with WL_HIST_MAP()/WL_COUNT_MAP()
- * and, per event, finds the entry of (cgroup id, key) with wl_hist_slot()/
- * wl_count_add(): a lookup, a create when missing, and the catch-all entry
+ * A program that attributes defines its maps with WL_MAP() and, per event,
+ * finds the entry of (cgroup id, key) with wl_hist_slot(),
+ * wl_hist_bytes_slot() or wl_count_add(): a lookup, a create when missing, and the catch-all entry
  * when the map is full or the filter leaves the workload out. Updates are
  * atomic adds to a shared (not per-CPU) value: a per-CPU histogram per
  * workload would cost CPUs x 1.7 KiB per entry.
@@ -47,28 +47,14 @@ struct {
  * sized for the largest. */
 static const struct wl_hist_bytes wl_zero;
 
-#define WL_HIST_MAP(name)                                                          \
+/* A family's per-workload hash; vtype: struct hist, struct wl_hist_bytes
+ * (a histogram with the bytes of its events) or struct wl_count. */
+#define WL_MAP(name, vtype)                                                        \
 	struct {                                                                   \
 		__uint(type, BPF_MAP_TYPE_HASH);                                   \
 		__uint(max_entries, 1024); /* set by the loader */                 \
 		__type(key, struct wl_key);                                        \
-		__type(value, struct hist);                                        \
-	} name SEC(".maps")
-
-#define WL_HIST_BYTES_MAP(name)                                                    \
-	struct {                                                                   \
-		__uint(type, BPF_MAP_TYPE_HASH);                                   \
-		__uint(max_entries, 1024);                                         \
-		__type(key, struct wl_key);                                        \
-		__type(value, struct wl_hist_bytes);                               \
-	} name SEC(".maps")
-
-#define WL_COUNT_MAP(name)                                                         \
-	struct {                                                                   \
-		__uint(type, BPF_MAP_TYPE_HASH);                                   \
-		__uint(max_entries, 1024);                                         \
-		__type(key, struct wl_key);                                        \
-		__type(value, struct wl_count);                                    \
+		__type(value, vtype);                                              \
 	} name SEC(".maps")
 
 /* max_entries: CPUs x WL_CACHE_SLOTS, set by the loader. */
@@ -131,7 +117,7 @@ static __always_inline void *wl_entry(void *map, __u64 cgid, __u32 key)
 
 /* Adds one value (ns or bytes) in histogram slot s, which the caller found
  * for its host-wide histogram already, to the workload's histogram of key,
- * and with_bytes (a constant: a WL_HIST_BYTES_MAP) the event's bytes.
+ * and with_bytes (a constant: a map of struct wl_hist_bytes) the event's bytes.
  * cache: the family's WL_CACHE_MAP, or NULL (a constant) for none. */
 static __always_inline void wl_hist_add(void *map, void *cache, __u64 cgid, __u32 key, __u32 s,
 					__u64 value, int with_bytes, __u64 bytes)
@@ -174,7 +160,7 @@ static __always_inline void wl_hist_slot(void *map, void *cache, __u64 cgid, __u
 	wl_hist_add(map, cache, cgid, key, s, value, 0, 0);
 }
 
-/* An event of a WL_HIST_BYTES_MAP: its value in slot s, and its bytes. */
+/* An event of a map of struct wl_hist_bytes: its value in slot s, and its bytes. */
 static __always_inline void wl_hist_bytes_slot(void *map, void *cache, __u64 cgid, __u32 key,
 					       __u32 s, __u64 value, __u64 bytes)
 {

@@ -75,7 +75,7 @@ struct bpfl_wl_family {
 	const void *key_arg;
 	uint32_t nkeys;                 /* keys 0 .. nkeys-1, for the catch-all entries */
 	const struct bpf_map *cache;    /* its WL_CACHE_MAP, or NULL */
-	/* A histogram whose map is a WL_HIST_BYTES_MAP: the bytes of its
+	/* A histogram whose map holds struct wl_hist_bytes: the bytes of its
 	 * events, exported as this counter family. NULL otherwise. */
 	const char *bytes_name, *bytes_help;
 	struct workload_ledger *ledger;
