@@ -410,6 +410,12 @@ int BPF_PROG(biolat_complete_btf, struct request *rq, int error, unsigned int nr
 	__u64 issue_stamp_ns = rq->io_start_time_ns;
 	__u32 *stamped, want;
 
+	/* A request completed in parts (SCSI after an error, say) is one
+	 * I/O, done at its last part: the kernel's stamps would let each part
+	 * count as an I/O of its own, where no slot of ours says otherwise.
+	 * __data_len is what remains, before this part is taken off. */
+	if (nr_bytes < rq->__data_len)
+		return 0;
 	if ((rq->cmd_flags & REQ_OP_MASK_) < REQ_OP_PASSTHROUGH_) {
 		stamped = queue_issue_stamped(rq);
 		want = issue_stamp_ns ? (__u32)rq->q->id + 1 : 0;
