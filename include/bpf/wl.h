@@ -46,6 +46,11 @@ void bpfl_wl_free(struct bpfl_wl *w);
  * so walks must find them out. */
 bool bpfl_wl_at_top(const struct bpfl_wl *w);
 void bpfl_wl_naming(struct bpfl_wl *w, const char *hook, const char *why);
+/* How to read the cgroups made since the last read (cgnames' ring buffer).
+ * A program's read that meets an id nobody named reads them once more before
+ * it counts a miss: a cgroup made after this collection read the names can
+ * already have events in the maps read after. */
+void bpfl_wl_names_reader(struct bpfl_wl *w, void (*read_names)(void *arg), void *arg);
 int bpfl_wl_learn(struct bpfl_wl *w, uint64_t id, const char *path);
 void bpfl_wl_gone(struct bpfl_wl *w, uint64_t id);
 void bpfl_wl_events_lost(struct bpfl_wl *w);

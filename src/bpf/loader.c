@@ -546,6 +546,14 @@ static void init_prog(struct bpfl_prog *p, const struct bpfl_opts *o)
 	p->hook = -1;
 }
 
+static void reread_names(void *arg)
+{
+	struct bpfl_prog *names = arg;
+
+	/* A failure shows in the collection's own read of them. */
+	(void)names->ops->read(names);
+}
+
 /* The cgroups made from now on, named as they are made; without it (an old
  * kernel, a tree below a namespace's root) walks alone name them. */
 static void open_names(struct bpfl_set *s, const struct bpfl_opts *o)
@@ -564,6 +572,8 @@ static void open_names(struct bpfl_set *s, const struct bpfl_opts *o)
 	open_prog(p, o->hook);
 	if (p->status == BPFL_ATTACHED)
 		init_prog(p, o);
+	if (p->status == BPFL_ATTACHED)         /* still: init can fail */
+		bpfl_wl_names_reader(s->wl, reread_names, p);
 	bpfl_wl_naming(s->wl, p->status == BPFL_ATTACHED ? hook_names[p->hook] : NULL, p->error);
 }
 

@@ -69,6 +69,9 @@ struct bpfl_wl {
 	bool tree_ok;
 	char naming[160];       /* how new cgroups are named, for /health */
 	double recheck_at;      /* monotonic: walk then (events were lost), 0: no */
+	void (*read_names)(void *arg);
+	void *read_names_arg;
+	bool names_reread;      /* in this collection, on a miss */
 };
 
 void bpfl_wl_opts_from(struct bpfl_wl_opts *o, const struct config *cfg, const char *procfs,
@@ -277,6 +280,24 @@ void bpfl_wl_naming(struct bpfl_wl *w, const char *hook, const char *why)
 	}
 	if (w->tree_ok)
 		health_set("bpf/cgroup", HEALTH_OK, w->naming);
+}
+
+void bpfl_wl_names_reader(struct bpfl_wl *w, void (*read_names)(void *arg), void *arg)
+{
+	w->read_names = read_names;
+	w->read_names_arg = arg;
+}
+
+/* Whether id has a name, reading the names made since once more if not. */
+static bool named(struct bpfl_wl *w, uint64_t id)
+{
+	if (cgroup_paths_lookup(w->paths, id, w->now))
+		return true;
+	if (!w->read_names || w->names_reread)
+		return false;
+	w->names_reread = true;
+	w->read_names(w->read_names_arg);
+	return cgroup_paths_lookup(w->paths, id, w->now) != NULL;
 }
 
 int bpfl_wl_learn(struct bpfl_wl *w, uint64_t id, const char *path)
@@ -488,7 +509,7 @@ static void read_row(struct read_arg *a, uint64_t cgid, uint32_t key, const uint
 	/* Only a workload we can name is a candidate for a series. */
 	if (!events || cgid == WL_OTHER || !seen(a->w, cgid))
 		return;
-	if (cgroup_paths_lookup(a->w->paths, cgid, a->w->now))
+	if (named(a->w, cgid))
 		workload_selector_note(a->w->sel, cgid, events);
 	else
 		a->w->resolve_misses++;
@@ -576,6 +597,7 @@ void bpfl_wl_decide(struct bpfl_wl *w)
 
 	if (!w)
 		return;
+	w->names_reread = false;
 	w->now = now_monotonic();
 	tree_state(w);
 	if (w->recheck_at && w->now >= w->recheck_at && w->tree_ok) {
