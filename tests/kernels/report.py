@@ -429,6 +429,27 @@ def cg_sum(samples, name, cgroup=None, **want):
     return _sum(samples, name, **dict(want, **({"cgroup": cgroup} if cgroup else {})))
 
 
+def disk_shortfall(samples, disk):
+    """Where A's missing I/Os may be, for the failure message: its count per op, what other
+    cgroups and cgroup="other" counted, the scratch disk's own count, and the daemon's counts of
+    evicted stamps, unnamed ids, full maps and events skipped in recursion."""
+    lat = "infra_monitor_cgroup_disk_io_latency_seconds_count"
+    by = {}
+    for n, lab, v in samples:
+        if n == lat and v:
+            key = "%s %s" % (lab.get("cgroup"), lab.get("op"))
+            by[key] = by.get(key, 0) + int(v)
+    dev = os.path.basename(disk) if disk else None
+    return "; ".join([
+        " ".join("%s=%d" % kv for kv in sorted(by.items())),
+        "%s I/Os %d" % (dev, _sum(samples, "infra_monitor_disk_io_size_bytes_count", device=dev)),
+        "evicted stamps %d" % _sum(samples, "infra_monitor_bpf_map_full_misses_total", program="biolat",
+                                   map="disk_io_start"),
+        "resolve misses %d" % _sum(samples, "infra_monitor_cgroup_resolve_misses_total"),
+        "overflow %d" % _sum(samples, "infra_monitor_cgroup_overflow_events_total"),
+        "recursion misses %d" % _sum(samples, "infra_monitor_bpf_recursion_misses_total", program="biolat")])
+
+
 def workloads_section(kernels, w, failures):
     w("")
     w("## Per-workload counting (cgroup v2)")
@@ -516,7 +537,8 @@ def workloads_section(kernels, w, failures):
                 # The task at insert is a proxy: a request the driver requeues is inserted again
                 # from a kworker and charged there (seen on the busy host: 127 of 128).
                 if a_ios < (direct_ios if blkcg else direct_ios * 0.98):
-                    failures.append("%s: A's disk I/Os %d < the %d it issued" % (where, a_ios, direct_ios))
+                    failures.append("%s: A's disk I/Os %d < the %d it issued (%s)"
+                                    % (where, a_ios, direct_ios, disk_shortfall(sm, k["env"].get("disk"))))
                 if blkcg and a_wb < direct_wbytes + buf_bytes:
                     failures.append("%s: A's write bytes %d < %d direct + %d buffered: writeback not "
                                     "charged to A's blkcg" % (where, a_wb, direct_wbytes, buf_bytes))
