@@ -172,13 +172,6 @@ static __always_inline __u32 op_of_rwbs(char c0, char c1)
 	}
 }
 
-/* Fibonacci hashing of (id, dev) to a slot. */
-static __always_inline struct biolat_start *slot_of(__u64 id, __u32 dev)
-{
-	__u32 idx = ((id ^ ((__u64)dev << 32)) * 0x9E3779B97F4A7C15ULL) >> (64 - BIOLAT_START_BITS);
-
-	return bpf_map_lookup_elem(&disk_io_start, &idx);
-}
 
 /* The current task's v2 cgroup id costs 40-60 ns an I/O here, in cache
  * misses on its css_set, cgroup and kernfs node. On tp_btf each of insert
@@ -234,48 +227,102 @@ static __always_inline __u64 current_cgid(__u32 user)
 	return cgid;
 }
 
-/* insert and issue, at now: takes slot s for the request (id, dev), counting
- * the eviction of a live request. Issue keeps the insert time of its own
- * request and stands in for it when no insert was seen (dispatched
- * directly). cache: whose current_cgid() entry, or CGID_NO_CACHE. */
-static __always_inline void stamp(struct biolat_start *s, __u64 id, __u32 dev, int is_issue,
-				  __u64 now, __u32 cache)
+static __always_inline int holds(const struct biolat_start *s, __u64 id, __u32 dev)
 {
+	return s->id == id && s->dev == dev;
+}
+
+/* Where insert or issue, at now, stamps the request (id, dev) whose home
+ * slot is idx: the slot it holds, else its home unless a live request holds
+ * that, else the spill slot unless one holds that too, else its home,
+ * evicting that request (counted). The spill slot is read only when the
+ * home is taken or has spilled, so most stamps touch one slot. */
+static __always_inline struct biolat_start *slot_to_stamp(__u32 idx, __u64 id, __u32 dev,
+							  __u64 now)
+{
+	struct biolat_start *home = bpf_map_lookup_elem(&disk_io_start, &idx), *spill = NULL;
+	__u32 spill_idx = BIOLAT_SPILL_OF(idx);
+	int home_live;
+
+	if (!home || holds(home, id, dev))
+		return home;
+	home_live = biolat_start_live(home, now);
+	if (home->spills || home_live)
+		spill = bpf_map_lookup_elem(&disk_io_start, &spill_idx);
+	if (spill && home->spills && holds(spill, id, dev))
+		return spill;
+	if (!home_live)
+		return home;
+	if (spill && !biolat_start_live(spill, now)) {
+		__sync_fetch_and_add(&home->spills, 1);
+		return spill;
+	}
+	counter_inc(&bpf_map_full_misses_total, BIOLAT_START_MISSES);
+	return home;
+}
+
+/* The slot completion finds the request (id, dev) with home slot idx in,
+ * or NULL; one in the spill slot leaves its home's count. A spilled request
+ * whose completion is never seen leaves the count up for good, which costs
+ * that home's lookups a read of the spill slot, never a wrong match. */
+static __always_inline struct biolat_start *slot_to_complete(__u32 idx, __u64 id, __u32 dev)
+{
+	struct biolat_start *home = bpf_map_lookup_elem(&disk_io_start, &idx), *spill;
+	__u32 spill_idx = BIOLAT_SPILL_OF(idx);
+
+	if (!home || holds(home, id, dev))
+		return home;
+	if (!home->spills)
+		return NULL;
+	spill = bpf_map_lookup_elem(&disk_io_start, &spill_idx);
+	if (!spill || !holds(spill, id, dev))
+		return NULL;
+	__sync_fetch_and_add(&home->spills, -1);
+	return spill;
+}
+
+/* insert and issue, at now: stamps the request (id, dev) whose home slot is
+ * idx. Issue keeps the insert time of its own request and stands in for it
+ * when no insert was seen (dispatched directly). cache: whose current_cgid()
+ * entry, or CGID_NO_CACHE. */
+static __always_inline void stamp(__u32 idx, __u64 id, __u32 dev, int is_issue, __u64 now,
+				  __u32 cache)
+{
+	struct biolat_start *s = slot_to_stamp(idx, id, dev, now);
+
 	if (!s)
 		return;
-	if (s->id != id || s->dev != dev) {
-		if (biolat_start_live(s, now))
-			counter_inc(&bpf_map_full_misses_total, BIOLAT_START_MISSES);
-		s->id = id;
-		s->dev = dev;
-	} else if (is_issue && s->insert_ns) {
+	if (holds(s, id, dev) && is_issue && s->insert_ns) {
 		/* Issued after its insert: both stamps are this request's. */
 		s->issue_ns = now;
 		return;
 	}
 	/* A new request, or a stale stamp (merged away, never completed) of a
 	 * request struct now reused: this is its start, and its owner. */
+	s->id = id;
+	s->dev = dev;
 	s->insert_ns = now;
 	s->cgid = CGID_FROM_STAMP ? current_cgid(cache) : 0;
 	s->issue_ns = is_issue ? now : 0;
 }
 
-/* complete: the request (id, dev) in slot s is done. start_ns and
+/* complete: the request (id, dev) with home slot idx is done. start_ns and
  * issue_stamp_ns, when the kernel stamped the request itself (0 otherwise),
- * are its start and issue; with both, s is needed only for the cgroup of
- * CGID_FROM_STAMP. kdev and op key the sample, bytes is what this completion
- * covers. */
-static __always_inline void complete(struct biolat_start *s, __u64 id, __u32 dev, __u64 start_ns,
+ * are its start and issue; with both, our stamps are needed only for the
+ * cgroup of CGID_FROM_STAMP. kdev and op key the sample, bytes is what this
+ * completion covers. */
+static __always_inline void complete(__u32 idx, __u64 id, __u32 dev, __u64 start_ns,
 				     __u64 issue_stamp_ns, __u32 kdev, __u32 op, __u64 bytes,
 				     __u64 bio_cgid)
 {
+	struct biolat_start *s = slot_to_complete(idx, id, dev);
 	__u64 now = bpf_ktime_get_ns(), insert_ns = 0, issue_ns = 0, s_cgid = 0;
 	int kernel_stamps = start_ns && issue_stamp_ns;
 	struct biolat_lat *v;
 	struct hist *size;
 	__u32 slot = 0, total;
 
-	if (s && s->id == id && s->dev == dev) {
+	if (s) {
 		insert_ns = s->insert_ns;
 		issue_ns = s->issue_ns;
 		s_cgid = s->cgid;
@@ -330,16 +377,19 @@ static __always_inline struct request *rq_arg(unsigned long long *ctx)
  * where hashing each tag on its own scattered them over all of it, and the
  * cache and TLB misses of that cost 50-75 ns an event here (a store to a
  * hashed slot of the 320 KiB table against one to a 128-slot table, side by
- * side on block_rq_issue). */
-static __always_inline struct biolat_start *slot_btf(struct request *rq)
+ * side on block_rq_issue). The point is the Fibonacci hash of q->id * 4 +
+ * hardware queue: a host's queue ids are small and consecutive, which that
+ * hash spreads furthest apart (16 single-queue disks 456 slots apart at
+ * least). Hashing q->id << 32 instead, as we did, used only the low half of
+ * the multiplier, about 1/2: ids two apart started 46 slots apart, and two
+ * busy disks evicted each other's requests. */
+static __always_inline __u32 slot_btf(struct request *rq)
 {
 	struct blk_mq_hw_ctx *hctx = rq->mq_hctx;
 	int tag = rq->internal_tag >= 0 ? rq->internal_tag : rq->tag;
-	__u64 queue = ((__u64)rq->q->id << 32) | (hctx ? hctx->queue_num : 0);
-	__u32 idx = (queue * 0x9E3779B97F4A7C15ULL) >> (64 - BIOLAT_START_BITS);
+	__u64 queue = (__u64)rq->q->id * 4 + (hctx ? hctx->queue_num : 0);
 
-	idx = (idx + (__u32)tag) & (BIOLAT_MAX_STARTS - 1);
-	return bpf_map_lookup_elem(&disk_io_start, &idx);
+	return (biolat_slot_of(queue, 0) + (__u32)tag) & (BIOLAT_MAX_STARTS - 1);
 }
 
 SEC("tp_btf/block_rq_insert")
@@ -416,7 +466,10 @@ int BPF_PROG(biolat_complete_btf, struct request *rq, int error, unsigned int nr
 	 * __data_len is what remains, before this part is taken off. */
 	if (nr_bytes < rq->__data_len)
 		return 0;
-	if ((rq->cmd_flags & REQ_OP_MASK_) < REQ_OP_PASSTHROUGH_) {
+	/* Only a request with data tells: an fsync's empty flush is ended by
+	 * the flush machinery without ever being issued, so it never shows an
+	 * issue stamp, and would unlearn the queue at each fsync. */
+	if (nr_bytes && (rq->cmd_flags & REQ_OP_MASK_) < REQ_OP_PASSTHROUGH_) {
 		stamped = queue_issue_stamped(rq);
 		want = issue_stamp_ns ? (__u32)rq->q->id + 1 : 0;
 		if (stamped && *stamped != want)
@@ -434,7 +487,7 @@ int BPF_PROG(biolat_insert_raw)
 {
 	__u64 id = (__u64)rq_arg(ctx);
 
-	stamp(slot_of(id, 0), id, 0, 0, bpf_ktime_get_ns(), CGID_NO_CACHE);
+	stamp(biolat_slot_of(id, 0), id, 0, 0, bpf_ktime_get_ns(), CGID_NO_CACHE);
 	return 0;
 }
 
@@ -443,14 +496,14 @@ int BPF_PROG(biolat_issue_raw)
 {
 	__u64 id = (__u64)rq_arg(ctx);
 
-	stamp(slot_of(id, 0), id, 0, 1, bpf_ktime_get_ns(), CGID_NO_CACHE);
+	stamp(biolat_slot_of(id, 0), id, 0, 1, bpf_ktime_get_ns(), CGID_NO_CACHE);
 	return 0;
 }
 
 SEC("raw_tp/block_rq_complete")
 int BPF_PROG(biolat_complete_raw, struct request *rq, int error, unsigned int nr_bytes)
 {
-	complete(slot_of((__u64)rq, 0), (__u64)rq, 0, 0, 0, rq_dev_read(rq),
+	complete(biolat_slot_of((__u64)rq, 0), (__u64)rq, 0, 0, 0, rq_dev_read(rq),
 		 op_of_flags(BPF_CORE_READ(rq, cmd_flags)), nr_bytes,
 		 targ_bio_cgroup ? rq_blkcg_id_read(rq) : 0);
 	return 0;
@@ -467,7 +520,7 @@ int BPF_PROG(biolat_complete_raw, struct request *rq, int error, unsigned int nr
 SEC("tracepoint/block/block_rq_insert")
 int biolat_insert_tp(struct trace_event_raw_block_rq *ctx)
 {
-	stamp(slot_of(TP_ID(ctx), ctx->dev), TP_ID(ctx), ctx->dev, 0, bpf_ktime_get_ns(),
+	stamp(biolat_slot_of(TP_ID(ctx), ctx->dev), TP_ID(ctx), ctx->dev, 0, bpf_ktime_get_ns(),
 	      CGID_NO_CACHE);
 	return 0;
 }
@@ -475,7 +528,7 @@ int biolat_insert_tp(struct trace_event_raw_block_rq *ctx)
 SEC("tracepoint/block/block_rq_issue")
 int biolat_issue_tp(struct trace_event_raw_block_rq *ctx)
 {
-	stamp(slot_of(TP_ID(ctx), ctx->dev), TP_ID(ctx), ctx->dev, 1, bpf_ktime_get_ns(),
+	stamp(biolat_slot_of(TP_ID(ctx), ctx->dev), TP_ID(ctx), ctx->dev, 1, bpf_ktime_get_ns(),
 	      CGID_NO_CACHE);
 	return 0;
 }
@@ -483,7 +536,7 @@ int biolat_issue_tp(struct trace_event_raw_block_rq *ctx)
 /* Byte by byte: each load is its own CO-RE relocation off ctx, which the
  * verifier accepts; a memcpy would offset the ctx pointer. */
 #define COMPLETE_TP(ctx)                                                                   \
-	complete(slot_of(TP_ID(ctx), (ctx)->dev), TP_ID(ctx), (ctx)->dev, 0, 0, (ctx)->dev,     \
+	complete(biolat_slot_of(TP_ID(ctx), (ctx)->dev), TP_ID(ctx), (ctx)->dev, 0, 0, (ctx)->dev,     \
 		 op_of_rwbs((ctx)->rwbs[0], (ctx)->rwbs[1]), (__u64)(ctx)->nr_sector << SECTOR_SHIFT_, 0)
 
 SEC("tracepoint/block/block_rq_complete")

@@ -6,12 +6,14 @@
 #include "hist.h"
 
 /* In-flight table: direct-mapped (by the request's queue and tag on tp_btf,
- * by a hash of the request elsewhere), a power of 2. A
- * collision with a live request evicts it and is counted; with a few hundred
- * requests in flight that is rare, and it spares the ~275 ns of a hash update
- * per I/O that a BPF hash map would cost. */
+ * by a hash of the request elsewhere), a power of 2. A request whose slot a
+ * live request holds takes the slot half the table away instead, and its
+ * home slot counts it in spills, so that lookups look there only then; with
+ * both taken it evicts the home slot's request, counted. This spares the
+ * ~275 ns of a hash update per I/O that a BPF hash map would cost. */
 #define BIOLAT_START_BITS 13
 #define BIOLAT_MAX_STARTS (1u << BIOLAT_START_BITS)
+#define BIOLAT_SPILL_OF(idx) (((idx) + BIOLAT_MAX_STARTS / 2) & (BIOLAT_MAX_STARTS - 1))
 /* An entry older than this is a request whose completion we never saw. */
 #define BIOLAT_STALE_NS (10ULL * 1000000000ULL)
 /* Per-CPU table of (device, op) values, open addressing with a short probe:
@@ -54,8 +56,15 @@ struct biolat_start {
 	__u64 issue_ns;
 	__u64 cgid;             /* v2 cgroup of the task that started it (attribution on) */
 	__u32 dev;
-	__u32 pad;
+	__u32 spills;           /* requests of this home slot in BIOLAT_SPILL_OF() */
 };
+
+/* The home slot of a request known by id (its address, or its sector + 1)
+ * on dev: Fibonacci hashing. */
+static inline __u32 biolat_slot_of(__u64 id, __u32 dev)
+{
+	return (__u32)(((id ^ ((__u64)dev << 32)) * 0x9E3779B97F4A7C15ULL) >> (64 - BIOLAT_START_BITS));
+}
 
 /* Whether s holds a request that may still complete, at now (ns on
  * CLOCK_MONOTONIC, bpf_ktime_get_ns()'s clock). The one staleness rule, for

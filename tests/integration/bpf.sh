@@ -6,6 +6,8 @@
 #      tracepoint): O_DIRECT I/O on a loop device, 200 loopback connections,
 #      refused connects, CPU contention; it asserts the counts on that device
 #      and socket and lints the output with promtool.
+#      tests/integration/bpf/spill_check.c runs biolat's raw_tp programs
+#      through BPF_PROG_TEST_RUN on requests that share an in-flight slot.
 #   2. The daemon itself: `once --format=prom --bpf.hook=RUNG` reports every
 #      program attached on that rung; in daemon mode, real I/O and TCP show
 #      up in /metrics and promtool has nothing to say about infra_monitor_.
@@ -122,6 +124,16 @@ if ! cc -O2 -g -std=gnu11 -D_GNU_SOURCE -pthread "${sanitize[@]}" -Iinclude -I"$
 	unprivileged_and_terminal_checks
 	summary bpf
 	exit
+fi
+# biolat's in-flight table when requests share a slot (spill, eviction): its
+# raw_tp programs run on made-up requests, as no two real ones can be made to.
+if cc -O2 -g -std=gnu11 -D_GNU_SOURCE "${sanitize[@]}" -Iinclude -I"$out" \
+	tests/integration/bpf/spill_check.c -lbpf -lelf -lz -o "$work/spill_check" &&
+	"$work/spill_check" >"$work/spill.txt" 2>&1; then
+	ok "in-flight table: requests of one slot spill, then evict: $(grep -c '^ok' "$work/spill.txt") checks"
+else
+	bad "in-flight table: requests of one slot"
+	grep -v '^ok' "$work/spill.txt" | head -20
 fi
 for r in "${rungs[@]}"; do
 	if "$work/bpf_check" --hook "$r" --loop "$loop" >"$work/check-$r.txt" 2>&1; then
