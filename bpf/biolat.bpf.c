@@ -297,6 +297,13 @@ static __always_inline void stamp(__u32 idx, __u64 id, __u32 dev, int is_issue, 
 		s->issue_ns = now;
 		return;
 	}
+	if (holds(s, id, dev) && !is_issue && s->insert_ns == now) {
+		/* Inserted again under the kernel's start stamp it had (tp_btf):
+		 * requeued, or the data of a flush sequence, which a kworker
+		 * inserts; still its first inserter's, and not issued yet. */
+		s->issue_ns = 0;
+		return;
+	}
 	/* A new request, or a stale stamp (merged away, never completed) of a
 	 * request struct now reused: this is its start, and its owner. */
 	s->id = id;

@@ -535,7 +535,8 @@ def workloads_section(kernels, w, failures):
                 if not disk or not buf:
                     failures.append("%s: the disk workload did not run in A (%s, %s)" % (where, disk, buf))
                 # The task at insert is a proxy: a request the driver requeues is inserted again
-                # from a kworker and charged there (seen on the busy host: 127 of 128).
+                # from a kworker and charged there on raw_tp and tracepoint (seen on the busy host:
+                # 127 of 128); tp_btf knows it by the kernel's start stamp and keeps its owner.
                 if a_ios < (direct_ios if blkcg else direct_ios * 0.98):
                     failures.append("%s: A's disk I/Os %d < the %d it issued (%s)"
                                     % (where, a_ios, direct_ios, disk_shortfall(sm, k["env"].get("disk"))))
