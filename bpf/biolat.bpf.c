@@ -438,11 +438,12 @@ int BPF_PROG(biolat_issue_btf)
 
 	/* Where the kernel will stamp both times, completion reads them, and
 	 * issue has only the cgroup to note, taking the start stamp as its
-	 * time (as insert does). */
+	 * time (as insert does), unless insert noted it already: every
+	 * request the I/O scheduler took went through insert. */
 	if (start_ns && (rq->cmd_flags & REQ_OP_MASK_) < REQ_OP_PASSTHROUGH_) {
 		stamped = queue_issue_stamped(rq);
 		if (stamped && *stamped == (__u32)rq->q->id + 1) {
-			if (CGID_FROM_STAMP)
+			if (CGID_FROM_STAMP && !rq_sched_inserted_btf(rq))
 				stamp(slot_btf(rq), (__u64)rq, 0, 1, start_ns, CGID_CACHE_ISSUE);
 			return 0;
 		}

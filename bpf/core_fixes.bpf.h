@@ -22,6 +22,23 @@ struct request___old {
 	struct gendisk *rq_disk;
 } __attribute__((preserve_access_index));
 
+/* block: the request flags became an enum (enum rqf_flags, in 6.18 here);
+ * before, RQF_* were macros, absent from BTF, and RQF_USE_SCHED was RQF_ELV
+ * at another bit. Only the enum's bit is relocatable; kernels with the
+ * macros do without it. */
+enum rqf_flags___im {
+	__RQF_USE_SCHED___im = 5,
+};
+
+/* Whether the I/O scheduler took rq (RQF_USE_SCHED): every such request is
+ * inserted through block_rq_insert. 0 where the kernel cannot say. */
+static __always_inline int rq_sched_inserted_btf(struct request *rq)
+{
+	if (!bpf_core_enum_value_exists(enum rqf_flags___im, __RQF_USE_SCHED___im))
+		return 0;
+	return !!(rq->rq_flags & (1U << bpf_core_enum_value(enum rqf_flags___im, __RQF_USE_SCHED___im)));
+}
+
 /* sched: change task_struct::state (2f064a59a11f, v5.14) renamed state to
  * __state and made it unsigned int. */
 struct task_struct___old {
