@@ -39,24 +39,10 @@
 #include "log.h"
 #include "render.h"
 
+#include "check.h"
+
 #define NIO 64
 #define IOSZ 4096
-
-static int failures;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - ", ok ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
 
 static const struct sample *find(const struct metric_set *ms, const char *name, int nl,
 				 const char *const *kv)

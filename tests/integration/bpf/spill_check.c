@@ -13,7 +13,6 @@
  * usage: spill_check (root, BTF); exit 0 only if every check passes.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,21 +23,7 @@
 
 #include "../../../bpf/biolat.h"
 #include "bpf/biolat.skel.h"
-
-static int failures;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - ", ok ? "ok" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		failures++;
-}
+#include "check.h"
 
 static int run(const struct bpf_program *prog, __u64 rq, __u64 nr_bytes)
 {
