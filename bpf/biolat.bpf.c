@@ -172,7 +172,6 @@ static __always_inline __u32 op_of_rwbs(char c0, char c1)
 	}
 }
 
-
 /* The current task's v2 cgroup id costs 40-60 ns an I/O here, in cache
  * misses on its css_set, cgroup and kernfs node. On tp_btf each of insert
  * and issue keeps, per CPU, the last cgroup it saw and its id: a hit reads
@@ -543,9 +542,10 @@ int biolat_issue_tp(struct trace_event_raw_block_rq *ctx)
 
 /* Byte by byte: each load is its own CO-RE relocation off ctx, which the
  * verifier accepts; a memcpy would offset the ctx pointer. */
-#define COMPLETE_TP(ctx)                                                                   \
-	complete(biolat_slot_of(TP_ID(ctx), (ctx)->dev), TP_ID(ctx), (ctx)->dev, 0, 0, (ctx)->dev,     \
-		 op_of_rwbs((ctx)->rwbs[0], (ctx)->rwbs[1]), (__u64)(ctx)->nr_sector << SECTOR_SHIFT_, 0)
+#define COMPLETE_TP(ctx)                                                                        \
+	complete(biolat_slot_of(TP_ID(ctx), (ctx)->dev), TP_ID(ctx), (ctx)->dev, 0, 0,          \
+		 (ctx)->dev, op_of_rwbs((ctx)->rwbs[0], (ctx)->rwbs[1]),                        \
+		 (__u64)(ctx)->nr_sector << SECTOR_SHIFT_, 0)
 
 SEC("tracepoint/block/block_rq_complete")
 int biolat_complete_tp(struct trace_event_raw_block_rq_completion *ctx)
