@@ -20,6 +20,7 @@
 
 EMPTY("tp_btf", "sched_switch", e_switch_btf)
 EMPTY("tp_btf", "sched_wakeup", e_wakeup_btf)
+EMPTY("tp_btf", "block_rq_insert", e_insert_btf)
 EMPTY("tp_btf", "block_rq_issue", e_issue_btf)
 EMPTY("tp_btf", "block_rq_complete", e_complete_btf)
 EMPTY("tp_btf", "tcp_probe", e_probe_btf)
