@@ -191,5 +191,5 @@ clean: ## remove build/
 help: ## list targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -e 's/:.*## /\t/' | expand -t 20
 
-include infra/make.mk tests/kernels/kernels.mk tests/fuzz/fuzz.mk
+include infra/make.mk tests/kernels/kernels.mk tests/fuzz/fuzz.mk bench/bench.mk
 -include $(OBJS:.o=.d)

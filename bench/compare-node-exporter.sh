@@ -31,6 +31,10 @@ scripts/install-deps.sh build test bench
 
 bin=$(realpath "${1:-build/infra-monitor}")
 scrapes=${2:-10000}
+if ! [[ "$scrapes" =~ ^[0-9]+$ ]] || [ "$scrapes" -le 1000 ]; then
+	echo "compare-node-exporter: SCRAPES ($scrapes) must be over 1000: RSS is read after the first 1,000" >&2
+	exit 2
+fi
 work=$(mktemp -d)
 declare -A running
 trap 'for p in "${running[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT

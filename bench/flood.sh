@@ -6,7 +6,8 @@
 #
 #   bench/flood.sh [BIN] [SECONDS]     (defaults: build/infra-monitor, 20)
 #
-# Prints a table and writes it to bench/results/flood.txt. Loopback only.
+# Prints a table and writes it to $FLOOD_RESULTS (bench/results/flood.txt).
+# Loopback only.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 scripts/install-deps.sh build test bench
@@ -61,7 +62,8 @@ p=$(port)
 start "$p" "$ne" --web.listen-address="127.0.0.1:$p" "${ne_flags[@]}" || exit 1
 measure node_exporter "$started_pid" "$p"
 
-mkdir -p bench/results
+results=${FLOOD_RESULTS:-bench/results/flood.txt}
+mkdir -p "$(dirname "$results")"
 {
 	echo "# flood: 1,100 idle + 200 slow-header connections for ${secs} s, $(nproc) CPUs," \
 		"$(date -u +%Y-%m-%dT%H:%MZ), node_exporter $("$ne" --version 2>&1 | awk 'NR==1 {print $3}')"
@@ -72,4 +74,4 @@ mkdir -p bench/results
 	echo "# scrape: curl time_total from 127.0.0.1 (connect included), 10 scrapes 0.2 s apart"
 	echo "# held: flood connections open at the end; closed_by: connections the server ended"
 	echo "# (infra-monitor's 10 s header deadline closes every connection that sent no request)"
-} | tee bench/results/flood.txt
+} | tee "$results"
