@@ -338,64 +338,54 @@ static void put_memory_used(struct buf *b, const struct snapshot *s)
 		buf_puts(b, "null");
 }
 
-static void put_disks(struct buf *b, const struct snapshot *s, const struct snapshot *prev,
-		      double dt)
+static void put_disk_fields(struct buf *b, const struct summary_obj *o,
+			    const struct summary_obj *p, double dt)
 {
-	const struct summary_list *cur = &s->summary.list[SUMMARY_DISKS];
-	const struct summary_list *old = &prev->summary.list[SUMMARY_DISKS];
-	size_t hint = 0;
-	int any = 0;
+	double rt, wt, rd, wr;
 
-	buf_puts(b, "\"disks\":{");
-	for (size_t i = 0; i < cur->n; i++) {
-		const struct summary_obj *o = &cur->v[i], *p;
-		double rt, wt, rd, wr;
-
-		if (obj_seen(cur, i))
-			continue;
-		p = summary_find(old, o->name, &hint);
-		if (any++)
-			buf_putc(b, ',');
-		put_key(b, o->name);
-		buf_putc(b, '{');
-		put_rate(b, "read_bytes_per_second", o, p, SUMMARY_DISK_READ_BYTES, dt);
-		buf_putc(b, ',');
-		put_rate(b, "write_bytes_per_second", o, p, SUMMARY_DISK_WRITTEN_BYTES, dt);
-		buf_puts(b, ",\"io_latency_seconds\":");
-		if (!obj_delta(o, p, SUMMARY_DISK_READ_SECONDS, &rt) &&
-		    !obj_delta(o, p, SUMMARY_DISK_WRITE_SECONDS, &wt) &&
-		    !obj_delta(o, p, SUMMARY_DISK_READS, &rd) &&
-		    !obj_delta(o, p, SUMMARY_DISK_WRITES, &wr) && rd + wr > 0)
-			buf_put_json_double(b, (rt + wt) / (rd + wr));
-		else
-			buf_puts(b, "null");    /* no I/O completed: latency undefined */
-		buf_putc(b, '}');
-	}
-	buf_putc(b, '}');
+	put_rate(b, "read_bytes_per_second", o, p, SUMMARY_DISK_READ_BYTES, dt);
+	buf_putc(b, ',');
+	put_rate(b, "write_bytes_per_second", o, p, SUMMARY_DISK_WRITTEN_BYTES, dt);
+	buf_puts(b, ",\"io_latency_seconds\":");
+	if (!obj_delta(o, p, SUMMARY_DISK_READ_SECONDS, &rt) &&
+	    !obj_delta(o, p, SUMMARY_DISK_WRITE_SECONDS, &wt) &&
+	    !obj_delta(o, p, SUMMARY_DISK_READS, &rd) &&
+	    !obj_delta(o, p, SUMMARY_DISK_WRITES, &wr) && rd + wr > 0)
+		buf_put_json_double(b, (rt + wt) / (rd + wr));
+	else
+		buf_puts(b, "null");    /* no I/O completed: latency undefined */
 }
 
-static void put_network(struct buf *b, const struct snapshot *s, const struct snapshot *prev,
-			double dt)
+static void put_net_fields(struct buf *b, const struct summary_obj *o,
+			   const struct summary_obj *p, double dt)
 {
-	const struct summary_list *cur = &s->summary.list[SUMMARY_NETS];
-	const struct summary_list *old = &prev->summary.list[SUMMARY_NETS];
+	put_rate(b, "receive_bytes_per_second", o, p, SUMMARY_NET_RECEIVE_BYTES, dt);
+	buf_putc(b, ',');
+	put_rate(b, "transmit_bytes_per_second", o, p, SUMMARY_NET_TRANSMIT_BYTES, dt);
+}
+
+/* "key":{"<name>":{fields},...} over the objects of one summary kind,
+ * each against its namesake in prev. */
+static void put_objects(struct buf *b, const char *key, enum summary_kind kind,
+			void (*put_fields)(struct buf *, const struct summary_obj *,
+					   const struct summary_obj *, double),
+			const struct snapshot *s, const struct snapshot *prev, double dt)
+{
+	const struct summary_list *cur = &s->summary.list[kind];
+	const struct summary_list *old = &prev->summary.list[kind];
 	size_t hint = 0;
 	int any = 0;
 
-	buf_puts(b, "\"network\":{");
+	put_key(b, key);
+	buf_putc(b, '{');
 	for (size_t i = 0; i < cur->n; i++) {
-		const struct summary_obj *o = &cur->v[i], *p;
-
 		if (obj_seen(cur, i))
 			continue;
-		p = summary_find(old, o->name, &hint);
 		if (any++)
 			buf_putc(b, ',');
-		put_key(b, o->name);
+		put_key(b, cur->v[i].name);
 		buf_putc(b, '{');
-		put_rate(b, "receive_bytes_per_second", o, p, SUMMARY_NET_RECEIVE_BYTES, dt);
-		buf_putc(b, ',');
-		put_rate(b, "transmit_bytes_per_second", o, p, SUMMARY_NET_TRANSMIT_BYTES, dt);
+		put_fields(b, &cur->v[i], summary_find(old, cur->v[i].name, &hint), dt);
 		buf_putc(b, '}');
 	}
 	buf_putc(b, '}');
@@ -476,9 +466,9 @@ static void put_derived(struct buf *b, const struct snapshot *s, const struct fa
 	buf_putc(b, ',');
 	put_memory_used(b, s);
 	buf_putc(b, ',');
-	put_disks(b, s, prev, dt);
+	put_objects(b, "disks", SUMMARY_DISKS, put_disk_fields, s, prev, dt);
 	buf_putc(b, ',');
-	put_network(b, s, prev, dt);
+	put_objects(b, "network", SUMMARY_NETS, put_net_fields, s, prev, dt);
 	buf_putc(b, ',');
 	put_histograms(b, fams, n, prev);
 	buf_putc(b, '}');
